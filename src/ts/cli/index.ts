@@ -1,0 +1,34 @@
+// `convnets` command line. Each command lives in its own file and registers itself here.
+import { Command, CommanderError } from 'commander';
+import { ConvnetsError } from '../core/backend.js';
+
+type Register = (program: Command) => void;
+const commands: Register[] = [];
+
+export function program(): Command {
+  const p = new Command('convnets')
+    .description('Build, train, run and measure convolutional neural networks in Node.js')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of commands) register(p);
+  return p;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode;
+      return;
+    }
+    // Library errors are the user's to fix: print the message, not a stack.
+    if (e instanceof ConvnetsError) {
+      console.error(`convnets: ${e.message}`);
+      process.exitCode = 2;
+      return;
+    }
+    throw e;
+  }
+}

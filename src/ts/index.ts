@@ -1,0 +1,7 @@
+// Public API. Importing the package registers every backend (native/wasm report unavailability themselves).
+export * from './core/backend.js';
+export * from './core/shape.js';
+export * from './core/tensor.js';
+export * from './core/registry.js';
+export * from './core/random.js';
+export * from './nn/module.js';

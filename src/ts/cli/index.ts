@@ -2,8 +2,15 @@
 import { Command, CommanderError } from 'commander';
 import { ConvnetsError } from '../core/backend.js';
 
+import { register as summary } from './summary.js';
+import { register as train } from './train.js';
+import { register as bench } from './bench.js';
+import { register as doctor } from './doctor.js';
+import { register as predict } from './predict.js';
+import { register as analyze } from './analyze.js';
+
 type Register = (program: Command) => void;
-const commands: Register[] = [];
+const commands: Register[] = [summary, train, bench, doctor, predict, analyze];
 
 export function program(): Command {
   const p = new Command('convnets')

@@ -5,3 +5,4 @@ export * from './core/tensor.js';
 export * from './core/registry.js';
 export * from './core/random.js';
 export * from './nn/module.js';
+export * from './io/safetensors.js';

@@ -6,3 +6,4 @@ export * from './core/registry.js';
 export * from './core/random.js';
 export * from './nn/module.js';
 export * from './io/safetensors.js';
+export * from './backends/js/index.js';

@@ -7,3 +7,4 @@ export * from './core/random.js';
 export * from './nn/module.js';
 export * from './io/safetensors.js';
 export * from './backends/js/index.js';
+export * from './io/onnx.js';

@@ -42,8 +42,8 @@ export interface LayerInfo {
   outputShape: number[];
   params: number;
   macs: number;
-  /** (kernel, stride, dilation) per spatial step, for receptive fields; absent for shape-preserving layers. */
-  window?: { k: number; stride: number; dilation: number };
+  /** (kernel, stride, dilation) per spatial step (height; the W fields when they differ), for receptive fields. */
+  window?: { k: number; stride: number; dilation: number; kW?: number; strideW?: number; dilationW?: number };
 }
 
 export abstract class Module {

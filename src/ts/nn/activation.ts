@@ -1,0 +1,52 @@
+// Pointwise activations (not in place: the input stays valid for the previous module's backward).
+import * as ops from '../core/ops.js';
+import { ACTIVATIONS, ConvnetsError } from '../core/backend.js';
+import type { ActivationKind } from '../core/backend.js';
+import type { Tensor } from '../core/tensor.js';
+import type { Shape } from '../core/shape.js';
+import type { ForwardContext } from './module.js';
+import { PlannedModule, noForward } from './plan.js';
+
+export class Activation extends PlannedModule {
+  private saved: { x: Tensor; y: Tensor } | null = null;
+
+  constructor(readonly kind: ActivationKind) {
+    super();
+    if (!ACTIVATIONS.includes(kind)) {
+      throw new ConvnetsError(`Activation: kind must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(kind)}`);
+    }
+  }
+
+  forward(x: Tensor, ctx: ForwardContext): Tensor {
+    const y = ops.activation(this.kind, x, this.plan.tensor('y', x.shape, x.backend));
+    this.saved = ctx.training ? { x, y } : null;
+    return y;
+  }
+
+  backward(dy: Tensor): Tensor {
+    if (!this.saved) noForward(this.typeName);
+    const { x, y } = this.saved;
+    return ops.activationBackward(this.kind, x, y, dy, this.plan.tensor('dx', x.shape, x.backend));
+  }
+
+  outputShape(input: Shape): number[] { return [...input]; }
+}
+
+export class ReLU extends Activation { constructor() { super('relu'); } }
+export class ReLU6 extends Activation { constructor() { super('relu6'); } }
+/** SiLU = swish (x * sigmoid(x)). */
+export class SiLU extends Activation { constructor() { super('silu'); } }
+export class Sigmoid extends Activation { constructor() { super('sigmoid'); } }
+export class Hardswish extends Activation { constructor() { super('hardswish'); } }
+export class Hardsigmoid extends Activation { constructor() { super('hardsigmoid'); } }
+
+const BY_KIND: Record<ActivationKind, new () => Activation> = {
+  relu: ReLU, relu6: ReLU6, silu: SiLU, sigmoid: Sigmoid, hardswish: Hardswish, hardsigmoid: Hardsigmoid,
+};
+
+/** The named subclass for a kind (so summaries show 'ReLU', 'SiLU' ...). */
+export function activationModule(kind: ActivationKind): Activation {
+  const C = BY_KIND[kind];
+  if (!C) throw new ConvnetsError(`activation: kind must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(kind)}`);
+  return new C();
+}

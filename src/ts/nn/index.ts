@@ -1,0 +1,12 @@
+// nn: torchvision-named modules over core ops. Every computation goes through ops (and so the tracer).
+export * from './module.js';
+export { Plan, PlannedModule } from './plan.js';
+export * from './init.js';
+export * from './conv.js';
+export * from './batchnorm.js';
+export * from './activation.js';
+export * from './pool.js';
+export * from './linear.js';
+export * from './dropout.js';
+export * from './containers.js';
+export * from './squeeze_excite.js';

@@ -8,3 +8,4 @@ export * from './nn/module.js';
 export * from './io/safetensors.js';
 export * from './backends/js/index.js';
 export * from './io/onnx.js';
+export * from './io/torchvision.js';

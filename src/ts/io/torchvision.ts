@@ -1,0 +1,206 @@
+// torchvision state dicts by name. Our parameter names are torchvision's ('layer1.0.conv1.weight',
+// 'bn1.running_mean'), so a state dict maps 1:1; only layouts differ:
+// - conv filters: torch OIHW [out, in/groups, kH, kW] <-> ours OHWI [out, kH, kW, in/groups];
+// - the first Linear after a Flatten of a feature map with h*w > 1 (VGG's classifier.0, in_features
+//   512*7*7): torch flattens NCHW (c, h, w), we flatten NHWC (h, w, c), so its input columns permute;
+// - BatchNorm's num_batches_tracked has no counterpart here and is ignored.
+import { ConvnetsError } from '../core/backend.js';
+import type { Tensor } from '../core/tensor.js';
+import type { Module } from '../nn/module.js';
+import { readSafetensorsFile, writeSafetensorsFile } from './safetensors.js';
+import type { DecodedSafetensors, SafetensorsEntry } from './safetensors.js';
+
+export type WeightLayout = 'torchvision' | 'convnets';
+
+/** Metadata key/value our writer puts in files stored in our own layout. */
+export const LAYOUT_KEY = 'convnets.layout';
+
+export interface StateTensor { shape: readonly number[]; data: Float32Array }
+
+export interface LoadOptions {
+  /** Report missing / unexpected keys as an error (default true). Shape mismatches are always errors. */
+  strict?: boolean;
+  /** Layout of the stored tensors (default: 'auto': metadata, then the shapes decide). */
+  layout?: WeightLayout | 'auto';
+  /** Flatten shapes [h, w, c] of Linear layers, by parameter prefix, overriding the detection. */
+  flattenShapes?: Record<string, [number, number, number]>;
+}
+
+export interface LoadReport {
+  layout: WeightLayout;
+  loaded: string[];
+  missing: string[];
+  unexpected: string[];
+  ignored: string[];
+}
+
+interface Slot { name: string; tensor: Tensor; kind: 'conv' | 'linear' | 'plain'; flatten?: [number, number, number] }
+
+const IGNORED = /(^|\.)num_batches_tracked$/;
+
+/**
+ * Every parameter and buffer of the model with its layout role. The flatten shape of a Linear is found
+ * from the module order: a Linear right after convolutions whose in_features is C*h*w (C = channels of
+ * the last conv/BN, h = w) reads a flattened h x w map; its torch columns are in (c, h, w) order.
+ */
+function slots(model: Module, overrides: Record<string, [number, number, number]> = {}): Slot[] {
+  const out: Slot[] = [];
+  let lastChannels: number | null = null;
+  for (const [path, m] of model.namedModules()) {
+    const prefix = path ? `${path}.` : '';
+    const w = m.params.get('weight');
+    const isLinear = m.typeName === 'Linear' || (w !== undefined && w.value.shape.length === 2);
+    for (const [n, p] of m.params) {
+      const name = prefix + n;
+      const shape = p.value.shape;
+      if (shape.length === 4 && n === 'weight') out.push({ name, tensor: p.value, kind: 'conv' });
+      else if (isLinear && n === 'weight' && shape.length === 2) {
+        const inF = shape[1];
+        let flatten = overrides[path];
+        if (!flatten && lastChannels !== null && inF !== lastChannels && inF % lastChannels === 0) {
+          const hw = inF / lastChannels;
+          const side = Math.round(Math.sqrt(hw));
+          if (side * side === hw) flatten = [side, side, lastChannels];
+        }
+        out.push(flatten ? { name, tensor: p.value, kind: 'linear', flatten } : { name, tensor: p.value, kind: 'plain' });
+      } else out.push({ name, tensor: p.value, kind: 'plain' });
+    }
+    for (const [n, b] of m.buffers) out.push({ name: prefix + n, tensor: b, kind: 'plain' });
+    if (w && w.value.shape.length === 4) lastChannels = w.value.shape[0];
+    else if (m.typeName === 'BatchNorm2d' && w) lastChannels = w.value.shape[0];
+    else if (isLinear && w) lastChannels = null; // only the first Linear after the feature maps is permuted
+  }
+  return out;
+}
+
+function torchShape(s: Slot): number[] {
+  const sh = s.tensor.shape;
+  return s.kind === 'conv' ? [sh[0], sh[3], sh[1], sh[2]] : [...sh];
+}
+
+/** Torch layout -> ours. */
+function fromTorch(s: Slot, d: Float32Array): Float32Array {
+  const out = new Float32Array(d.length);
+  if (s.kind === 'conv') {
+    const [o, kh, kw, i] = s.tensor.shape;
+    for (let a = 0; a < o; a++) for (let c = 0; c < i; c++) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) {
+      out[((a * kh + y) * kw + x) * i + c] = d[((a * i + c) * kh + y) * kw + x];
+    }
+    return out;
+  }
+  if (s.kind === 'linear' && s.flatten) {
+    const [h, w, c] = s.flatten;
+    const [o, inF] = s.tensor.shape;
+    for (let a = 0; a < o; a++) for (let ch = 0; ch < c; ch++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      out[a * inF + (y * w + x) * c + ch] = d[a * inF + (ch * h + y) * w + x];
+    }
+    return out;
+  }
+  out.set(d);
+  return out;
+}
+
+/** Ours -> torch layout. */
+function toTorch(s: Slot, d: Float32Array): Float32Array {
+  const out = new Float32Array(d.length);
+  if (s.kind === 'conv') {
+    const [o, kh, kw, i] = s.tensor.shape;
+    for (let a = 0; a < o; a++) for (let c = 0; c < i; c++) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) {
+      out[((a * i + c) * kh + y) * kw + x] = d[((a * kh + y) * kw + x) * i + c];
+    }
+    return out;
+  }
+  if (s.kind === 'linear' && s.flatten) {
+    const [h, w, c] = s.flatten;
+    const [o, inF] = s.tensor.shape;
+    for (let a = 0; a < o; a++) for (let ch = 0; ch < c; ch++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      out[a * inF + (ch * h + y) * w + x] = d[a * inF + (y * w + x) * c + ch];
+    }
+    return out;
+  }
+  out.set(d);
+  return out;
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** Decides the layout of a file: our metadata marker, else conv shapes that fit only one layout, else torchvision. */
+function detectLayout(all: Slot[], tensors: Map<string, StateTensor>, metadata: Record<string, string>): WeightLayout {
+  const meta = metadata[LAYOUT_KEY];
+  if (meta === 'convnets' || meta === 'torchvision') return meta;
+  let ours = 0; let torch = 0;
+  for (const s of all) {
+    if (s.kind !== 'conv') continue;
+    const t = tensors.get(s.name);
+    if (!t) continue;
+    const o = sameShape(t.shape, s.tensor.shape);
+    const tv = sameShape(t.shape, torchShape(s));
+    if (o && !tv) ours++;
+    if (tv && !o) torch++;
+  }
+  return ours > torch ? 'convnets' : 'torchvision';
+}
+
+/**
+ * Loads a state dict (torchvision names) into `model`. Missing, unexpected and shape-mismatched keys
+ * are reported together in one ConvnetsError (missing/unexpected only when strict).
+ */
+export function loadStateDict(model: Module, tensors: Map<string, StateTensor>, opts: LoadOptions & { metadata?: Record<string, string>; source?: string } = {}): LoadReport {
+  const strict = opts.strict ?? true;
+  const all = slots(model, opts.flattenShapes);
+  const layout = !opts.layout || opts.layout === 'auto' ? detectLayout(all, tensors, opts.metadata ?? {}) : opts.layout;
+  const known = new Set(all.map((s) => s.name));
+  const missing: string[] = [];
+  const mismatched: string[] = [];
+  const ready: [Slot, Float32Array][] = [];
+  for (const s of all) {
+    const t = tensors.get(s.name);
+    if (!t) { missing.push(s.name); continue; }
+    const want = layout === 'torchvision' ? torchShape(s) : [...s.tensor.shape];
+    if (!sameShape(t.shape, want) || t.data.length !== s.tensor.size) {
+      mismatched.push(`${s.name}: file [${t.shape.join(', ')}], model expects [${want.join(', ')}]`);
+      continue;
+    }
+    ready.push([s, layout === 'torchvision' ? fromTorch(s, t.data) : t.data]);
+  }
+  const ignored: string[] = [];
+  const unexpected: string[] = [];
+  for (const k of tensors.keys()) {
+    if (known.has(k)) continue;
+    if (IGNORED.test(k)) ignored.push(k);
+    else unexpected.push(k);
+  }
+  const problems: string[] = [];
+  if (mismatched.length) problems.push(`shape mismatch (${mismatched.length}): ${mismatched.join('; ')}`);
+  if (strict && missing.length) problems.push(`missing (${missing.length}): ${missing.join(', ')}`);
+  if (strict && unexpected.length) problems.push(`unexpected (${unexpected.length}): ${unexpected.join(', ')}`);
+  if (problems.length) {
+    throw new ConvnetsError(`load weights${opts.source ? ` from ${opts.source}` : ''} (${layout} layout): ` +
+      `${problems.join(' | ')}${strict ? '' : ''}`);
+  }
+  // Everything checked first: a failing load leaves the model untouched.
+  for (const [s, d] of ready) s.tensor.set(d);
+  return { layout, loaded: ready.map(([s]) => s.name), missing, unexpected, ignored };
+}
+
+/** Reads a .safetensors file and loads it (see loadStateDict). */
+export function loadSafetensorsWeights(model: Module, file: string, opts: LoadOptions = {}): LoadReport {
+  const dec: DecodedSafetensors = readSafetensorsFile(file);
+  return loadStateDict(model, dec.tensors, { ...opts, metadata: dec.metadata, source: file });
+}
+
+/** The model's parameters and buffers as safetensors entries, in torchvision layout (default) or ours. */
+export function stateDictEntries(model: Module, layout: WeightLayout = 'torchvision'): SafetensorsEntry[] {
+  return slots(model).map((s) => {
+    const d = s.tensor.toFloat32();
+    return layout === 'torchvision'
+      ? { name: s.name, shape: torchShape(s), data: toTorch(s, d) }
+      : { name: s.name, shape: [...s.tensor.shape], data: d };
+  });
+}
+
+/** Writes the model's weights (atomic), marking the layout in the metadata. */
+export function saveSafetensorsWeights(model: Module, file: string, layout: WeightLayout = 'torchvision',
+  metadata: Record<string, string> = {}): void {
+  writeSafetensorsFile(file, stateDictEntries(model, layout), { format: 'pt', ...metadata, [LAYOUT_KEY]: layout });
+}

@@ -1,0 +1,145 @@
+// Kernel suite: each real layer shape on each of our backends (kernels called directly, the way ops
+// dispatches them), and the forward convolutions on the tfjs peers with the same data.
+import type { Backend, Buf, Conv2dParams } from '../../src/ts/core/backend.js';
+import { conv2dParams } from '../../src/ts/core/shape.js';
+import { convKernel } from '../../src/ts/core/ops.js';
+import { Rng } from '../../src/ts/core/random.js';
+import { measure, gflops } from '../../src/ts/analysis/timing.js';
+import type { TimingOptions } from '../../src/ts/analysis/timing.js';
+import { loadTfjs, useTfjsBackend, maxRelDiff } from '../../src/ts/analysis/peers.js';
+import type { KernelCase, ConvCase } from '../shapes.js';
+import type { BenchResult, Runtime } from '../types.js';
+
+function randomData(n: number, seed: number): Float32Array {
+  const r = new Rng(seed);
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = r.uniform() * 2 - 1;
+  return a;
+}
+
+export function caseMacs(c: KernelCase): number {
+  if (c.kind === 'concat') return 0;
+  const p = conv2dParams(c.x, c.w, c.opts);
+  return p.n * p.outH * p.outW * p.outC * p.kH * p.kW * (p.inC / p.groups);
+}
+
+/** Bytes moved by a concat (read + write), for a GB/s figure. */
+function concatBytes(c: KernelCase): number {
+  if (c.kind !== 'concat') return 0;
+  const rows = c.nhw[0] * c.nhw[1] * c.nhw[2];
+  return 2 * 4 * rows * c.channels.reduce((a, b) => a + b, 0);
+}
+
+interface Prepared { run: () => void; output: () => Float32Array; dispose: () => void; kernel: string; }
+
+function prepareOurs(b: Backend, c: KernelCase): Prepared {
+  const bufs: Buf[] = [];
+  const alloc = (n: number, seed: number | null): Buf => {
+    const buf = b.alloc(n);
+    bufs.push(buf);
+    if (seed !== null) b.write(buf, randomData(n, seed)); else b.fill(buf, 0);
+    return buf;
+  };
+  const dispose = (): void => { for (const x of bufs) b.free(x); };
+  if (c.kind === 'concat') {
+    const rows = c.nhw[0] * c.nhw[1] * c.nhw[2];
+    const ins = c.channels.map((ch, i) => alloc(rows * ch, i + 1));
+    const y = alloc(rows * c.channels.reduce((s, v) => s + v, 0), null);
+    const p = { rows, channels: c.channels };
+    return { run: () => b.concat(p, ins, y), output: () => Float32Array.from(b.read(y)), dispose, kernel: 'concat' };
+  }
+  const p: Conv2dParams = conv2dParams(c.x, c.w, c.opts);
+  const k = convKernel(p);
+  const xs = p.n * p.inH * p.inW * p.inC, ws = c.w.reduce((s, v) => s * v, 1), ys = p.n * p.outH * p.outW * p.outC;
+  const x = alloc(xs, 1), w = alloc(ws, 2), bias = alloc(p.outC, 3);
+  if (c.direction === 'forward') {
+    const y = alloc(ys, null);
+    return { run: () => b[k](p, x, w, bias, y), output: () => Float32Array.from(b.read(y)), dispose, kernel: k };
+  }
+  const dy = alloc(ys, 4);
+  if (c.direction === 'backwardData') {
+    const dx = alloc(xs, null);
+    const kn = `${k}BackwardData` as 'conv2dBackwardData';
+    return { run: () => b[kn](p, dy, w, dx), output: () => Float32Array.from(b.read(dx)), dispose, kernel: kn };
+  }
+  const dw = alloc(ws, null), db = alloc(p.outC, null);
+  const kn = `${k}BackwardFilter` as 'conv2dBackwardFilter';
+  return { run: () => b[kn](p, x, dy, dw, db), output: () => Float32Array.from(b.read(dw)), dispose, kernel: kn };
+}
+
+export async function kernelSuite(cases: readonly KernelCase[], runtimes: Runtime[], timing: TimingOptions,
+  peers: ('tfjs-wasm' | 'tfjs-cpu')[], log: (s: string) => void): Promise<BenchResult[]> {
+  const out: BenchResult[] = [];
+  for (const c of cases) {
+    const macs = caseMacs(c);
+    const direction = c.kind === 'conv' ? c.direction : 'forward';
+    // Reference output from the first backend (js when present) to check the others agree.
+    let ref: Float32Array | null = null;
+    for (const rt of runtimes) {
+      const base: BenchResult = { suite: 'kernels', case: c.name, from: c.from, runtime: rt.name, threads: rt.threads, macs, direction };
+      let prep: Prepared | null = null;
+      try {
+        prep = prepareOurs(rt.backend, c);
+        prep.run();
+        const o = prep.output();
+        if (ref) base.maxRelDiff = maxRelDiff(o, ref); else ref = o;
+        const t = await measure(prep.run, timing);
+        out.push({ ...base, kernel: prep.kernel, timing: t, gflops: macs ? gflops(macs, t.median) : undefined, gbps: concatBytes(c) ? concatBytes(c) / (t.median * 1e6) : undefined });
+        log(`  ${c.name} [${rt.name}] ${t.median.toFixed(3)} ms`);
+      } catch (e) {
+        out.push({ ...base, error: (e as Error).message });
+        log(`  ${c.name} [${rt.name}] error: ${(e as Error).message}`);
+      } finally {
+        prep?.dispose();
+      }
+    }
+    if (c.kind === 'conv' && c.direction === 'forward') {
+      for (const peer of peers) out.push(await tfjsConv(peer, c, macs, ref, timing, log));
+    } else if (c.kind === 'conv') {
+      for (const peer of peers) {
+        out.push({ suite: 'kernels', case: c.name, from: c.from, runtime: peer, threads: 1, macs, direction,
+          error: peer === 'tfjs-wasm' ? 'not supported: tfjs-backend-wasm has no Conv2DBackpropInput/Filter kernels (tfjs #8474)' : 'skipped: tfjs-cpu filter gradients take tens of seconds per layer' });
+      }
+    }
+  }
+  return out;
+}
+
+async function tfjsConv(peer: 'tfjs-wasm' | 'tfjs-cpu', c: ConvCase, macs: number, ref: Float32Array | null,
+  timing: TimingOptions, log: (s: string) => void): Promise<BenchResult> {
+  const base: BenchResult = { suite: 'kernels', case: c.name, from: c.from, runtime: peer, threads: 1, macs, direction: 'forward' };
+  if (peer === 'tfjs-cpu' && macs > 6e7) return { ...base, error: 'skipped: over 60M MACs on tfjs-cpu (~0.6 GFLOP/s) would dominate the run' };
+  try {
+    const tf = await loadTfjs();
+    await useTfjsBackend(tf, peer === 'tfjs-wasm' ? 'wasm' : 'cpu');
+    const p = conv2dParams(c.x, c.w, c.opts);
+    const xs = p.n * p.inH * p.inW * p.inC, ws = c.w.reduce((s, v) => s * v, 1);
+    const xd = randomData(xs, 1), wd = randomData(ws, 2), bd = randomData(p.outC, 3);
+    const x = tf.tensor4d(xd, c.x);
+    const bias = tf.tensor1d(bd);
+    const bottom = Math.max(0, (p.outH - 1) * p.strideH + (p.kH - 1) * p.dilationH + 1 - p.inH - p.padTop);
+    const right = Math.max(0, (p.outW - 1) * p.strideW + (p.kW - 1) * p.dilationW + 1 - p.inW - p.padLeft);
+    const pad = [[0, 0], [p.padTop, bottom], [p.padLeft, right], [0, 0]];
+    let filter: { dispose(): void };
+    let fn: () => unknown;
+    if (p.groups === p.inC && p.groups > 1) {
+      const mult = p.outC / p.inC;
+      filter = tf.tidy(() => tf.reshape(tf.transpose(tf.tensor4d(wd, c.w), [1, 2, 0, 3]), [p.kH, p.kW, p.inC, mult]));
+      fn = () => tf.tidy(() => tf.fused.depthwiseConv2d({ x, filter, strides: [p.strideH, p.strideW], pad, bias }).dataSync());
+    } else {
+      filter = tf.tidy(() => tf.transpose(tf.tensor4d(wd, c.w), [1, 2, 3, 0]));
+      fn = () => tf.tidy(() => tf.fused.conv2d({ x, filter, strides: [p.strideH, p.strideW], pad, bias }).dataSync());
+    }
+    try {
+      const y = fn() as Float32Array;
+      const diff = ref ? maxRelDiff(y, ref) : undefined;
+      const t = await measure(fn, timing);
+      log(`  ${c.name} [${peer}] ${t.median.toFixed(3)} ms`);
+      return { ...base, timing: t, gflops: gflops(macs, t.median), maxRelDiff: diff };
+    } finally {
+      x.dispose(); bias.dispose(); filter.dispose();
+    }
+  } catch (e) {
+    return { ...base, error: (e as Error).message };
+  }
+}

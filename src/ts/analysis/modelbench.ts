@@ -1,0 +1,163 @@
+// Model-level timing: our forward pass (and training step) on one backend, and the same network with
+// the same weights on the peers (tfjs replay of a traced forward; onnxruntime through our ONNX
+// exporter), each checked against our output before it is timed. Shared by `npm run bench` and
+// `convnets bench`.
+import type { Backend } from '../core/backend.js';
+import { ConvnetsError } from '../core/backend.js';
+import { setBackend, getBackend, hasBackend } from '../core/registry.js';
+import { Tensor } from '../core/tensor.js';
+import { manualSeed } from '../nn/init.js';
+import { CrossEntropyLoss } from '../train/losses.js';
+import { SGD } from '../train/optim.js';
+import { buildModel } from './models.js';
+import type { ModelLike, CreateOptions } from './models.js';
+import { measure, gflops } from './timing.js';
+import type { Timing, TimingOptions } from './timing.js';
+import {
+  traceForward, replayTfjs, loadTfjs, useTfjsBackend, maxRelDiff, exportOnnxBytes, ortSession, nhwcToNchw,
+} from './peers.js';
+import type { Trace } from './peers.js';
+
+export type PeerName = 'tfjs-wasm' | 'tfjs-cpu' | 'ort-node' | 'ort-web';
+export const ALL_PEERS: readonly PeerName[] = ['tfjs-wasm', 'tfjs-cpu', 'ort-node', 'ort-web'];
+
+export interface ModelTiming {
+  runtime: string;
+  threads: number;
+  timing?: Timing;
+  gflops?: number;
+  maxRelDiff?: number;
+  error?: string;
+  note?: string;
+}
+
+/** Sum of conv/dense MACs of one traced forward (what GFLOP/s is computed from). */
+export function traceMacs(tr: Trace): number {
+  let macs = 0;
+  for (const r of tr.records) {
+    const p = r.params as Record<string, number>;
+    if (r.op === 'conv2d' || r.op === 'dwconv2d' || r.op === 'pwconv2d') {
+      macs += p.n * p.outH * p.outW * p.outC * p.kH * p.kW * (p.inC / p.groups);
+    } else if (r.op === 'dense') macs += p.n * p.inF * p.outF;
+  }
+  return macs;
+}
+
+function withBackend<T>(b: Backend, fn: () => T): T {
+  const prev = hasBackend() ? getBackend() : null;
+  setBackend(b);
+  try { return fn(); } finally { if (prev) setBackend(prev); }
+}
+
+export interface Built { model: ModelLike; input: Tensor; inputShape: number[]; dispose(): void; }
+
+/** Builds `name` on backend `b` with seeded weights (the same on every backend) and a seeded input. */
+export async function buildOn(b: Backend, name: string, batch: number, opts: CreateOptions = {}, seed = 1): Promise<Built> {
+  const prev = hasBackend() ? getBackend() : null;
+  setBackend(b);
+  try {
+    manualSeed(seed);
+    const model = await buildModel(name, opts);
+    const size = opts.inputSize ?? model.defaultInputSize ?? 224;
+    const ch = opts.inputChannels ?? model.inputChannels ?? 3;
+    const inputShape = [batch, size, size, ch];
+    const input = Tensor.uniform(inputShape, seed + 100, -1, 1, b);
+    return { model, input, inputShape, dispose: () => { model.dispose(); input.dispose(); } };
+  } finally {
+    if (prev) setBackend(prev);
+  }
+}
+
+/** Times our eval forward; returns the timing and the output (host copy, for peer checks). */
+export async function timeOurForward(b: Backend, built: Built, timing: TimingOptions): Promise<{ timing: Timing; output: Float32Array; trace: Trace }> {
+  const trace = withBackend(b, () => traceForward(built.model, built.input));
+  const output = trace.output.toFloat32();
+  built.model.eval();
+  const t = await measure(() => withBackend(b, () => {
+    const y = built.model.forward(built.input, { training: false });
+    // Reading one value back keeps asynchronous backends (native) honest.
+    return y.size;
+  }), timing);
+  return { timing: t, output, trace };
+}
+
+/** One SGD training step (forward, cross-entropy, backward, update) timed on backend b. */
+export async function timeOurTrainStep(b: Backend, built: Built, timing: TimingOptions): Promise<Timing> {
+  const n = built.inputShape[0];
+  return withBackend(b, async () => {
+    const model = built.model;
+    model.train(true);
+    const loss = new CrossEntropyLoss();
+    const opt = new SGD(model.namedParameters(), { lr: 0.01, momentum: 0.9 });
+    const labels = Tensor.from(Array.from({ length: n }, (_, i) => i % 10), [n], b);
+    let seed = 1;
+    const step = (): void => {
+      setBackend(b);
+      const logits = model.forward(built.input, { training: true, seed: seed++ });
+      const flat = logits.reshape([n, logits.size / n]);
+      const l = loss.forward(flat, labels);
+      if (!Number.isFinite(l)) throw new ConvnetsError(`training step: loss is ${l}`);
+      model.backward(loss.backward().reshape(logits.shape));
+      opt.step();
+    };
+    try {
+      return await measure(step, timing);
+    } finally {
+      model.eval();
+      loss.dispose(); opt.dispose(); labels.dispose();
+    }
+  });
+}
+
+/** Runs the peers on the traced network at `threads`, each verified against `ref` before timing. */
+export async function timePeers(peers: readonly PeerName[], built: Built, trace: Trace, ref: Float32Array, threads: number,
+  timing: TimingOptions, macs: number, log: (s: string) => void = () => {}): Promise<ModelTiming[]> {
+  const out: ModelTiming[] = [];
+  const x = built.input.toFloat32();
+  let onnx: Uint8Array | null = null;
+  let onnxError: string | null = null;
+  for (const peer of peers) {
+    const res: ModelTiming = { runtime: peer.startsWith('ort') ? `${peer}-${threads}t` : peer, threads: peer.startsWith('ort') ? threads : 1 };
+    try {
+      if (peer === 'tfjs-wasm' || peer === 'tfjs-cpu') {
+        const tf = await loadTfjs();
+        const info = await useTfjsBackend(tf, peer === 'tfjs-wasm' ? 'wasm' : 'cpu');
+        if (peer === 'tfjs-cpu' && macs > 1e9) throw new ConvnetsError('skipped: over 1 GMAC on tfjs-cpu (~0.6 GFLOP/s) takes seconds per call');
+        res.note = info.note;
+        const net = replayTfjs(tf, trace);
+        try {
+          const y = net.predict(x);
+          res.maxRelDiff = maxRelDiff(y, ref);
+          if (!(res.maxRelDiff < 1e-3)) throw new ConvnetsError(`output differs from ours (max rel diff ${res.maxRelDiff.toExponential(2)}): not timed`);
+          const xt = tf.tensor(x, built.inputShape);
+          try {
+            res.timing = await measure(() => { const yy = net.run(xt); yy.dataSync(); yy.dispose(); }, timing);
+          } finally { xt.dispose(); }
+        } finally { net.dispose(); }
+      } else {
+        if (!onnx && !onnxError) {
+          try { onnx = exportOnnxBytes(built.model, built.inputShape); } catch (e) { onnxError = (e as Error).message; }
+        }
+        if (!onnx) throw new ConvnetsError(`ONNX export failed: ${onnxError}`);
+        const [n, h, w, c] = built.inputShape;
+        const sess = await ortSession(peer, onnx, threads, [n, c, h, w]);
+        try {
+          const xc = nhwcToNchw(x, built.inputShape);
+          const y = await sess.run(xc);
+          res.maxRelDiff = maxRelDiff(y, ref);
+          if (!(res.maxRelDiff < 1e-3)) throw new ConvnetsError(`output differs from ours (max rel diff ${res.maxRelDiff.toExponential(2)}): not timed`);
+          res.timing = await measure(() => sess.run(xc), timing);
+        } finally { await sess.dispose(); }
+      }
+      if (res.timing) {
+        res.gflops = gflops(macs, res.timing.median);
+        log(`  ${res.runtime}: ${res.timing.median.toFixed(2)} ms`);
+      }
+    } catch (e) {
+      res.error = (e as Error).message;
+      log(`  ${res.runtime}: ${res.error}`);
+    }
+    out.push(res);
+  }
+  return out;
+}

@@ -10,3 +10,4 @@ export * from './linear.js';
 export * from './dropout.js';
 export * from './containers.js';
 export * from './squeeze_excite.js';
+export * from './summary.js';

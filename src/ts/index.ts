@@ -9,3 +9,4 @@ export * from './io/safetensors.js';
 export * from './backends/js/index.js';
 export * from './io/onnx.js';
 export * from './io/torchvision.js';
+export * from './io/images.js';

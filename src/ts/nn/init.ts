@@ -34,10 +34,18 @@ export function fans(shape: Shape): { fanIn: number; fanOut: number } {
   return { fanIn: inPer * receptive, fanOut: shape[0] * receptive };
 }
 
+const CHUNK = 1 << 16;
+
+/** Fills t from `draw` in chunks, so a 100M-element layer needs no 100M-element host copy. */
 function fill(t: Tensor, draw: () => number): Tensor {
-  const v = new Float64Array(t.size);
-  for (let i = 0; i < v.length; i++) v[i] = draw();
-  t.set(v);
+  const buf = t.buffer;
+  const v = new Float64Array(Math.min(CHUNK, t.size));
+  for (let off = 0; off < t.size; off += CHUNK) {
+    const n = Math.min(CHUNK, t.size - off);
+    const part = n === v.length ? v : v.subarray(0, n);
+    for (let i = 0; i < n; i++) part[i] = draw();
+    t.backend.write(buf, part, off);
+  }
   return t;
 }
 

@@ -1,2 +1,34 @@
-// Compiles assembly/ into build/*.wasm (filled in by the wasm backend).
-console.log('build:wasm: no AssemblyScript kernels yet');
+// Compiles assembly/ into build/convnets.wasm (SIMD128 + threads) and build/convnets-relaxed.wasm
+// (adds relaxed SIMD: fused multiply-add). The backend loads the relaxed build only where the runtime
+// validates it. Runs offline from node_modules/.bin/asc; any compiler failure fails the build loudly.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const asc = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'asc.cmd' : 'asc');
+if (!existsSync(asc)) {
+  console.error(`build:wasm: AssemblyScript compiler not found at ${asc} (is the assemblyscript devDependency installed?)`);
+  process.exit(1);
+}
+mkdirSync(join(root, 'build'), { recursive: true });
+
+// Static data (math tables) starts at 8 KiB, above the parameter block at 1 KiB; the host's arena starts
+// at 64 KiB. Shared memory may grow to 4 GiB.
+const common = ['assembly/index.ts', '-O3', '--enable', 'simd', '--enable', 'threads', '--sharedMemory', '--importMemory',
+  '--initialMemory', '64', '--maximumMemory', '65536', '--memoryBase', '8192', '--runtime', 'stub', '--use', 'abort=',
+  '--noAssert'];
+const builds = [
+  { out: 'build/convnets.wasm', extra: [] },
+  { out: 'build/convnets-relaxed.wasm', extra: ['--enable', 'relaxed-simd'] },
+];
+for (const b of builds) {
+  const t0 = Date.now();
+  const r = spawnSync(asc, [...common, ...b.extra, '-o', b.out], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+  if (r.status !== 0 || !existsSync(join(root, b.out))) {
+    console.error(`build:wasm: asc failed for ${b.out} (exit ${r.status ?? r.signal})`);
+    process.exit(1);
+  }
+  console.log(`build:wasm: ${b.out} (${statSync(join(root, b.out)).size} bytes, ${Date.now() - t0} ms)`);
+}

@@ -1,0 +1,192 @@
+// Depthwise convolution, NHWC, channel-tiled: 8 channels per step in SIMD registers, taps unrolled by
+// the loop over the (clipped) window. Multiplier 1 (every depthwise layer of MobileNet/EfficientNet)
+// takes the SIMD path with weights repacked tap-major [tap][C padded to 8]; other multipliers take a
+// scalar generic path.
+import { pu, pi, split, madd, store8N, actVec, actScalar, actNeedsScalar } from './memory';
+import { P_A, P_W, P_BIAS, P_C, P_PACK, P_DWT, P_DB, P_N, P_IH, P_IW, P_IC, P_OH, P_OW, P_OC,
+  P_KH, P_KW, P_SH, P_SW, P_PT, P_PL, P_DH, P_DLW, P_ACT, P_HASB } from './gemm';
+
+@inline function cpad(c: i32): i32 { return (c + 7) & ~7; }
+
+/** wt[tap][c] = w[c][tap] (multiplier 1), zero-padded to a multiple of 8 channels. */
+export function dwPack(tid: i32, nt: i32): void {
+  const C = pi(P_OC), KK = pi(P_KH) * pi(P_KW), Cp = cpad(C);
+  const w = pu(P_W), wt = pu(P_PACK);
+  const t0 = split(KK, tid, nt), t1 = split(KK, tid + 1, nt);
+  for (let t = t0; t < t1; t++) {
+    for (let c = 0; c < Cp; c++) {
+      store<f32>(wt + (<usize>(t * Cp + c) << 2), c < C ? load<f32>(w + (<usize>(c * KK + t) << 2)) : 0);
+    }
+  }
+}
+
+export function dwForward(tid: i32, nt: i32): void {
+  const n = pi(P_N), inH = pi(P_IH), inW = pi(P_IW), inC = pi(P_IC), outH = pi(P_OH), outW = pi(P_OW), C = pi(P_OC);
+  const kH = pi(P_KH), kW = pi(P_KW), sH = pi(P_SH), sW = pi(P_SW), pT = pi(P_PT), pL = pi(P_PL), dH = pi(P_DH), dW = pi(P_DLW);
+  const x = pu(P_A), w = pu(P_W), bias = pu(P_BIAS), y = pu(P_C), wt = pu(P_PACK);
+  const hasB = pi(P_HASB) != 0, act = pi(P_ACT);
+  const KK = kH * kW, Cp = cpad(C), mult = C / inC;
+  const R = n * outH;
+  const r0 = split(R, tid, nt), r1 = split(R, tid + 1, nt);
+  for (let r = r0; r < r1; r++) {
+    const b = r / outH, oh = r - b * outH;
+    const kh0 = max(0, (pT - oh * sH + dH - 1) / dH), kh1 = min(kH, (inH + pT - oh * sH + dH - 1) / dH);
+    for (let ow = 0; ow < outW; ow++) {
+      const kw0 = max(0, (pL - ow * sW + dW - 1) / dW), kw1 = min(kW, (inW + pL - ow * sW + dW - 1) / dW);
+      const yp = y + (<usize>((r * outW + ow) * C) << 2);
+      if (mult == 1) {
+        for (let c = 0; c < C; c += 8) {
+          const cb = <usize>c << 2;
+          let a0 = f32x4.splat(0), a1 = a0;
+          if (hasB) { a0 = v128.load(bias + cb); a1 = v128.load(bias + cb, 16); }
+          for (let kh = kh0; kh < kh1; kh++) {
+            const ih = oh * sH - pT + kh * dH;
+            const xrow = x + (<usize>((b * inH + ih) * inW) * <usize>C << 2) + cb;
+            for (let kw = kw0; kw < kw1; kw++) {
+              const iw = ow * sW - pL + kw * dW;
+              const xp = xrow + (<usize>(iw * C) << 2);
+              const wp = wt + (<usize>((kh * kW + kw) * Cp) << 2) + cb;
+              a0 = madd(v128.load(xp), v128.load(wp), a0);
+              a1 = madd(v128.load(xp, 16), v128.load(wp, 16), a1);
+            }
+          }
+          if (act != 0) { a0 = actVec(a0, act); a1 = actVec(a1, act); }
+          store8N(yp + cb, a0, a1, C - c);
+        }
+      } else {
+        for (let o = 0; o < C; o++) {
+          const ci = o / mult;
+          let s: f32 = hasB ? load<f32>(bias + (<usize>o << 2)) : 0;
+          for (let kh = kh0; kh < kh1; kh++) {
+            const ih = oh * sH - pT + kh * dH;
+            for (let kw = kw0; kw < kw1; kw++) {
+              const iw = ow * sW - pL + kw * dW;
+              s += load<f32>(x + (<usize>(((b * inH + ih) * inW + iw) * inC + ci) << 2)) *
+                load<f32>(w + (<usize>(o * KK + kh * kW + kw) << 2));
+            }
+          }
+          store<f32>(yp + (<usize>o << 2), act != 0 && !actNeedsScalar(act) ? actScalar(s, act) : s);
+        }
+      }
+      if (actNeedsScalar(act)) {
+        for (let o = 0; o < C; o++) {
+          const q = yp + (<usize>o << 2);
+          store<f32>(q, actScalar(load<f32>(q), act));
+        }
+      }
+    }
+  }
+}
+
+/** dx[n, ih, iw, c] = sum over taps reaching (ih, iw) of dy * w; threads split dx rows. */
+export function dwBackwardData(tid: i32, nt: i32): void {
+  const n = pi(P_N), inH = pi(P_IH), inW = pi(P_IW), inC = pi(P_IC), outH = pi(P_OH), outW = pi(P_OW), C = pi(P_OC);
+  const kH = pi(P_KH), kW = pi(P_KW), sH = pi(P_SH), sW = pi(P_SW), pT = pi(P_PT), pL = pi(P_PL), dH = pi(P_DH), dW = pi(P_DLW);
+  const dy = pu(P_A), w = pu(P_W), dx = pu(P_C), wt = pu(P_PACK);
+  const KK = kH * kW, Cp = cpad(C), mult = C / inC;
+  const R = n * inH;
+  const r0 = split(R, tid, nt), r1 = split(R, tid + 1, nt);
+  for (let r = r0; r < r1; r++) {
+    const b = r / inH, ih = r - b * inH;
+    for (let iw = 0; iw < inW; iw++) {
+      const xp = dx + (<usize>((r * inW + iw) * inC) << 2);
+      if (mult == 1) {
+        for (let c = 0; c < C; c += 8) {
+          const cb = <usize>c << 2;
+          let a0 = f32x4.splat(0), a1 = a0;
+          for (let kh = 0; kh < kH; kh++) {
+            const th = ih + pT - kh * dH;
+            if (th < 0) break;
+            const oh = th / sH;
+            if (oh * sH != th || oh >= outH) continue;
+            for (let kw = 0; kw < kW; kw++) {
+              const tw = iw + pL - kw * dW;
+              if (tw < 0) break;
+              const ow = tw / sW;
+              if (ow * sW != tw || ow >= outW) continue;
+              const gp = dy + (<usize>(((b * outH + oh) * outW + ow) * C) << 2) + cb;
+              const wp = wt + (<usize>((kh * kW + kw) * Cp) << 2) + cb;
+              a0 = madd(v128.load(gp), v128.load(wp), a0);
+              a1 = madd(v128.load(gp, 16), v128.load(wp, 16), a1);
+            }
+          }
+          store8N(xp + cb, a0, a1, C - c);
+        }
+      } else {
+        for (let ci = 0; ci < inC; ci++) {
+          let s: f32 = 0;
+          for (let kh = 0; kh < kH; kh++) {
+            const th = ih + pT - kh * dH;
+            if (th < 0) break;
+            const oh = th / sH;
+            if (oh * sH != th || oh >= outH) continue;
+            for (let kw = 0; kw < kW; kw++) {
+              const tw = iw + pL - kw * dW;
+              if (tw < 0) break;
+              const ow = tw / sW;
+              if (ow * sW != tw || ow >= outW) continue;
+              const gbase = ((b * outH + oh) * outW + ow) * C;
+              for (let j = 0; j < mult; j++) {
+                const o = ci * mult + j;
+                s += load<f32>(dy + (<usize>(gbase + o) << 2)) * load<f32>(w + (<usize>(o * KK + kh * kW + kw) << 2));
+              }
+            }
+          }
+          store<f32>(xp + (<usize>ci << 2), s);
+        }
+      }
+    }
+  }
+}
+
+/** dw[c, tap] = sum_m x[pix(m, tap), c] * dy[m, c]; threads split channel blocks of 8. */
+export function dwBackwardFilter(tid: i32, nt: i32): void {
+  const n = pi(P_N), inH = pi(P_IH), inW = pi(P_IW), inC = pi(P_IC), outH = pi(P_OH), outW = pi(P_OW), C = pi(P_OC);
+  const kH = pi(P_KH), kW = pi(P_KW), sH = pi(P_SH), sW = pi(P_SW), pT = pi(P_PT), pL = pi(P_PL), dH = pi(P_DH), dW = pi(P_DLW);
+  const x = pu(P_A), dy = pu(P_C), dw = pu(P_W), acc = pu(P_DWT), db = pu(P_DB);
+  const hasB = pi(P_HASB) != 0;
+  const KK = kH * kW, Cp = cpad(C), mult = C / inC;
+  const nCB = Cp >> 3;
+  const c0 = split(nCB, tid, nt) * 8, c1 = min(C, split(nCB, tid + 1, nt) * 8);
+  if (c0 >= c1) return;
+  for (let t = 0; t < KK; t++) {
+    for (let c = c0; c < c1; c += 4) v128.store(acc + (<usize>(t * Cp + c) << 2), f32x4.splat(0));
+  }
+  for (let b = 0; b < n; b++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const kh0 = max(0, (pT - oh * sH + dH - 1) / dH), kh1 = min(kH, (inH + pT - oh * sH + dH - 1) / dH);
+      for (let ow = 0; ow < outW; ow++) {
+        const kw0 = max(0, (pL - ow * sW + dW - 1) / dW), kw1 = min(kW, (inW + pL - ow * sW + dW - 1) / dW);
+        const gp = dy + (<usize>(((b * outH + oh) * outW + ow) * C) << 2);
+        for (let kh = kh0; kh < kh1; kh++) {
+          const ih = oh * sH - pT + kh * dH;
+          for (let kw = kw0; kw < kw1; kw++) {
+            const iw = ow * sW - pL + kw * dW;
+            const xp = x + (<usize>(((b * inH + ih) * inW + iw) * inC) << 2);
+            const ap = acc + (<usize>((kh * kW + kw) * Cp) << 2);
+            if (mult == 1) {
+              for (let c = c0; c < c1; c += 4) {
+                const cb = <usize>c << 2;
+                v128.store(ap + cb, madd(v128.load(xp + cb), v128.load(gp + cb), v128.load(ap + cb)));
+              }
+            } else {
+              for (let c = c0; c < c1; c++) {
+                const q = ap + (<usize>c << 2);
+                store<f32>(q, load<f32>(q) + load<f32>(xp + (<usize>(c / mult) << 2)) * load<f32>(gp + (<usize>c << 2)));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  const M = n * outH * outW;
+  for (let c = c0; c < c1; c++) {
+    for (let t = 0; t < KK; t++) store<f32>(dw + (<usize>(c * KK + t) << 2), load<f32>(acc + (<usize>(t * Cp + c) << 2)));
+    if (hasB) {
+      let s: f64 = 0;
+      for (let m = 0; m < M; m++) s += <f64>load<f32>(dy + (<usize>(m * C + c) << 2));
+      store<f32>(db + (<usize>c << 2), <f32>s);
+    }
+  }
+}

@@ -1,0 +1,306 @@
+// Indirect GEMM (XNNPACK's idea, NHWC): C[m, j] = sum over taps t, k of A_t[m][k] * B[t][k][j], where
+// A_t[m] is a pointer per (output row, tap) into the input, or into a zero row for padding. No im2col
+// copy: a 4x8 register tile of C accumulates over all taps. Weights are packed into 8-column panels
+// [bias(8) | tap | k | 8 lanes], cheap enough to redo every training step.
+//
+// Parameter block (host mirror: src/ts/backends/wasm/params.ts):
+import { pu, pi, split, madd, store8N, actVec, actScalar, actNeedsScalar } from './memory';
+
+export const P_A: i32 = 0, P_W: i32 = 1, P_BIAS: i32 = 2, P_C: i32 = 3, P_PACK: i32 = 4, P_SCR: i32 = 5,
+  P_ZERO: i32 = 6, P_SCRT: i32 = 7, P_DWT: i32 = 8, P_DB: i32 = 9,
+  P_N: i32 = 10, P_IH: i32 = 11, P_IW: i32 = 12, P_IC: i32 = 13, P_OH: i32 = 14, P_OW: i32 = 15, P_OC: i32 = 16,
+  P_KH: i32 = 17, P_KW: i32 = 18, P_SH: i32 = 19, P_SW: i32 = 20, P_PT: i32 = 21, P_PL: i32 = 22,
+  P_DH: i32 = 23, P_DLW: i32 = 24, P_G: i32 = 25, P_ACT: i32 = 26, P_HASB: i32 = 27, P_MODE: i32 = 28;
+
+// Modes: 0 conv forward (indirect over x), 1 conv backward data (indirect over dy),
+// 2 direct forward (rows of A = x, stride inC), 3 direct backward data (rows of A = dy, stride outC).
+const MB: i32 = 32; // rows per pointer block (multiple of 4)
+
+/** 4x8 tile: rows' pointer tables at pt0..pt3 (KK u32 each), K inner steps per tap. */
+function tile4x8(pt0: usize, pt1: usize, pt2: usize, pt3: usize, KK: i32, K: i32, goff: usize,
+  b: usize, c: usize, ldcB: usize, rows: i32, ncols: i32, act: i32): void {
+  let c00 = v128.load(b), c01 = v128.load(b, 16);
+  let c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
+  let bp = b + 32;
+  for (let t = 0; t < KK; t++) {
+    const to = <usize>t << 2;
+    let a0 = <usize>load<u32>(pt0 + to) + goff;
+    let a1 = <usize>load<u32>(pt1 + to) + goff;
+    let a2 = <usize>load<u32>(pt2 + to) + goff;
+    let a3 = <usize>load<u32>(pt3 + to) + goff;
+    for (let k = 0; k < K; k++) {
+      const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+      let va = v128.load32_splat(a0);
+      c00 = madd(va, b0, c00); c01 = madd(va, b1, c01);
+      va = v128.load32_splat(a1);
+      c10 = madd(va, b0, c10); c11 = madd(va, b1, c11);
+      va = v128.load32_splat(a2);
+      c20 = madd(va, b0, c20); c21 = madd(va, b1, c21);
+      va = v128.load32_splat(a3);
+      c30 = madd(va, b0, c30); c31 = madd(va, b1, c31);
+      a0 += 4; a1 += 4; a2 += 4; a3 += 4; bp += 32;
+    }
+  }
+  if (act != 0) {
+    c00 = actVec(c00, act); c01 = actVec(c01, act); c10 = actVec(c10, act); c11 = actVec(c11, act);
+    c20 = actVec(c20, act); c21 = actVec(c21, act); c30 = actVec(c30, act); c31 = actVec(c31, act);
+  }
+  store8N(c, c00, c01, ncols);
+  if (rows > 1) store8N(c + ldcB, c10, c11, ncols);
+  if (rows > 2) store8N(c + 2 * ldcB, c20, c21, ncols);
+  if (rows > 3) store8N(c + 3 * ldcB, c30, c31, ncols);
+  if (actNeedsScalar(act)) {
+    for (let i = 0; i < rows; i++) {
+      const r = c + <usize>i * ldcB;
+      for (let j = 0; j < ncols; j++) {
+        const q = r + (<usize>j << 2);
+        store<f32>(q, actScalar(load<f32>(q), act));
+      }
+    }
+  }
+}
+
+/** Fills pointer rows [m0, m0+cnt) x KK taps at pt according to the mode. */
+function buildPointers(mode: i32, m0: i32, cnt: i32, pt: usize, KK: i32): void {
+  const A = pu(P_A), zero = pu(P_ZERO);
+  const inH = pi(P_IH), inW = pi(P_IW), inC = pi(P_IC), outH = pi(P_OH), outW = pi(P_OW), outC = pi(P_OC);
+  if (mode >= 2) {
+    const ld = <usize>(mode == 2 ? inC : outC) << 2;
+    for (let i = 0; i < cnt; i++) store<u32>(pt + (<usize>i << 2), <u32>(A + <usize>(m0 + i) * ld));
+    return;
+  }
+  const kH = pi(P_KH), kW = pi(P_KW), sH = pi(P_SH), sW = pi(P_SW), pT = pi(P_PT), pL = pi(P_PL);
+  const dH = pi(P_DH), dW = pi(P_DLW);
+  if (mode == 0) {
+    const hw = outH * outW;
+    for (let i = 0; i < cnt; i++) {
+      const m = m0 + i;
+      const n = m / hw, r = m - n * hw, oh = r / outW, ow = r - oh * outW;
+      const row = pt + <usize>(i * KK) * 4;
+      for (let kh = 0; kh < kH; kh++) {
+        const ih = oh * sH - pT + kh * dH;
+        for (let kw = 0; kw < kW; kw++) {
+          const iw = ow * sW - pL + kw * dW;
+          let p = zero;
+          if (ih >= 0 && ih < inH && iw >= 0 && iw < inW) p = A + (<usize>((n * inH + ih) * inW + iw) * <usize>inC << 2);
+          store<u32>(row + (<usize>(kh * kW + kw) << 2), <u32>p);
+        }
+      }
+    }
+  } else {
+    const hw = inH * inW;
+    for (let i = 0; i < cnt; i++) {
+      const m = m0 + i;
+      const n = m / hw, r = m - n * hw, ih = r / inW, iw = r - ih * inW;
+      const row = pt + <usize>(i * KK) * 4;
+      for (let kh = 0; kh < kH; kh++) {
+        const th = ih + pT - kh * dH;
+        const oh = th / sH;
+        const okh = th >= 0 && oh * sH == th && oh < outH;
+        for (let kw = 0; kw < kW; kw++) {
+          const tw = iw + pL - kw * dW;
+          const ow = tw / sW;
+          let p = zero;
+          if (okh && tw >= 0 && ow * sW == tw && ow < outW) p = A + (<usize>((n * outH + oh) * outW + ow) * <usize>outC << 2);
+          store<u32>(row + (<usize>(kh * kW + kw) << 2), <u32>p);
+        }
+      }
+    }
+  }
+}
+
+/** The driver behind conv forward, conv backward data, pointwise and dense. */
+export function igemm(tid: i32, nt: i32): void {
+  const mode = pi(P_MODE);
+  const G = pi(P_G), inC = pi(P_IC), outC = pi(P_OC);
+  const cpg = inC / G, opg = outC / G;
+  const KK = mode >= 2 ? 1 : pi(P_KH) * pi(P_KW);
+  const fwd = mode == 0 || mode == 2;
+  const K = fwd ? cpg : opg;
+  const ncolsG = fwd ? opg : cpg;
+  const ldc = fwd ? outC : inC;
+  const M = fwd ? pi(P_N) * pi(P_OH) * pi(P_OW) : pi(P_N) * pi(P_IH) * pi(P_IW);
+  const NB = (ncolsG + 7) >> 3;
+  const BF = 8 + KK * K * 8;
+  const pack = pu(P_PACK), C = pu(P_C);
+  const act = fwd ? pi(P_ACT) : 0;
+  const pt = pu(P_SCR) + <usize>tid * pu(P_SCRT);
+  const ptStride = <usize>KK << 2;
+  const ldcB = <usize>ldc << 2;
+  const nMB = (M + MB - 1) / MB;
+  const panels = G * NB;
+  // Split rows when there are enough; otherwise (dense at batch 1, 7x7 maps) split column panels.
+  const byRows = nMB >= 2 * nt || panels < nt;
+  const items = byRows ? nMB : nMB * panels;
+  const i0 = split(items, tid, nt), i1 = split(items, tid + 1, nt);
+  let lastMb = -1;
+  for (let it = i0; it < i1; it++) {
+    const mb = byRows ? it : it / panels;
+    const p0 = byRows ? 0 : it - mb * panels;
+    const p1 = byRows ? panels : p0 + 1;
+    const m0 = mb * MB;
+    const cnt = min(MB, M - m0);
+    if (mb != lastMb) { buildPointers(mode, m0, cnt, pt, KK); lastMb = mb; }
+    for (let p = p0; p < p1; p++) {
+      const g = p / NB, jb = p - g * NB;
+      const b = pack + (<usize>p * <usize>BF << 2);
+      const ncols = min(8, ncolsG - jb * 8);
+      const goff = <usize>(g * K) << 2;
+      const cbase = C + (<usize>(g * ncolsG + jb * 8) << 2);
+      for (let i = 0; i < cnt; i += 4) {
+        const rows = min(4, cnt - i);
+        const r0 = pt + <usize>i * ptStride;
+        const r1 = rows > 1 ? r0 + ptStride : r0;
+        const r2 = rows > 2 ? r0 + 2 * ptStride : r0;
+        const r3 = rows > 3 ? r0 + 3 * ptStride : r0;
+        tile4x8(r0, r1, r2, r3, KK, K, goff, b, cbase + <usize>(m0 + i) * ldcB, ldcB, rows, ncols, act);
+      }
+    }
+  }
+}
+
+/**
+ * Packs weights for igemm. Forward (dir 0): panels over output channels, inner (tap, in-channel).
+ * Backward data (dir 1): panels over input channels, inner (tap, out-channel).
+ */
+export function igemmPack(tid: i32, nt: i32): void {
+  const mode = pi(P_MODE);
+  const fwd = mode == 0 || mode == 2;
+  const G = pi(P_G), inC = pi(P_IC), outC = pi(P_OC);
+  const cpg = inC / G, opg = outC / G;
+  const KK = mode >= 2 ? 1 : pi(P_KH) * pi(P_KW);
+  const K = fwd ? cpg : opg;
+  const ncolsG = fwd ? opg : cpg;
+  const NB = (ncolsG + 7) >> 3;
+  const BF = 8 + KK * K * 8;
+  const W = pu(P_W), bias = pu(P_BIAS), pack = pu(P_PACK);
+  const hasB = fwd && pi(P_HASB) != 0;
+  const panels = G * NB;
+  const p0 = split(panels, tid, nt), p1 = split(panels, tid + 1, nt);
+  const wRow = KK * cpg; // floats per output channel in OHWI
+  for (let p = p0; p < p1; p++) {
+    const g = p / NB, jb = p - g * NB;
+    const b = pack + (<usize>p * <usize>BF << 2);
+    const ncols = min(8, ncolsG - jb * 8);
+    for (let j = 0; j < 8; j++) {
+      store<f32>(b + (<usize>j << 2), hasB && j < ncols ? load<f32>(bias + (<usize>(g * opg + jb * 8 + j) << 2)) : 0);
+    }
+    let q = b + 32;
+    if (fwd) {
+      for (let t = 0; t < KK; t++) {
+        for (let k = 0; k < K; k++) {
+          for (let j = 0; j < 8; j++) {
+            let v: f32 = 0;
+            if (j < ncols) v = load<f32>(W + (<usize>((g * opg + jb * 8 + j) * wRow + t * cpg + k) << 2));
+            store<f32>(q, v); q += 4;
+          }
+        }
+      }
+    } else {
+      for (let t = 0; t < KK; t++) {
+        for (let k = 0; k < K; k++) {
+          const src = W + (<usize>((g * opg + k) * wRow + t * cpg + jb * 8) << 2);
+          for (let j = 0; j < 8; j++) {
+            store<f32>(q, j < ncols ? load<f32>(src + (<usize>j << 2)) : 0); q += 4;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Packed-weight floats for a conv in the given mode (host computes the same to size scratch). */
+export function igemmPackedFloats(): i32 {
+  const mode = pi(P_MODE);
+  const fwd = mode == 0 || mode == 2;
+  const G = pi(P_G), cpg = pi(P_IC) / G, opg = pi(P_OC) / G;
+  const KK = mode >= 2 ? 1 : pi(P_KH) * pi(P_KW);
+  const K = fwd ? cpg : opg, ncolsG = fwd ? opg : cpg;
+  return G * ((ncolsG + 7) >> 3) * (8 + KK * K * 8);
+}
+
+// ---- backward filter ---------------------------------------------------------------------------------
+// dW^T[(tap, c), o] = sum_m x[ptr(m, tap) + c] * dy[m, o]: 4 channels x 8 outputs per register tile,
+// rows m streamed in chunks so dy and x stay in cache while every tile of the thread passes over them.
+const MC: i32 = 128;
+
+export function convBwdFilter(tid: i32, nt: i32): void {
+  const mode = pi(P_MODE); // 0 indirect (conv), 2 direct rows (pointwise/dense)
+  const G = pi(P_G), inC = pi(P_IC), outC = pi(P_OC);
+  const cpg = inC / G, opg = outC / G;
+  const KK = mode >= 2 ? 1 : pi(P_KH) * pi(P_KW);
+  const cB = (cpg + 3) >> 2, oB = (opg + 7) >> 3;
+  const T = G * KK * cB * oB;
+  const M = pi(P_N) * pi(P_OH) * pi(P_OW);
+  const dy = pu(P_C), dwt = pu(P_DWT);
+  const pt = pu(P_SCR) + <usize>tid * pu(P_SCRT);
+  const t0 = split(T, tid, nt), t1 = split(T, tid + 1, nt);
+  if (t0 >= t1) return;
+  const ldyB = <usize>outC << 2;
+  const ptStride = <usize>KK << 2;
+  for (let m0 = 0; m0 < M; m0 += MC) {
+    const cnt = min(MC, M - m0);
+    buildPointers(mode, m0, cnt, pt, KK);
+    for (let t = t0; t < t1; t++) {
+      let r = t;
+      const ob = r % oB; r /= oB;
+      const cb = r % cB; r /= cB;
+      const tap = r % KK; const g = r / KK;
+      const acc = dwt + (<usize>t << 7);
+      let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
+      if (m0 == 0) {
+        c00 = f32x4.splat(0); c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00;
+      } else {
+        c00 = v128.load(acc); c01 = v128.load(acc, 16); c10 = v128.load(acc, 32); c11 = v128.load(acc, 48);
+        c20 = v128.load(acc, 64); c21 = v128.load(acc, 80); c30 = v128.load(acc, 96); c31 = v128.load(acc, 112);
+      }
+      const coff = <usize>(g * cpg + cb * 4) << 2;
+      let pp = pt + (<usize>tap << 2);
+      let bp = dy + <usize>m0 * ldyB + (<usize>(g * opg + ob * 8) << 2);
+      for (let i = 0; i < cnt; i++) {
+        const av = v128.load(<usize>load<u32>(pp) + coff);
+        const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+        let s = v128.shuffle<f32>(av, av, 0, 0, 0, 0);
+        c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
+        s = v128.shuffle<f32>(av, av, 1, 1, 1, 1);
+        c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
+        s = v128.shuffle<f32>(av, av, 2, 2, 2, 2);
+        c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
+        s = v128.shuffle<f32>(av, av, 3, 3, 3, 3);
+        c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
+        pp += ptStride; bp += ldyB;
+      }
+      v128.store(acc, c00); v128.store(acc, c01, 16); v128.store(acc, c10, 32); v128.store(acc, c11, 48);
+      v128.store(acc, c20, 64); v128.store(acc, c21, 80); v128.store(acc, c30, 96); v128.store(acc, c31, 112);
+    }
+  }
+}
+
+/** Scatters the tile accumulators into dw [outC, kH, kW, cpg] and sums dbias; threads split outC. */
+export function convBwdFilterFinish(tid: i32, nt: i32): void {
+  const mode = pi(P_MODE);
+  const G = pi(P_G), inC = pi(P_IC), outC = pi(P_OC);
+  const cpg = inC / G, opg = outC / G;
+  const KK = mode >= 2 ? 1 : pi(P_KH) * pi(P_KW);
+  const cB = (cpg + 3) >> 2, oB = (opg + 7) >> 3;
+  const M = pi(P_N) * pi(P_OH) * pi(P_OW);
+  const dw = pu(P_W), dwt = pu(P_DWT), db = pu(P_DB), dy = pu(P_C);
+  const hasB = pi(P_HASB) != 0;
+  const o0 = split(outC, tid, nt), o1 = split(outC, tid + 1, nt);
+  for (let o = o0; o < o1; o++) {
+    const g = o / opg, ol = o - g * opg, ob = ol >> 3, oj = ol & 7;
+    for (let tap = 0; tap < KK; tap++) {
+      const dst = dw + (<usize>((o * KK + tap) * cpg) << 2);
+      for (let c = 0; c < cpg; c++) {
+        const cb = c >> 2, ci = c & 3;
+        const t = ((g * KK + tap) * cB + cb) * oB + ob;
+        store<f32>(dst + (<usize>c << 2), load<f32>(dwt + (<usize>t << 7) + (<usize>(ci * 8 + oj) << 2)));
+      }
+    }
+    if (hasB) {
+      let s: f64 = 0;
+      for (let m = 0; m < M; m++) s += <f64>load<f32>(dy + (<usize>(m * outC + o) << 2));
+      store<f32>(db + (<usize>o << 2), <f32>s);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+// SqueezeNet 1.0 and 1.1 as torchvision (all convs with bias; classifier is a 1x1 conv + global pool).
+import type { Module } from '../ts/nn/module.js';
+import { Conv2d, Dropout, Fire, Flatten, GlobalAvgPool2d, MaxPool2d, Sequential, act } from './blocks.js';
+import { ConvNet, common } from './model.js';
+import type { ModelOptions } from './model.js';
+
+export function squeezenet(version: '1_0' | '1_1', o: ModelOptions = {}): ConvNet {
+  const name = `squeezenet${version}`;
+  const c = common(name, o, { inputSize: 224, dropout: 0.5, smallInputOk: false });
+  const pool = (): Module => new MaxPool2d(3, { stride: 2, ceilMode: true });
+  const f: Module[] = version === '1_0'
+    ? [new Conv2d(c.inputChannels, 96, 7, { stride: 2 }), act('relu'), pool(),
+      Fire(96, 16, 64, 64), Fire(128, 16, 64, 64), Fire(128, 32, 128, 128), pool(),
+      Fire(256, 32, 128, 128), Fire(256, 48, 192, 192), Fire(384, 48, 192, 192), Fire(384, 64, 256, 256), pool(),
+      Fire(512, 64, 256, 256)]
+    : [new Conv2d(c.inputChannels, 64, 3, { stride: 2 }), act('relu'), pool(),
+      Fire(64, 16, 64, 64), Fire(128, 16, 64, 64), pool(),
+      Fire(128, 32, 128, 128), Fire(256, 32, 128, 128), pool(),
+      Fire(256, 48, 192, 192), Fire(384, 48, 192, 192), Fire(384, 64, 256, 256), Fire(512, 64, 256, 256)];
+  return new ConvNet({ name, family: 'squeezenet', defaultInputSize: c.inputSize, minInputSize: version === '1_0' ? 32 : 24,
+    inputChannels: c.inputChannels, numClasses: c.numClasses }, [
+    ['features', new Sequential(...f)],
+    ['classifier', new Sequential(new Dropout(c.dropout), new Conv2d(512, c.numClasses, 1), act('relu'), new GlobalAvgPool2d())],
+    ['flatten', new Flatten()],
+  ]);
+}
+
+export const squeezenet1_0 = (o?: ModelOptions): ConvNet => squeezenet('1_0', o);
+export const squeezenet1_1 = (o?: ModelOptions): ConvNet => squeezenet('1_1', o);

@@ -1,2 +1,72 @@
-// Builds the CUDA addon with cmake-js when nvcc is found (filled in by the native backend).
-console.log('build:native: no native addon yet');
+// Builds the CUDA addon (native/) with cmake-js into native/build/Release/convnets_native.node.
+// - No nvcc on this machine: prints one line and exits 0 (install never fails for lack of CUDA).
+// - nvcc present but the build fails: prints the error and exits 1, so CI (which has nvcc) notices.
+//   CONVNETS_NATIVE_OPTIONAL=1 turns that failure into a warning; CONVNETS_SKIP_NATIVE=1 skips the build.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const tag = 'build:native:';
+const truthy = (v) => !!v && v !== '0' && v !== 'false';
+
+function findOnPath(exe) {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (dir && existsSync(join(dir, exe))) return join(dir, exe);
+  }
+  return null;
+}
+
+function findNvcc() {
+  const cands = [process.env.CUDACXX, findOnPath('nvcc'), process.env.CUDA_HOME && join(process.env.CUDA_HOME, 'bin/nvcc'),
+    '/usr/local/cuda/bin/nvcc', '/usr/local/bin/nvcc'];
+  return cands.find((c) => c && existsSync(c)) ?? null;
+}
+
+function fail(msg) {
+  if (truthy(process.env.CONVNETS_NATIVE_OPTIONAL)) {
+    console.warn(`${tag} WARNING: ${msg} (continuing: CONVNETS_NATIVE_OPTIONAL is set; the native backend is unavailable)`);
+    process.exit(0);
+  }
+  console.error(`${tag} FAILED: ${msg}`);
+  console.error(`${tag} set CONVNETS_NATIVE_OPTIONAL=1 to install without the native backend, or CONVNETS_SKIP_NATIVE=1 to skip it`);
+  process.exit(1);
+}
+
+if (truthy(process.env.CONVNETS_SKIP_NATIVE)) {
+  console.log(`${tag} skipped (CONVNETS_SKIP_NATIVE is set); the native backend will be unavailable`);
+  process.exit(0);
+}
+const nvcc = findNvcc();
+if (!nvcc) {
+  console.log(`${tag} skipped: nvcc not found (no CUDA toolkit); the native backend will be unavailable, wasm/js work as usual`);
+  process.exit(0);
+}
+const cmake = findOnPath('cmake');
+if (!cmake) fail(`nvcc found at ${nvcc} but cmake is not on PATH (cmake >= 3.18 is needed to build the addon)`);
+
+let cmakeJs;
+try {
+  cmakeJs = createRequire(import.meta.url).resolve('cmake-js/bin/cmake-js');
+} catch {
+  fail('the cmake-js package is not installed (it is a devDependency: run npm ci in the package)');
+}
+
+const jobs = Number(process.env.CONVNETS_NATIVE_JOBS) || Math.max(1, cpus().length);
+const args = [cmakeJs, 'build', '-d', join(root, 'native'), '-O', join(root, 'native', 'build'), '-p', String(jobs),
+  '-l', 'warn'];
+if (process.env.CONVNETS_CUDA_ARCHS) args.push(`--CDCMAKE_CUDA_ARCHITECTURES=${process.env.CONVNETS_CUDA_ARCHS}`);
+console.log(`${tag} building with ${nvcc} (${jobs} jobs) ...`);
+const t0 = Date.now();
+const r = spawnSync(process.execPath, args, {
+  cwd: root, stdio: 'inherit', env: { ...process.env, CUDACXX: nvcc },
+});
+const secs = ((Date.now() - t0) / 1000).toFixed(1);
+if (r.error) fail(`could not run cmake-js: ${r.error.message}`);
+if (r.status !== 0) fail(`the addon did not compile (cmake-js exited ${r.status} after ${secs} s; the compiler output is above)`);
+const out = join(root, 'native', 'build', 'Release', 'convnets_native.node');
+if (!existsSync(out)) fail(`cmake-js succeeded but ${out} is missing`);
+console.log(`${tag} built ${out} in ${secs} s`);

@@ -1,0 +1,308 @@
+// Node-API binding. Buffers cross into JS as integer ids (HandleTable); parameters as typed arrays.
+// Every NativeError becomes a JS Error with .op, .lib, .code and .codeName so the TS side can turn it
+// into a ConvnetsError; no error ever aborts the process.
+#include <napi.h>
+#include "device.cuh"
+#include "plan.h"
+#include "runtime.h"
+
+using namespace cn;
+
+namespace {
+
+Napi::Error toJs(Napi::Env env, const NativeError& e) {
+  Napi::Error err = Napi::Error::New(env, e.what());
+  err.Set("op", Napi::String::New(env, e.op));
+  err.Set("lib", Napi::String::New(env, e.lib));
+  err.Set("code", Napi::Number::New(env, e.code));
+  err.Set("codeName", Napi::String::New(env, e.codeName));
+  err.Set("native", Napi::Boolean::New(env, true));
+  return err;
+}
+
+template <typename F>
+auto guarded(Napi::Env env, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const NativeError& e) {
+    throw toJs(env, e);
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(env, "native: host out of memory");
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string("native: ") + e.what());
+  }
+}
+
+int64_t idArg(const Napi::CallbackInfo& info, size_t i, const char* op) {
+  if (info.Length() <= i || !info[i].IsNumber()) throw argError(op, "buffer id expected");
+  return info[i].As<Napi::Number>().Int64Value();
+}
+
+Napi::Object deviceInfoJs(Napi::Env env) {
+  DeviceInfo d = queryDevices();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("count", d.count);
+  o.Set("status", d.status);
+  o.Set("statusName", d.statusName);
+  o.Set("statusMessage", d.statusMessage);
+  o.Set("runtimeVersion", d.runtimeVersion);
+  o.Set("driverVersion", d.driverVersion);
+  Napi::Array devs = Napi::Array::New(env, d.devices.size());
+  for (size_t i = 0; i < d.devices.size(); i++) {
+    Napi::Object x = Napi::Object::New(env);
+    x.Set("name", d.devices[i].name);
+    x.Set("computeCapability", std::to_string(d.devices[i].major) + "." + std::to_string(d.devices[i].minor));
+    x.Set("multiprocessors", d.devices[i].sms);
+    x.Set("totalMemory", (double)d.devices[i].totalMem);
+    devs.Set((uint32_t)i, x);
+  }
+  o.Set("devices", devs);
+  return o;
+}
+
+Napi::Object librariesJs(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+  const CudnnApi& d = cudnn();
+  Napi::Object a = Napi::Object::New(env);
+  a.Set("found", d.ok);
+  a.Set("library", d.library);
+  a.Set("version", d.ok ? std::to_string(d.version / 10000) + "." + std::to_string(d.version / 100 % 100) + "." +
+                              std::to_string(d.version % 100)
+                        : std::string());
+  a.Set("error", d.error);
+  o.Set("cudnn", a);
+  const CublasApi& b = cublas();
+  Napi::Object c = Napi::Object::New(env);
+  c.Set("found", b.ok);
+  c.Set("library", b.library);
+  c.Set("version", b.ok ? std::to_string(b.major) + "." + std::to_string(b.minor) + "." + std::to_string(b.patch)
+                        : std::string());
+  c.Set("error", b.error);
+  o.Set("cublas", c);
+  return o;
+}
+
+class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Context",
+                       {InstanceMethod("alloc", &ContextWrap::Alloc), InstanceMethod("free", &ContextWrap::Free),
+                        InstanceMethod("write", &ContextWrap::Write), InstanceMethod("read", &ContextWrap::Read),
+                        InstanceMethod("fill", &ContextWrap::Fill), InstanceMethod("copy", &ContextWrap::Copy),
+                        InstanceMethod("run", &ContextWrap::Run), InstanceMethod("stats", &ContextWrap::Stats),
+                        InstanceMethod("emptyCache", &ContextWrap::EmptyCache),
+                        InstanceMethod("synchronize", &ContextWrap::Synchronize),
+                        InstanceMethod("dispose", &ContextWrap::Dispose)});
+  }
+
+  ContextWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ContextWrap>(info) {
+    guarded(info.Env(), [&] {
+      ContextOptions o;
+      if (info.Length() > 0 && info[0].IsObject()) {
+        Napi::Object a = info[0].As<Napi::Object>();
+        if (a.Has("hostOnly")) o.hostOnly = a.Get("hostOnly").ToBoolean();
+        if (a.Has("hostLimitBytes")) o.hostLimitBytes = (size_t)a.Get("hostLimitBytes").ToNumber().Int64Value();
+        if (a.Has("tf32")) o.tf32 = a.Get("tf32").ToBoolean();
+        if (a.Has("device")) o.device = a.Get("device").ToNumber().Int32Value();
+      }
+      ctx_.reset(new Context(o));
+      return 0;
+    });
+  }
+
+ private:
+  Napi::Value Alloc(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      if (info.Length() < 1 || !info[0].IsNumber()) throw argError("alloc", "length expected");
+      return Napi::Number::New(info.Env(), (double)ctx_->allocBuffer(info[0].As<Napi::Number>().Int64Value()));
+    });
+  }
+  Napi::Value Free(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      ctx_->freeBuffer(idArg(info, 0, "free"));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Write(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      int64_t id = idArg(info, 0, "write");
+      if (info.Length() < 2 || !info[1].IsTypedArray() ||
+          info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+        throw argError("write", "data must be a Float32Array");
+      Napi::Float32Array a = info[1].As<Napi::Float32Array>();
+      int64_t offset = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int64Value() : 0;
+      ctx_->write(id, a.Data(), (int64_t)a.ElementLength(), offset);
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Read(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      int64_t id = idArg(info, 0, "read");
+      int64_t len = ctx_->buf(id, "read", "buffer").length;
+      Napi::Float32Array out = Napi::Float32Array::New(info.Env(), (size_t)len);
+      ctx_->read(id, out.Data());
+      return out;
+    });
+  }
+  Napi::Value Fill(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      int64_t id = idArg(info, 0, "fill");
+      if (info.Length() < 2 || !info[1].IsNumber()) throw argError("fill", "value expected");
+      ctx_->fill(id, info[1].As<Napi::Number>().FloatValue());
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Copy(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      ctx_->copy(idArg(info, 0, "copy"), idArg(info, 1, "copy"));
+      return info.Env().Undefined();
+    });
+  }
+  // run(op, Int32Array ints, Float64Array floats, Float64Array ids)
+  Napi::Value Run(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      if (info.Length() < 4 || !info[0].IsString()) throw argError("run", "run(op, ints, floats, ids) expected");
+      std::string op = info[0].As<Napi::String>();
+      auto typed = [&](size_t i, napi_typedarray_type t, const char* what) {
+        if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != t)
+          throw argError(op, std::string(what) + " must be a typed array of the right kind");
+      };
+      typed(1, napi_int32_array, "ints");
+      typed(2, napi_float64_array, "floats");
+      typed(3, napi_float64_array, "ids");
+      Napi::Int32Array ints = info[1].As<Napi::Int32Array>();
+      Napi::Float64Array fl = info[2].As<Napi::Float64Array>();
+      Napi::Float64Array idf = info[3].As<Napi::Float64Array>();
+      std::vector<int64_t> ids(idf.ElementLength());
+      for (size_t i = 0; i < ids.size(); i++) ids[i] = (int64_t)idf[i];
+      ctx_->run(op, ints.Data(), ints.ElementLength(), fl.Data(), fl.ElementLength(), ids.data(), ids.size());
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("scalars", (double)ctx_->handles.scalars());
+    o.Set("buffers", (double)ctx_->handles.size());
+    o.Set("bytesInUse", (double)ctx_->alloc->inUse);
+    o.Set("bytesCached", (double)ctx_->alloc->cached);
+    o.Set("peakBytes", (double)ctx_->alloc->peak);
+    o.Set("cacheHits", (double)ctx_->alloc->hits);
+    o.Set("rawAllocs", (double)ctx_->alloc->rawAllocs);
+    o.Set("oomRetries", (double)ctx_->alloc->oomRetries);
+    o.Set("algoCacheSize", (double)ctx_->algoCache.size());
+    o.Set("cudnn", ctx_->cudnnH != nullptr);
+    o.Set("cublas", ctx_->cublasH != nullptr);
+    o.Set("hostOnly", ctx_->opts.hostOnly);
+    o.Set("tf32", ctx_->opts.tf32);
+    return o;
+  }
+  Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      if (!ctx_->opts.hostOnly) ctx_->synchronize("emptyCache");
+      ctx_->alloc->emptyCache();
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Synchronize(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      ctx_->synchronize("synchronize");
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      ctx_->dispose();
+      return info.Env().Undefined();
+    });
+  }
+
+  std::unique_ptr<Context> ctx_;
+};
+
+// ---- host-logic probes for tests (no device needed) ---------------------------------------------------------
+Napi::Object testExports(Napi::Env env) {
+  Napi::Object t = Napi::Object::New(env);
+  t.Set("hash32", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+          uint32_t seed = (uint32_t)info[0].As<Napi::Number>().Int64Value();
+          uint32_t idx = (uint32_t)info[1].As<Napi::Number>().Int64Value();
+          return Napi::Number::New(info.Env(), hash32(seed, idx));
+        }));
+  t.Set("avgPoolDivisor", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+          int v[10];
+          for (int i = 0; i < 10; i++) v[i] = info[i].As<Napi::Number>().Int32Value();
+          return Napi::Number::New(info.Env(), avgPoolDivisor(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8],
+                                                              v[9], info[10].ToBoolean()));
+        }));
+  t.Set("bucket", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+          return Napi::Number::New(info.Env(), (double)CachingAllocator::bucket((size_t)info[0].As<Napi::Number>().Int64Value()));
+        }));
+  // convPlan(Int32Array conv params, tf32) -> decoded params, cuDNN descriptor values, cache key, im2col plan
+  t.Set("convPlan", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+          return guarded(info.Env(), [&]() -> Napi::Value {
+            Napi::Env e = info.Env();
+            if (!info[0].IsTypedArray()) throw argError("convPlan", "Int32Array expected");
+            Napi::Int32Array a = info[0].As<Napi::Int32Array>();
+            bool tf32 = info.Length() > 1 && info[1].ToBoolean();
+            ConvP p = decodeConv("convPlan", a.Data(), a.ElementLength());
+            CudnnConvDesc d = cudnnConvDesc(p, tf32);
+            Napi::Object o = Napi::Object::New(e);
+            o.Set("activation", actName(p.act));
+            o.Set("cudnnUsable", d.usable);
+            o.Set("reason", d.reason);
+            auto arr = [&](std::initializer_list<int> v) {
+              Napi::Array r = Napi::Array::New(e, v.size());
+              uint32_t i = 0;
+              for (int x : v) r.Set(i++, x);
+              return r;
+            };
+            o.Set("xDesc", arr({d.xN, d.xC, d.xH, d.xW}));
+            o.Set("wDesc", arr({d.wK, d.wC, d.wH, d.wW}));
+            o.Set("yDesc", arr({d.yN, d.yC, d.yH, d.yW}));
+            o.Set("convDesc", arr({d.padH, d.padW, d.strideH, d.strideW, d.dilH, d.dilW}));
+            o.Set("groups", d.groups);
+            o.Set("mathType", d.mathType);
+            o.Set("key", convAlgoKey("fwd", p, tf32));
+            Im2colPlan pl = im2colPlan(p, info.Length() > 2 ? (size_t)info[2].As<Napi::Number>().Int64Value()
+                                                             : (size_t(256) << 20));
+            o.Set("im2colK", pl.K);
+            o.Set("imgsPerChunk", pl.imgsPerChunk);
+            o.Set("colFloats", (double)pl.colFloats);
+            o.Set("identity", pl.identity);
+            return o;
+          });
+        }));
+  // cudaError(code, op): the message a CUDA status becomes (cudaGetErrorName/String need no device)
+  t.Set("cudaError", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+          int code = info[0].As<Napi::Number>().Int32Value();
+          std::string op = info[1].As<Napi::String>();
+          try {
+            throwCuda((cudaError_t)code, op.c_str());
+          } catch (const NativeError& e) {
+            return toJs(info.Env(), e).Value();
+          }
+          return info.Env().Null();
+        }));
+  t.Set("kernelNames", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+          auto names = kernelNames();
+          Napi::Array r = Napi::Array::New(info.Env(), names.size());
+          for (size_t i = 0; i < names.size(); i++) r.Set((uint32_t)i, names[i]);
+          return r;
+        }));
+  return t;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("version", Napi::String::New(env, "0.1.0"));
+  exports.Set("deviceInfo", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return deviceInfoJs(info.Env()); }));
+  exports.Set("libraries", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return librariesJs(info.Env()); }));
+  exports.Set("Context", ContextWrap::Init(env));
+  exports.Set("_test", testExports(env));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(convnets_native, Init)

@@ -1,0 +1,163 @@
+// Shared declarations of the native addon: error type, decoded parameter records, kernel launchers.
+// Host logic (decoding, validation, planning) lives in plan.cpp/ops.cpp and runs without a device;
+// each kernel family's launchers live in the .cu file of the same base name as the js backend.
+#pragma once
+#include <cuda_runtime.h>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#ifdef __CUDACC__
+#define CN_HD __host__ __device__
+#else
+#define CN_HD
+#endif
+
+namespace cn {
+
+/** Every failure of the addon: the op it happened in, the library, its status code and message. */
+struct NativeError : std::runtime_error {
+  std::string op, lib, codeName;
+  int code;
+  NativeError(const std::string& op_, const std::string& lib_, int code_, const std::string& codeName_,
+              const std::string& detail)
+      : std::runtime_error(op_ + ": " + (lib_.empty() ? "" : lib_ + " error " + std::to_string(code_) +
+                           (codeName_.empty() ? "" : " (" + codeName_ + ")") + ": ") + detail),
+        op(op_), lib(lib_), codeName(codeName_), code(code_) {}
+};
+
+/** Bad arguments (the caller's fault, not the library's): becomes a ConvnetsError on the JS side. */
+inline NativeError argError(const std::string& op, const std::string& detail) {
+  return NativeError(op, "", 0, "", detail);
+}
+
+/** Turns a CUDA status into a NativeError naming `op`; clears the (non-sticky) error state first. */
+std::string cudaErrorMessage(cudaError_t e);
+void throwCuda(cudaError_t e, const char* op);
+inline void checkCuda(cudaError_t e, const char* op) {
+  if (e != cudaSuccess) throwCuda(e, op);
+}
+/** After a kernel launch: picks up launch-configuration errors. */
+inline void checkLaunch(const char* op) { checkCuda(cudaGetLastError(), op); }
+
+enum Act : int { ACT_NONE = -1, ACT_RELU = 0, ACT_RELU6, ACT_SILU, ACT_SIGMOID, ACT_HARDSWISH, ACT_HARDSIGMOID };
+const char* actName(int a);
+int actFromName(const std::string& s);
+
+struct ConvP {
+  int n, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW, groups, act;
+  CN_HD int64_t xLen() const { return (int64_t)n * inH * inW * inC; }
+  CN_HD int64_t yLen() const { return (int64_t)n * outH * outW * outC; }
+  CN_HD int64_t wLen() const { return (int64_t)outC * kH * kW * (inC / groups); }
+};
+constexpr int CONV_FIELDS = 17;
+
+struct PoolP {
+  int n, inH, inW, c, outH, outW, kH, kW, strideH, strideW, padTop, padLeft, countIncludePad;
+};
+constexpr int POOL_FIELDS = 13;
+
+/** Decoders: check count, positivity and consistency; throw argError naming op and field. */
+ConvP decodeConv(const std::string& op, const int32_t* v, size_t count);
+PoolP decodePool(const std::string& op, const int32_t* v, size_t count);
+
+// ---- kernel launchers (all asynchronous on `s`; they check the launch and throw NativeError) ----------
+// gemm.cu: row-major C[M,N] = alpha * op(A) op(B) + beta * C, then C += bias[col], then activation.
+// op(A) is A [M,K] (lda) or, transposed, A stored [K,M]; likewise B [K,N] or stored [N,K].
+void gemmKernel(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
+                const float* B, int ldb, float beta, float* C, int ldc, cudaStream_t s);
+void biasActKernel(float* C, int M, int N, int ldc, const float* bias, int act, cudaStream_t s);
+
+/** GEMM as ops.cpp provides it (cuBLAS when loaded, else gemmKernel); same row-major semantics. */
+struct Gemm {
+  virtual void operator()(bool tA, bool tB, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
+                          int ldb, float beta, float* C, int ldc) = 0;
+  virtual ~Gemm() = default;
+};
+
+// pwconv2d.cu: a [rows, inF] x [outF, inF]^T layer (pointwise conv and dense share it)
+void gemmLayerForward(int rows, int inF, int outF, const float* x, const float* w, const float* bias, int act,
+                      float* y, Gemm& g, cudaStream_t s);
+void gemmLayerBackwardData(int rows, int inF, int outF, const float* dy, const float* w, float* dx, Gemm& g);
+/** scratch: colsumChunks(rows) * outF floats when dbias is given. */
+void gemmLayerBackwardFilter(int rows, int inF, int outF, const float* x, const float* dy, float* dw, float* dbias,
+                             float* scratch, Gemm& g, cudaStream_t s);
+// dense.cu
+void denseForward(int n, int inF, int outF, const float* x, const float* w, const float* bias, float* y, Gemm& g,
+                  cudaStream_t s);
+
+// conv2d.cu (im2col for images [img0, img0 + imgs), one group; col is [imgs*outH*outW, kH*kW*cinG])
+void im2col(const ConvP& p, const float* x, float* col, int img0, int imgs, int group, cudaStream_t s);
+// dcol -> dx for the same images and group (gathers every contribution: deterministic, no atomics)
+void col2im(const ConvP& p, const float* dcol, float* dx, int img0, int imgs, int group, cudaStream_t s);
+
+// dwconv2d.cu
+void dwForward(const ConvP& p, const float* x, const float* w, const float* bias, float* y, cudaStream_t s);
+void dwBackwardData(const ConvP& p, const float* dy, const float* w, float* dx, cudaStream_t s);
+void dwBackwardFilter(const ConvP& p, const float* x, const float* dy, float* dw, cudaStream_t s);
+
+// batchnorm.cu (+ column sums shared by dbias of conv/dense)
+/** Number of row chunks the column reductions use; scratch needs colsumChunks(rows) * c floats. */
+int colsumChunks(int rows);
+/** out[c] = sum over rows of a[r, c] (a is [rows, c]). */
+void colsum(const float* a, int rows, int c, float* out, float* scratch, cudaStream_t s);
+void bnTrain(int rows, int c, float eps, float momentum, const float* x, const float* gamma, const float* beta,
+             float* y, float* runMean, float* runVar, float* saveMean, float* saveInvStd, float* scratch, cudaStream_t s);
+void bnInference(int rows, int c, float eps, const float* x, const float* gamma, const float* beta,
+                 const float* mean, const float* var, float* y, cudaStream_t s);
+void bnTrainBackward(int rows, int c, const float* x, const float* dy, const float* gamma, const float* saveMean,
+                     const float* saveInvStd, float* dx, float* dgamma, float* dbeta, float* scratch, cudaStream_t s);
+void bnInferenceBackward(int rows, int c, float eps, const float* x, const float* dy, const float* gamma,
+                         const float* mean, const float* var, float* dx, float* dgamma, float* dbeta, float* scratch,
+                         cudaStream_t s);
+
+// pool.cu
+void maxPoolForward(const PoolP& p, const float* x, float* y, cudaStream_t s);
+void maxPoolBackward(const PoolP& p, const float* x, const float* dy, float* dx, cudaStream_t s);
+void avgPoolForward(const PoolP& p, const float* x, float* y, cudaStream_t s);
+void avgPoolBackward(const PoolP& p, const float* dy, float* dx, cudaStream_t s);
+
+// globalpool.cu
+void globalPoolForward(int n, int hw, int c, const float* x, float* y, cudaStream_t s);
+void globalPoolBackward(int n, int hw, int c, const float* dy, float* dx, cudaStream_t s);
+
+// activation.cu
+void activationForward(int act, int64_t len, const float* x, float* y, cudaStream_t s);
+void activationBackward(int act, int64_t len, const float* x, const float* y, const float* dy, float* dx, cudaStream_t s);
+
+// elementwise.cu
+void fillKernel(int64_t len, float v, float* y, cudaStream_t s);
+void addKernel(int64_t len, const float* a, const float* b, float* y, cudaStream_t s);
+void axpyKernel(int64_t len, float alpha, const float* x, float* y, cudaStream_t s);
+void scaleKernel(int64_t len, float alpha, const float* x, float* y, cudaStream_t s);
+void mulKernel(int64_t len, const float* a, const float* b, float* y, cudaStream_t s);
+/** scratch needs SUMSQ_BLOCKS floats. */
+constexpr int SUMSQ_BLOCKS = 256;
+void sumSquaresKernel(int64_t len, const float* x, float* out, float* scratch, cudaStream_t s);
+
+// channelscale.cu
+void channelScaleForward(int n, int hw, int c, const float* x, const float* sc, float* y, cudaStream_t s);
+void channelScaleBackward(int n, int hw, int c, const float* x, const float* sc, const float* dy, float* dx,
+                          float* ds, cudaStream_t s);
+
+// concat.cu (channel-axis copies of [rows, ci] blocks into [rows, total] at column offset)
+void concatPiece(int rows, int total, int offset, int ci, const float* src, float* dst, cudaStream_t s);
+void splitPiece(int rows, int total, int offset, int ci, const float* src, float* dst, cudaStream_t s);
+
+// dropout.cu
+void dropoutMaskKernel(int64_t len, uint32_t threshold, float keepScale, uint32_t seed, float* mask, cudaStream_t s);
+
+// softmax_xent.cu
+void softmaxXentForward(int n, int classes, float smoothing, const float* logits, const float* labels,
+                        float* probs, float* loss, cudaStream_t s);
+void softmaxXentBackward(int n, int classes, float smoothing, const float* probs, const float* labels,
+                         float gradScale, float* dlogits, cudaStream_t s);
+
+// optim.cu
+void sgdKernel(int64_t len, float lr, float momentum, float wd, bool nesterov, float* p, const float* g, float* v,
+               cudaStream_t s);
+void adamwKernel(int64_t len, float lr, float b1, float b2, float eps, float wd, float bc1, float bc2, float* p,
+                 const float* g, float* m, float* v, cudaStream_t s);
+
+}  // namespace cn

@@ -1,0 +1,80 @@
+// Device-side helpers shared by the kernel files. Functions marked __host__ __device__ are also
+// called from host code (plan.cpp tests them without a GPU), so the index math is tested everywhere.
+#pragma once
+#include <cstdint>
+#include <cmath>
+#include "common.h"
+
+
+namespace cn {
+
+constexpr int THREADS = 256;
+
+inline unsigned blocksFor(int64_t work, int threads = THREADS, int64_t cap = 65535LL * 32) {
+  int64_t b = (work + threads - 1) / threads;
+  if (b < 1) b = 1;
+  return (unsigned)(b > cap ? cap : b);
+}
+
+/** core/random.ts hash32: murmur3 finaliser over a Weyl combination, in uint32 arithmetic. */
+CN_HD inline uint32_t hash32(uint32_t seed, uint32_t index) {
+  uint32_t h = index * 0x9e3779b1u + seed * 0x85ebca77u;
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return h;
+}
+
+/** Divisor of one average-pool window, as torch: the window clipped to the padded extent, then
+ *  (without countIncludePad) to the input. Bottom/right padding mirror top/left (torch's symmetric pad). */
+CN_HD inline int avgPoolDivisor(int oh, int ow, int inH, int inW, int kH, int kW, int sH, int sW, int padT, int padL,
+                                bool includePad) {
+  int h0 = oh * sH - padT, w0 = ow * sW - padL;
+  int h1 = h0 + kH < inH + padT ? h0 + kH : inH + padT;
+  int w1 = w0 + kW < inW + padL ? w0 + kW : inW + padL;
+  int full = (h1 - h0) * (w1 - w0);
+  if (includePad) return full;
+  if (h0 < 0) h0 = 0;
+  if (w0 < 0) w0 = 0;
+  if (h1 > inH) h1 = inH;
+  if (w1 > inW) w1 = inW;
+  int d = (h1 - h0) * (w1 - w0);
+  return d > 0 ? d : 1;
+}
+
+#ifdef __CUDACC__
+__device__ inline float actForward(int act, float x) {
+  switch (act) {
+    case ACT_RELU: return x > 0.f ? x : 0.f;
+    case ACT_RELU6: return fminf(fmaxf(x, 0.f), 6.f);
+    case ACT_SILU: return x / (1.f + expf(-x));
+    case ACT_SIGMOID: return 1.f / (1.f + expf(-x));
+    case ACT_HARDSWISH: return x * fminf(fmaxf(x + 3.f, 0.f), 6.f) / 6.f;
+    case ACT_HARDSIGMOID: return fminf(fmaxf(x + 3.f, 0.f), 6.f) / 6.f;
+    default: return x;
+  }
+}
+
+/** d act / dx at input x (output y where cheaper), times dy; boundaries as torch's backward kernels. */
+__device__ inline float actBackward(int act, float x, float y, float dy) {
+  switch (act) {
+    case ACT_RELU: return x > 0.f ? dy : 0.f;
+    case ACT_RELU6: return (x > 0.f && x < 6.f) ? dy : 0.f;
+    case ACT_SILU: {
+      float sg = 1.f / (1.f + expf(-x));
+      return dy * sg * (1.f + x * (1.f - sg));
+    }
+    case ACT_SIGMOID: return dy * y * (1.f - y);
+    case ACT_HARDSWISH: return x < -3.f ? 0.f : (x <= 3.f ? dy * (2.f * x + 3.f) / 6.f : dy);
+    case ACT_HARDSIGMOID: return (x > -3.f && x < 3.f) ? dy / 6.f : 0.f;
+    default: return dy;
+  }
+}
+
+#define CN_GRID_STRIDE(i, n) \
+  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (int64_t)blockDim.x * gridDim.x)
+#endif
+
+}  // namespace cn

@@ -1,0 +1,293 @@
+#include "runtime.h"
+#include <cstdlib>
+#include <cstring>
+
+namespace cn {
+
+std::string cudaErrorMessage(cudaError_t e) {
+  return std::string(cudaGetErrorString(e));
+}
+
+void throwCuda(cudaError_t e, const char* op) {
+  cudaGetLastError();  // clear a non-sticky error so the context stays usable
+  std::string name = cudaGetErrorName(e);
+  std::string msg = cudaGetErrorString(e);
+  if (e == cudaErrorMemoryAllocation) msg += " (device out of memory; free tensors or use a smaller batch)";
+  throw NativeError(op, "CUDA", (int)e, name, msg);
+}
+
+DeviceInfo queryDevices() {
+  DeviceInfo d;
+  cudaRuntimeGetVersion(&d.runtimeVersion);
+  cudaDriverGetVersion(&d.driverVersion);
+  cudaError_t e = cudaGetDeviceCount(&d.count);
+  d.status = (int)e;
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    d.count = 0;
+    d.statusName = cudaGetErrorName(e);
+    d.statusMessage = cudaGetErrorString(e);
+    return d;
+  }
+  for (int i = 0; i < d.count; i++) {
+    cudaDeviceProp p;
+    if (cudaGetDeviceProperties(&p, i) != cudaSuccess) { cudaGetLastError(); continue; }
+    d.devices.push_back({p.name, p.major, p.minor, p.multiProcessorCount, p.totalGlobalMem});
+  }
+  return d;
+}
+
+// ---- raw memory -----------------------------------------------------------------------------------------
+namespace {
+struct DeviceMemory : RawMemory {
+  cudaError_t alloc(void** p, size_t bytes) override { return cudaMalloc(p, bytes); }
+  void release(void* p) override { cudaFree(p); }
+};
+struct HostMemory : RawMemory {
+  size_t limit, used = 0;
+  std::unordered_map<void*, size_t> sizes;
+  explicit HostMemory(size_t l) : limit(l) {}
+  cudaError_t alloc(void** p, size_t bytes) override {
+    if (limit && used + bytes > limit) return cudaErrorMemoryAllocation;
+    *p = std::malloc(bytes);
+    if (!*p) return cudaErrorMemoryAllocation;
+    used += bytes;
+    sizes[*p] = bytes;
+    return cudaSuccess;
+  }
+  void release(void* p) override {
+    used -= sizes[p];
+    sizes.erase(p);
+    std::free(p);
+  }
+};
+}  // namespace
+
+// ---- caching allocator ------------------------------------------------------------------------------------
+size_t CachingAllocator::bucket(size_t bytes) {
+  if (bytes == 0) bytes = 1;
+  const size_t small = 512, large = 2u << 20;
+  if (bytes < (1u << 20)) return (bytes + small - 1) / small * small;
+  return (bytes + large - 1) / large * large;
+}
+
+void* CachingAllocator::allocate(size_t bytes, const char* op) {
+  const size_t b = bucket(bytes);
+  auto it = free_.find(b);
+  if (it != free_.end() && !it->second.empty()) {
+    void* p = it->second.back();
+    it->second.pop_back();
+    cached -= b;
+    inUse += b;
+    hits++;
+    if (inUse > peak) peak = inUse;
+    return p;
+  }
+  void* p = nullptr;
+  cudaError_t e = raw_.alloc(&p, b);
+  if (e == cudaErrorMemoryAllocation && cached > 0) {
+    cudaGetLastError();
+    oomRetries++;
+    emptyCache();
+    e = raw_.alloc(&p, b);
+  }
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    std::string name = cudaGetErrorName(e);
+    throw NativeError(op, "CUDA", (int)e, name,
+                      std::string(cudaGetErrorString(e)) + ": could not allocate " + std::to_string(b) + " bytes (" +
+                          std::to_string(inUse) + " in use); free tensors or use a smaller batch");
+  }
+  rawAllocs++;
+  inUse += b;
+  if (inUse > peak) peak = inUse;
+  return p;
+}
+
+void CachingAllocator::release(void* p, size_t b) {
+  free_[b].push_back(p);
+  inUse -= b;
+  cached += b;
+}
+
+void CachingAllocator::emptyCache() {
+  for (auto& kv : free_)
+    for (void* p : kv.second) raw_.release(p);
+  free_.clear();
+  cached = 0;
+}
+
+CachingAllocator::~CachingAllocator() { emptyCache(); }
+
+// ---- handles -------------------------------------------------------------------------------------------------
+int64_t HandleTable::add(const Block& b) {
+  int64_t id = next_++;
+  live_[id] = b;
+  scalars_ += b.length;
+  return id;
+}
+
+std::string HandleTable::describe(int64_t id) const {
+  if (id > 0 && id < next_) return "buffer " + std::to_string(id) + " was already freed";
+  return "buffer " + std::to_string(id) + " is not a buffer of this backend";
+}
+
+const Block& HandleTable::get(int64_t id, const char* op, const char* arg) const {
+  auto it = live_.find(id);
+  if (it == live_.end()) throw argError(op, std::string("argument '") + arg + "': " + describe(id));
+  return it->second;
+}
+
+Block HandleTable::remove(int64_t id, const char* op) {
+  auto it = live_.find(id);
+  if (it == live_.end()) {
+    if (id > 0 && id < next_) throw argError(op, "double free: buffer " + std::to_string(id) + " was already freed");
+    throw argError(op, describe(id));
+  }
+  Block b = it->second;
+  live_.erase(it);
+  scalars_ -= b.length;
+  return b;
+}
+
+std::vector<Block> HandleTable::drain() {
+  std::vector<Block> out;
+  for (auto& kv : live_) out.push_back(kv.second);
+  live_.clear();
+  scalars_ = 0;
+  return out;
+}
+
+// ---- scratch -------------------------------------------------------------------------------------------------
+Scratch::Scratch(Context& c, size_t floats, const char* op) : c_(c) {
+  if (!floats) return;
+  bytes_ = CachingAllocator::bucket(floats * sizeof(float));
+  p_ = static_cast<float*>(c.alloc->allocate(floats * sizeof(float), op));
+}
+
+Scratch::~Scratch() {
+  if (p_) c_.alloc->release(p_, bytes_);
+}
+
+// ---- context -------------------------------------------------------------------------------------------------
+Context::Context(const ContextOptions& o) : opts(o) {
+  const char* s = std::getenv("CONVNETS_NATIVE_SYNC");
+  syncEachOp = s && *s && std::string(s) != "0";
+  if (o.hostOnly) {
+    raw.reset(new HostMemory(o.hostLimitBytes));
+    alloc.reset(new CachingAllocator(*raw));
+    return;
+  }
+  checkCuda(cudaSetDevice(o.device), "init");
+  checkCuda(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "init");
+  raw.reset(new DeviceMemory());
+  alloc.reset(new CachingAllocator(*raw));
+  const CublasApi& cb = cublas();
+  if (cb.ok) {
+    if (cb.create(&cublasH) == 0) {
+      cb.setStream(cublasH, stream);
+      cb.setMathMode(cublasH, o.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH);
+    } else {
+      cublasH = nullptr;
+    }
+  }
+  const CudnnApi& cd = cudnn();
+  if (cd.ok) {
+    if (cd.create(&cudnnH) == 0) cd.setStream(cudnnH, stream);
+    else cudnnH = nullptr;
+  }
+}
+
+Context::~Context() {
+  try { dispose(); } catch (...) {}
+}
+
+void Context::dispose() {
+  if (disposed_) return;
+  disposed_ = true;
+  if (!opts.hostOnly && stream) cudaStreamSynchronize(stream);
+  for (const Block& b : handles.drain()) alloc->release(b.ptr, b.bytes);
+  alloc->emptyCache();
+  if (cublasH) cublas().destroy(cublasH);
+  if (cudnnH) cudnn().destroy(cudnnH);
+  cublasH = nullptr;
+  cudnnH = nullptr;
+  if (stream) cudaStreamDestroy(stream);
+  stream = nullptr;
+  cudaGetLastError();
+}
+
+void Context::ensureLive(const char* op) const {
+  if (disposed_) throw argError(op, "the native backend was disposed");
+}
+
+int64_t Context::allocBuffer(int64_t length) {
+  ensureLive("alloc");
+  if (length < 0 || length > (int64_t(1) << 31) - 1)
+    throw argError("alloc", "length must be in [0, 2^31), got " + std::to_string(length));
+  size_t bytes = (size_t)length * sizeof(float);
+  void* p = alloc->allocate(bytes, "alloc");
+  return handles.add({p, CachingAllocator::bucket(bytes), length});
+}
+
+void Context::freeBuffer(int64_t id) {
+  ensureLive("free");
+  Block b = handles.remove(id, "free");
+  alloc->release(b.ptr, b.bytes);
+}
+
+void Context::write(int64_t id, const float* src, int64_t count, int64_t offset) {
+  ensureLive("write");
+  const Block& b = handles.get(id, "write", "buffer");
+  if (offset < 0 || count < 0 || offset + count > b.length)
+    throw argError("write", std::to_string(count) + " values at offset " + std::to_string(offset) +
+                                " do not fit a buffer of " + std::to_string(b.length));
+  if (!count) return;
+  float* dst = static_cast<float*>(b.ptr) + offset;
+  if (opts.hostOnly) { std::memcpy(dst, src, count * sizeof(float)); return; }
+  // Pageable source: the call returns once the data is staged, so the JS array may be released.
+  checkCuda(cudaMemcpyAsync(dst, src, count * sizeof(float), cudaMemcpyHostToDevice, stream), "write");
+  if (syncEachOp) synchronize("write");
+}
+
+void Context::read(int64_t id, float* dst) {
+  ensureLive("read");
+  const Block& b = handles.get(id, "read", "buffer");
+  if (!b.length) return;
+  if (opts.hostOnly) { std::memcpy(dst, b.ptr, b.length * sizeof(float)); return; }
+  checkCuda(cudaMemcpyAsync(dst, b.ptr, b.length * sizeof(float), cudaMemcpyDeviceToHost, stream), "read");
+  synchronize("read (or an earlier asynchronous kernel)");
+}
+
+void Context::fill(int64_t id, float v) {
+  ensureLive("fill");
+  const Block& b = handles.get(id, "fill", "buffer");
+  if (opts.hostOnly) {
+    float* p = static_cast<float*>(b.ptr);
+    for (int64_t i = 0; i < b.length; i++) p[i] = v;
+    return;
+  }
+  if (v == 0.f) checkCuda(cudaMemsetAsync(b.ptr, 0, b.length * sizeof(float), stream), "fill");
+  else fillKernel(b.length, v, static_cast<float*>(b.ptr), stream);
+  if (syncEachOp) synchronize("fill");
+}
+
+void Context::copy(int64_t src, int64_t dst) {
+  ensureLive("copy");
+  const Block& s = handles.get(src, "copy", "src");
+  const Block& d = handles.get(dst, "copy", "dst");
+  if (s.length != d.length)
+    throw argError("copy", "src has " + std::to_string(s.length) + " elements, dst " + std::to_string(d.length));
+  if (!s.length || s.ptr == d.ptr) return;
+  if (opts.hostOnly) { std::memcpy(d.ptr, s.ptr, s.length * sizeof(float)); return; }
+  checkCuda(cudaMemcpyAsync(d.ptr, s.ptr, s.length * sizeof(float), cudaMemcpyDeviceToDevice, stream), "copy");
+  if (syncEachOp) synchronize("copy");
+}
+
+void Context::synchronize(const char* op) {
+  ensureLive(op);
+  if (opts.hostOnly) return;
+  checkCuda(cudaStreamSynchronize(stream), op);
+}
+
+}  // namespace cn

@@ -11,3 +11,4 @@ export { concatPart } from './concat';
 export { dropoutMask } from './dropout';
 export { xentForward, xentBackward } from './softmax_xent';
 export { sgdUpdate, adamwUpdate } from './optim';
+export { simdPeak } from './peak';

@@ -40,8 +40,12 @@ const ACT_CODE: Record<ActivationKind, number> = { relu: 1, relu6: 2, silu: 3, s
 const P_A = 0, P_W = 1, P_BIAS = 2, P_C = 3, P_PACK = 4, P_SCR = 5, P_ZERO = 6, P_SCRT = 7, P_DWT = 8, P_DB = 9,
   P_N = 10, P_ACT = 26, P_HASB = 27, P_MODE = 28;
 
+interface PackEntry { key: string; version: number; bias: WasmBuffer | null; biasVersion: number; pack: WasmBuffer; }
+
 export class WasmBuffer implements BackendBuffer {
   freed = false;
+  /** Bumped whenever the contents may change: keys the packed-weight cache. */
+  version = 0;
   constructor(readonly offset: number, readonly length: number, readonly bytes: number, readonly owner: WasmBackend) {}
 }
 
@@ -89,6 +93,8 @@ export class WasmBackend implements Backend {
   private freeList: { off: number; bytes: number }[] = [];
   private live = 0;
   private scratch = new Map<string, WasmBuffer>();
+  /** Packed weights per filter buffer and direction, reused while the filter (and bias) are unchanged. */
+  private packs = new Map<WasmBuffer, Map<string, PackEntry>>();
   private disposed = false;
   /** Scalar operations per thread below which a kernel runs on fewer threads (option `grain`; 0 = always all). */
   private readonly grain: number;
@@ -191,6 +197,11 @@ export class WasmBackend implements Backend {
     const w = this.buf('free', 'buffer', b, 0);
     w.freed = true;
     this.live -= w.length;
+    const cached = this.packs.get(w);
+    if (cached) {
+      for (const e of cached.values()) this.release(e.pack.offset, e.pack.bytes);
+      this.packs.delete(w);
+    }
     this.release(w.offset, w.bytes);
   }
 
@@ -219,8 +230,15 @@ export class WasmBackend implements Backend {
     return b;
   }
 
+  /** A buffer a kernel writes: as buf(), and its contents version moves on. */
+  private out(kernel: string, name: string, b: Buf | null | undefined, len: number): WasmBuffer {
+    const w = this.buf(kernel, name, b, len);
+    w.version++;
+    return w;
+  }
+
   write(b: Buf, data: ArrayLike<number>, offset = 0): void {
-    const w = this.buf('write', 'buffer', b, 0);
+    const w = this.out('write', 'buffer', b, 0);
     if (!Number.isInteger(offset) || offset < 0 || offset + data.length > w.length) {
       throw new ConvnetsError(`write: ${data.length} values at offset ${offset} do not fit a buffer of ${w.length}`);
     }
@@ -233,13 +251,13 @@ export class WasmBackend implements Backend {
   }
 
   fill(b: Buf, value: number): void {
-    const w = this.buf('fill', 'buffer', b, 0);
+    const w = this.out('fill', 'buffer', b, 0);
     this.f32.fill(value, w.offset >> 2, (w.offset >> 2) + w.length);
   }
 
   copy(src: Buf, dst: Buf): void {
     const s = this.buf('copy', 'src', src, 0);
-    const d = this.buf('copy', 'dst', dst, s.length);
+    const d = this.out('copy', 'dst', dst, s.length);
     this.f32.copyWithin(d.offset >> 2, s.offset >> 2, (s.offset >> 2) + s.length);
   }
 
@@ -249,6 +267,7 @@ export class WasmBackend implements Backend {
     this.pool?.closeNow();
     this.pool = null;
     this.scratch.clear();
+    this.packs.clear();
   }
 
   // ---- dispatch ------------------------------------------------------------------------------------
@@ -305,7 +324,22 @@ export class WasmBackend implements Backend {
   private igemm(kernel: string, p: Conv2dParams, mode: number, a: WasmBuffer, w: WasmBuffer, bias: WasmBuffer | null, c: WasmBuffer): void {
     const KK = mode >= 2 ? 1 : p.kH * p.kW;
     const fwd = mode === 0 || mode === 2;
-    const pack = this.scr('pack', this.packedFloats(p, fwd, KK));
+    const floats = this.packedFloats(p, fwd, KK);
+    const dir = fwd ? 'f' : 'b';
+    let byDir = this.packs.get(w);
+    if (!byDir) { byDir = new Map(); this.packs.set(w, byDir); }
+    const key = `${p.groups},${p.inC},${p.outC},${KK}`;
+    let e = byDir.get(dir);
+    let fresh = !!e && e.key === key && e.version === w.version && e.bias === bias && e.biasVersion === (bias ? bias.version : 0);
+    if (!e || e.pack.length < floats) {
+      if (e) this.release(e.pack.offset, e.pack.bytes);
+      const bytes = Math.ceil((floats * 4 + PAD) / ALIGN) * ALIGN;
+      e = { key, version: -1, bias: null, biasVersion: 0, pack: new WasmBuffer(this.grab(bytes), floats, bytes, this) };
+      byDir.set(dir, e);
+      fresh = false;
+    }
+    e.key = key; e.version = w.version; e.bias = bias; e.biasVersion = bias ? bias.version : 0;
+    const pack = e.pack;
     const rowsM = fwd ? p.n * p.outH * p.outW : p.n * p.inH * p.inW;
     const flops = rowsM * KK * (p.inC / p.groups) * p.outC;
     const nt = this.nt(flops);
@@ -317,7 +351,7 @@ export class WasmBackend implements Backend {
     this.setPtr(P_PACK, pack); this.setPtr(P_SCR, ptrs); this.setPtr(P_ZERO, zero);
     this.pi[P_SCRT] = scrT;
     this.pi[P_HASB] = bias ? 1 : 0;
-    this.run('igemmPack', this.nt(pack.length * 8));
+    if (!fresh) this.run('igemmPack', this.nt(floats * 8));
     this.run('igemm', nt);
     void kernel;
   }
@@ -351,7 +385,7 @@ export class WasmBackend implements Backend {
 
   conv2d(p: Conv2dParams, x: Buf, w: Buf, bias: Buf | null, y: Buf): void {
     const K = 'conv2d', s = this.convArgs(K, p);
-    const xb = this.buf(K, 'x', x, s.nx), wb = this.buf(K, 'w', w, s.nw), yb = this.buf(K, 'y', y, s.ny);
+    const xb = this.buf(K, 'x', x, s.nx), wb = this.buf(K, 'w', w, s.nw), yb = this.out(K, 'y', y, s.ny);
     const bb = bias ? this.buf(K, 'bias', bias, p.outC) : null;
     if (p.groups === p.inC && p.groups > 1) { this.dwFwd(K, p, xb, wb, bb, yb); return; }
     this.igemm(K, p, WasmBackend.isPointwise(p) ? 2 : 0, xb, wb, bb, yb);
@@ -359,15 +393,15 @@ export class WasmBackend implements Backend {
 
   conv2dBackwardData(p: Conv2dParams, dy: Buf, w: Buf, dx: Buf): void {
     const K = 'conv2dBackwardData', s = this.convArgs(K, p);
-    const dyb = this.buf(K, 'dy', dy, s.ny), wb = this.buf(K, 'w', w, s.nw), dxb = this.buf(K, 'dx', dx, s.nx);
+    const dyb = this.buf(K, 'dy', dy, s.ny), wb = this.buf(K, 'w', w, s.nw), dxb = this.out(K, 'dx', dx, s.nx);
     if (p.groups === p.inC && p.groups > 1) { this.dwBwdData(K, p, dyb, wb, dxb); return; }
     this.igemm(K, p, WasmBackend.isPointwise(p) ? 3 : 1, dyb, wb, null, dxb);
   }
 
   conv2dBackwardFilter(p: Conv2dParams, x: Buf, dy: Buf, dw: Buf, dbias: Buf | null): void {
     const K = 'conv2dBackwardFilter', s = this.convArgs(K, p);
-    const xb = this.buf(K, 'x', x, s.nx), dyb = this.buf(K, 'dy', dy, s.ny), dwb = this.buf(K, 'dw', dw, s.nw);
-    const db = dbias ? this.buf(K, 'dbias', dbias, p.outC) : null;
+    const xb = this.buf(K, 'x', x, s.nx), dyb = this.buf(K, 'dy', dy, s.ny), dwb = this.out(K, 'dw', dw, s.nw);
+    const db = dbias ? this.out(K, 'dbias', dbias, p.outC) : null;
     if (p.groups === p.inC && p.groups > 1) { this.dwBwdFilter(p, xb, dyb, dwb, db); return; }
     this.bwdFilter(p, WasmBackend.isPointwise(p), xb, dyb, dwb, db);
   }
@@ -414,20 +448,20 @@ export class WasmBackend implements Backend {
     const K = 'dwconv2d', s = this.convArgs(K, p);
     this.checkDw(K, p);
     const bb = bias ? this.buf(K, 'bias', bias, p.outC) : null;
-    this.dwFwd(K, p, this.buf(K, 'x', x, s.nx), this.buf(K, 'w', w, s.nw), bb, this.buf(K, 'y', y, s.ny));
+    this.dwFwd(K, p, this.buf(K, 'x', x, s.nx), this.buf(K, 'w', w, s.nw), bb, this.out(K, 'y', y, s.ny));
   }
 
   dwconv2dBackwardData(p: Conv2dParams, dy: Buf, w: Buf, dx: Buf): void {
     const K = 'dwconv2dBackwardData', s = this.convArgs(K, p);
     this.checkDw(K, p);
-    this.dwBwdData(K, p, this.buf(K, 'dy', dy, s.ny), this.buf(K, 'w', w, s.nw), this.buf(K, 'dx', dx, s.nx));
+    this.dwBwdData(K, p, this.buf(K, 'dy', dy, s.ny), this.buf(K, 'w', w, s.nw), this.out(K, 'dx', dx, s.nx));
   }
 
   dwconv2dBackwardFilter(p: Conv2dParams, x: Buf, dy: Buf, dw: Buf, dbias: Buf | null): void {
     const K = 'dwconv2dBackwardFilter', s = this.convArgs(K, p);
     this.checkDw(K, p);
-    const db = dbias ? this.buf(K, 'dbias', dbias, p.outC) : null;
-    this.dwBwdFilter(p, this.buf(K, 'x', x, s.nx), this.buf(K, 'dy', dy, s.ny), this.buf(K, 'dw', dw, s.nw), db);
+    const db = dbias ? this.out(K, 'dbias', dbias, p.outC) : null;
+    this.dwBwdFilter(p, this.buf(K, 'x', x, s.nx), this.buf(K, 'dy', dy, s.ny), this.out(K, 'dw', dw, s.nw), db);
   }
 
   // ---- pointwise -----------------------------------------------------------------------------------
@@ -439,20 +473,20 @@ export class WasmBackend implements Backend {
     const K = 'pwconv2d', s = this.convArgs(K, p);
     this.checkPw(K, p);
     const bb = bias ? this.buf(K, 'bias', bias, p.outC) : null;
-    this.igemm(K, p, 2, this.buf(K, 'x', x, s.nx), this.buf(K, 'w', w, s.nw), bb, this.buf(K, 'y', y, s.ny));
+    this.igemm(K, p, 2, this.buf(K, 'x', x, s.nx), this.buf(K, 'w', w, s.nw), bb, this.out(K, 'y', y, s.ny));
   }
 
   pwconv2dBackwardData(p: Conv2dParams, dy: Buf, w: Buf, dx: Buf): void {
     const K = 'pwconv2dBackwardData', s = this.convArgs(K, p);
     this.checkPw(K, p);
-    this.igemm(K, p, 3, this.buf(K, 'dy', dy, s.ny), this.buf(K, 'w', w, s.nw), null, this.buf(K, 'dx', dx, s.nx));
+    this.igemm(K, p, 3, this.buf(K, 'dy', dy, s.ny), this.buf(K, 'w', w, s.nw), null, this.out(K, 'dx', dx, s.nx));
   }
 
   pwconv2dBackwardFilter(p: Conv2dParams, x: Buf, dy: Buf, dw: Buf, dbias: Buf | null): void {
     const K = 'pwconv2dBackwardFilter', s = this.convArgs(K, p);
     this.checkPw(K, p);
-    const db = dbias ? this.buf(K, 'dbias', dbias, p.outC) : null;
-    this.bwdFilter(p, true, this.buf(K, 'x', x, s.nx), this.buf(K, 'dy', dy, s.ny), this.buf(K, 'dw', dw, s.nw), db);
+    const db = dbias ? this.out(K, 'dbias', dbias, p.outC) : null;
+    this.bwdFilter(p, true, this.buf(K, 'x', x, s.nx), this.buf(K, 'dy', dy, s.ny), this.out(K, 'dw', dw, s.nw), db);
   }
 
   // ---- dense (a pointwise conv over n rows) -----------------------------------------------------------
@@ -467,18 +501,18 @@ export class WasmBackend implements Backend {
   dense(p: DenseParams, x: Buf, w: Buf, bias: Buf | null, y: Buf): void {
     const K = 'dense', c = this.denseConv(K, p);
     const bb = bias ? this.buf(K, 'bias', bias, p.outF) : null;
-    this.igemm(K, c, 2, this.buf(K, 'x', x, p.n * p.inF), this.buf(K, 'w', w, p.outF * p.inF), bb, this.buf(K, 'y', y, p.n * p.outF));
+    this.igemm(K, c, 2, this.buf(K, 'x', x, p.n * p.inF), this.buf(K, 'w', w, p.outF * p.inF), bb, this.out(K, 'y', y, p.n * p.outF));
   }
 
   denseBackwardData(p: DenseParams, dy: Buf, w: Buf, dx: Buf): void {
     const K = 'denseBackwardData', c = this.denseConv(K, p);
-    this.igemm(K, c, 3, this.buf(K, 'dy', dy, p.n * p.outF), this.buf(K, 'w', w, p.outF * p.inF), null, this.buf(K, 'dx', dx, p.n * p.inF));
+    this.igemm(K, c, 3, this.buf(K, 'dy', dy, p.n * p.outF), this.buf(K, 'w', w, p.outF * p.inF), null, this.out(K, 'dx', dx, p.n * p.inF));
   }
 
   denseBackwardFilter(p: DenseParams, x: Buf, dy: Buf, dw: Buf, dbias: Buf | null): void {
     const K = 'denseBackwardFilter', c = this.denseConv(K, p);
-    const db = dbias ? this.buf(K, 'dbias', dbias, p.outF) : null;
-    this.bwdFilter(c, true, this.buf(K, 'x', x, p.n * p.inF), this.buf(K, 'dy', dy, p.n * p.outF), this.buf(K, 'dw', dw, p.outF * p.inF), db);
+    const db = dbias ? this.out(K, 'dbias', dbias, p.outF) : null;
+    this.bwdFilter(c, true, this.buf(K, 'x', x, p.n * p.inF), this.buf(K, 'dy', dy, p.n * p.outF), this.out(K, 'dw', dw, p.outF * p.inF), db);
   }
 
   // ---- batch norm ------------------------------------------------------------------------------------
@@ -506,9 +540,9 @@ export class WasmBackend implements Backend {
     this.bnSetup(K, p, true);
     const xb = this.buf(K, 'x', x, n);
     this.setPtr(0, xb); this.setPtr(1, this.buf(K, 'gamma', gamma, p.c)); this.setPtr(2, this.buf(K, 'beta', beta, p.c));
-    this.setPtr(4, this.buf(K, 'runningMean', runningMean, p.c)); this.setPtr(5, this.buf(K, 'runningVar', runningVar, p.c));
-    this.setPtr(6, this.buf(K, 'saveMean', saveMean, p.c)); this.setPtr(7, this.buf(K, 'saveInvStd', saveInvStd, p.c));
-    const yb = this.buf(K, 'y', y, n);
+    this.setPtr(4, this.out(K, 'runningMean', runningMean, p.c)); this.setPtr(5, this.out(K, 'runningVar', runningVar, p.c));
+    this.setPtr(6, this.out(K, 'saveMean', saveMean, p.c)); this.setPtr(7, this.out(K, 'saveInvStd', saveInvStd, p.c));
+    const yb = this.out(K, 'y', y, n);
     this.run('bnTrainStats', Math.min(p.c, this.nt(n * 3)));
     this.bnApply(p, xb, null, yb);
   }
@@ -516,7 +550,7 @@ export class WasmBackend implements Backend {
   batchNormInference(p: BatchNormParams, x: Buf, gamma: Buf, beta: Buf, mean: Buf, variance: Buf, y: Buf): void {
     const K = 'batchNormInference', n = p.rows * p.c;
     this.bnSetup(K, p, false);
-    const xb = this.buf(K, 'x', x, n), yb = this.buf(K, 'y', y, n);
+    const xb = this.buf(K, 'x', x, n), yb = this.out(K, 'y', y, n);
     this.setPtr(1, this.buf(K, 'gamma', gamma, p.c)); this.setPtr(2, this.buf(K, 'beta', beta, p.c));
     this.setPtr(4, this.buf(K, 'mean', mean, p.c)); this.setPtr(5, this.buf(K, 'variance', variance, p.c));
     this.run('bnInferencePrep', 1);
@@ -526,11 +560,11 @@ export class WasmBackend implements Backend {
   private bnBackward(K: string, p: BatchNormParams, train: boolean, x: Buf, dy: Buf, gamma: Buf, m: Buf, v: Buf, dx: Buf, dgamma: Buf, dbeta: Buf): void {
     const n = p.rows * p.c;
     this.bnSetup(K, p, false);
-    const xb = this.buf(K, 'x', x, n), dyb = this.buf(K, 'dy', dy, n), dxb = this.buf(K, 'dx', dx, n);
+    const xb = this.buf(K, 'x', x, n), dyb = this.buf(K, 'dy', dy, n), dxb = this.out(K, 'dx', dx, n);
     this.setPtr(0, xb); this.setPtr(1, this.buf(K, 'gamma', gamma, p.c)); this.setPtr(3, dyb);
-    if (train) { this.setPtr(6, this.buf(K, 'saveMean', m, p.c)); this.setPtr(7, this.buf(K, 'saveInvStd', v, p.c)); }
+    if (train) { this.setPtr(6, this.out(K, 'saveMean', m, p.c)); this.setPtr(7, this.out(K, 'saveInvStd', v, p.c)); }
     else { this.setPtr(4, this.buf(K, 'mean', m, p.c)); this.setPtr(5, this.buf(K, 'variance', v, p.c)); }
-    this.setPtr(9, this.buf(K, 'dgamma', dgamma, p.c)); this.setPtr(10, this.buf(K, 'dbeta', dbeta, p.c));
+    this.setPtr(9, this.out(K, 'dgamma', dgamma, p.c)); this.setPtr(10, this.out(K, 'dbeta', dbeta, p.c));
     this.pi[20] = train ? 1 : 0;
     this.run('bnBackwardStats', Math.min(p.c, this.nt(n * 3)));
     this.bnApply(p, dyb, train ? xb : null, dxb);
@@ -567,19 +601,19 @@ export class WasmBackend implements Backend {
 
   private poolFwd(K: string, p: Pool2dParams, mode: number, x: Buf, y: Buf): void {
     const s = this.poolSetup(K, p, mode);
-    this.setPtr(0, this.buf(K, 'x', x, s.nx)); this.setPtr(1, this.buf(K, 'y', y, s.ny));
+    this.setPtr(0, this.buf(K, 'x', x, s.nx)); this.setPtr(1, this.out(K, 'y', y, s.ny));
     this.run('poolForward', Math.min(p.n * p.outH, this.nt(s.ny * p.kH * p.kW)));
   }
 
   maxPool2dBackward(p: Pool2dParams, x: Buf, dy: Buf, dx: Buf): void {
     const K = 'maxPool2dBackward', s = this.poolSetup(K, p, 0);
-    this.setPtr(0, this.buf(K, 'x', x, s.nx)); this.setPtr(1, this.buf(K, 'dy', dy, s.ny)); this.setPtr(2, this.buf(K, 'dx', dx, s.nx));
+    this.setPtr(0, this.buf(K, 'x', x, s.nx)); this.setPtr(1, this.buf(K, 'dy', dy, s.ny)); this.setPtr(2, this.out(K, 'dx', dx, s.nx));
     this.run('poolBackward', Math.min(p.c, this.nt(s.ny * p.kH * p.kW)));
   }
 
   avgPool2dBackward(p: Pool2dParams, dy: Buf, dx: Buf): void {
     const K = 'avgPool2dBackward', s = this.poolSetup(K, p, 1);
-    this.setPtr(1, this.buf(K, 'dy', dy, s.ny)); this.setPtr(2, this.buf(K, 'dx', dx, s.nx));
+    this.setPtr(1, this.buf(K, 'dy', dy, s.ny)); this.setPtr(2, this.out(K, 'dx', dx, s.nx));
     this.run('poolBackward', Math.min(p.c, this.nt(s.ny * p.kH * p.kW)));
   }
 
@@ -593,13 +627,13 @@ export class WasmBackend implements Backend {
 
   globalAvgPool(p: GlobalPoolParams, x: Buf, y: Buf): void {
     const K = 'globalAvgPool', n = this.nhc(K, p);
-    this.setPtr(0, this.buf(K, 'x', x, n)); this.setPtr(1, this.buf(K, 'y', y, p.n * p.c));
+    this.setPtr(0, this.buf(K, 'x', x, n)); this.setPtr(1, this.out(K, 'y', y, p.n * p.c));
     this.run('gapForward', this.nt(n));
   }
 
   globalAvgPoolBackward(p: GlobalPoolParams, dy: Buf, dx: Buf): void {
     const K = 'globalAvgPoolBackward', n = this.nhc(K, p);
-    this.setPtr(0, this.buf(K, 'dy', dy, p.n * p.c)); this.setPtr(1, this.buf(K, 'dx', dx, n));
+    this.setPtr(0, this.buf(K, 'dy', dy, p.n * p.c)); this.setPtr(1, this.out(K, 'dx', dx, n));
     this.run('gapBackward', this.nt(n));
   }
 
@@ -614,7 +648,7 @@ export class WasmBackend implements Backend {
     this.len(K, length);
     if (!(kind in ACT_CODE)) throw new ConvnetsError(`${K}: unknown activation '${kind}' (expected one of ${Object.keys(ACT_CODE).join(', ')})`);
     this.pi[17] = ACT_CODE[kind];
-    this.setPtr(0, this.buf(K, 'x', x, length)); this.setPtr(1, this.buf(K, 'y', y, length));
+    this.setPtr(0, this.buf(K, 'x', x, length)); this.setPtr(1, this.out(K, 'y', y, length));
     this.run('actForward', this.nt(length * 4));
   }
 
@@ -623,8 +657,8 @@ export class WasmBackend implements Backend {
     this.len(K, length);
     if (!(kind in ACT_CODE)) throw new ConvnetsError(`${K}: unknown activation '${kind}'`);
     this.pi[17] = ACT_CODE[kind];
-    this.setPtr(0, this.buf(K, 'x', x, length)); this.setPtr(1, this.buf(K, 'y', y, length));
-    this.setPtr(2, this.buf(K, 'dy', dy, length)); this.setPtr(3, this.buf(K, 'dx', dx, length));
+    this.setPtr(0, this.buf(K, 'x', x, length)); this.setPtr(1, this.out(K, 'y', y, length));
+    this.setPtr(2, this.buf(K, 'dy', dy, length)); this.setPtr(3, this.out(K, 'dx', dx, length));
     this.run('actBackward', this.nt(length * 4));
   }
 
@@ -633,7 +667,7 @@ export class WasmBackend implements Backend {
     this.pi[17] = op; this.pf[18] = alpha;
     this.setPtr(0, this.buf(K, op === 1 || op === 2 ? 'x' : 'a', a, length));
     this.setPtr(1, b ? this.buf(K, op === 1 ? 'y' : 'b', b, length) : null);
-    this.setPtr(2, this.buf(K, 'y', y, length));
+    this.setPtr(2, this.out(K, 'y', y, length));
     this.run('elementwise', this.nt(length));
   }
 
@@ -645,7 +679,7 @@ export class WasmBackend implements Backend {
   sumSquares(length: number, x: Buf, out: Buf): void {
     const K = 'sumSquares';
     this.len(K, length);
-    const ob = this.buf(K, 'out', out, 1);
+    const ob = this.out(K, 'out', out, 1);
     this.setPtr(0, this.buf(K, 'x', x, length));
     const nt = this.nt(length);
     const parts = this.scr('parts', 2 * 256);
@@ -660,14 +694,14 @@ export class WasmBackend implements Backend {
   // ---- channel scale -------------------------------------------------------------------------------------
   channelScale(p: ChannelScaleParams, x: Buf, s: Buf, y: Buf): void {
     const K = 'channelScale', n = this.nhc(K, p);
-    this.setPtr(0, this.buf(K, 'x', x, n)); this.setPtr(1, this.buf(K, 's', s, p.n * p.c)); this.setPtr(2, this.buf(K, 'y', y, n));
+    this.setPtr(0, this.buf(K, 'x', x, n)); this.setPtr(1, this.buf(K, 's', s, p.n * p.c)); this.setPtr(2, this.out(K, 'y', y, n));
     this.run('csForward', this.nt(n));
   }
 
   channelScaleBackward(p: ChannelScaleParams, x: Buf, s: Buf, dy: Buf, dx: Buf, ds: Buf): void {
     const K = 'channelScaleBackward', n = this.nhc(K, p);
     this.setPtr(0, this.buf(K, 'x', x, n)); this.setPtr(1, this.buf(K, 's', s, p.n * p.c)); this.setPtr(2, this.buf(K, 'dy', dy, n));
-    this.setPtr(3, this.buf(K, 'dx', dx, n)); this.setPtr(4, this.buf(K, 'ds', ds, p.n * p.c));
+    this.setPtr(3, this.out(K, 'dx', dx, n)); this.setPtr(4, this.out(K, 'ds', ds, p.n * p.c));
     this.run('csBackward', this.nt(n * 2));
   }
 
@@ -680,8 +714,8 @@ export class WasmBackend implements Backend {
       if (!Number.isInteger(c) || c <= 0) throw new ConvnetsError(`${kernel}: channel counts must be positive integers, got ${p.channels.join(', ')}`);
       total += c;
     }
-    const wb = this.buf(kernel, dir === 0 ? 'y' : 'y', whole, p.rows * total);
-    const bufs = parts.map((b, i) => this.buf(kernel, `${dir === 0 ? 'inputs' : 'outputs'}[${i}]`, b, p.rows * p.channels[i]));
+    const wb = dir === 0 ? this.out(kernel, 'y', whole, p.rows * total) : this.buf(kernel, 'y', whole, p.rows * total);
+    const bufs = parts.map((b, i) => (dir === 0 ? this.buf : this.out).call(this, kernel, `${dir === 0 ? 'inputs' : 'outputs'}[${i}]`, b, p.rows * p.channels[i]));
     let off = 0;
     for (let i = 0; i < bufs.length; i++) {
       this.setPtr(0, bufs[i]); this.setPtr(1, wb);
@@ -699,7 +733,7 @@ export class WasmBackend implements Backend {
     const K = 'dropoutMask';
     this.len(K, length);
     if (!(rate >= 0 && rate < 1)) throw new ConvnetsError(`${K}: rate must be in [0, 1), got ${rate}`);
-    this.setPtr(0, this.buf(K, 'mask', mask, length));
+    this.setPtr(0, this.out(K, 'mask', mask, length));
     this.pi[17] = seed | 0;
     this.pi[18] = dropThreshold(rate) | 0;
     this.pf[19] = 1 / (1 - rate);
@@ -728,7 +762,7 @@ export class WasmBackend implements Backend {
     const K = 'softmaxCrossEntropy';
     this.xentSetup(K, p, labels);
     const n = p.n * p.classes;
-    this.setPtr(0, this.buf(K, 'logits', logits, n)); this.setPtr(2, this.buf(K, 'probs', probs, n)); this.setPtr(3, this.buf(K, 'loss', loss, p.n));
+    this.setPtr(0, this.buf(K, 'logits', logits, n)); this.setPtr(2, this.out(K, 'probs', probs, n)); this.setPtr(3, this.out(K, 'loss', loss, p.n));
     this.run('xentForward', Math.min(p.n, this.nt(n * 8)));
   }
 
@@ -736,7 +770,7 @@ export class WasmBackend implements Backend {
     const K = 'softmaxCrossEntropyBackward';
     this.xentSetup(K, p, labels);
     const n = p.n * p.classes;
-    this.setPtr(0, this.buf(K, 'probs', probs, n)); this.setPtr(2, this.buf(K, 'dlogits', dlogits, n));
+    this.setPtr(0, this.out(K, 'probs', probs, n)); this.setPtr(2, this.out(K, 'dlogits', dlogits, n));
     this.pf[19] = gradScale;
     this.run('xentBackward', Math.min(p.n, this.nt(n * 2)));
   }
@@ -745,8 +779,8 @@ export class WasmBackend implements Backend {
   sgdUpdate(p: SgdParams, param: Buf, grad: Buf, velocity: Buf): void {
     const K = 'sgdUpdate';
     this.len(K, p.length);
-    this.setPtr(0, this.buf(K, 'param', param, p.length)); this.setPtr(1, this.buf(K, 'grad', grad, p.length));
-    this.setPtr(2, this.buf(K, 'velocity', velocity, p.length));
+    this.setPtr(0, this.out(K, 'param', param, p.length)); this.setPtr(1, this.buf(K, 'grad', grad, p.length));
+    this.setPtr(2, this.out(K, 'velocity', velocity, p.length));
     this.pf[17] = p.lr; this.pf[18] = p.momentum; this.pf[19] = p.weightDecay; this.pi[20] = p.nesterov ? 1 : 0;
     this.run('sgdUpdate', this.nt(p.length * 4));
   }
@@ -755,8 +789,8 @@ export class WasmBackend implements Backend {
     const K = 'adamwUpdate';
     this.len(K, p.length);
     if (!Number.isInteger(p.step) || p.step < 1) throw new ConvnetsError(`${K}: params.step must be an integer >= 1 (1-based), got ${p.step}`);
-    this.setPtr(0, this.buf(K, 'param', param, p.length)); this.setPtr(1, this.buf(K, 'grad', grad, p.length));
-    this.setPtr(2, this.buf(K, 'm', m, p.length)); this.setPtr(3, this.buf(K, 'v', v, p.length));
+    this.setPtr(0, this.out(K, 'param', param, p.length)); this.setPtr(1, this.buf(K, 'grad', grad, p.length));
+    this.setPtr(2, this.out(K, 'm', m, p.length)); this.setPtr(3, this.out(K, 'v', v, p.length));
     this.pf[17] = p.lr; this.pf[18] = p.beta1; this.pf[19] = p.beta2; this.pf[20] = p.eps; this.pf[21] = p.weightDecay;
     this.pf[22] = 1 - Math.pow(p.beta1, p.step); this.pf[23] = Math.sqrt(1 - Math.pow(p.beta2, p.step));
     this.run('adamwUpdate', this.nt(p.length * 8));

@@ -132,7 +132,7 @@ export interface TfjsNetwork {
 }
 
 /** Rebuilds a traced forward pass with tfjs ops; weights are converted once (OHWI -> HWIO etc.). */
-export function replayTfjs(tf: TF, tr: Trace): TfjsNetwork {
+export function replayTfjs(tf: TF, tr: Trace, o: { variables?: boolean } = {}): TfjsNetwork {
   const recs = tr.records;
   const consumers = countConsumers(recs);
   const slot = new Map<Tensor, number>();
@@ -146,7 +146,12 @@ export function replayTfjs(tf: TF, tr: Trace): TfjsNetwork {
     if (s === undefined) throw new ConvnetsError(`tfjs replay: ${op} reads a tensor ${JSON.stringify(t.shape)} that no traced op produced`);
     return s;
   };
-  const keep = (v: TFT): TFT => { weights.push(v); return v; };
+  const keep = (v: TFT): TFT => {
+    // Trainable copies when gradients are wanted (tf.variableGrads differentiates w.r.t. variables).
+    if (o.variables) { const vv = tf.variable(v); v.dispose(); v = vv; }
+    weights.push(v);
+    return v;
+  };
   const wt = (t: Tensor | null | undefined): Float32Array | null => (t ? t.toFloat32() : null);
   const only = (t: Tensor): boolean => (consumers.get(t)?.consumers ?? 0) === 1;
 
@@ -260,6 +265,7 @@ export function replayTfjs(tf: TF, tr: Trace): TfjsNetwork {
   if (outSlot === undefined) throw new ConvnetsError('tfjs replay: the model output was not produced by a traced op');
   const inputShape = [...tr.input.shape];
   const runAll = (x: TFT): TFT => tf.tidy(() => {
+    // (tidy keeps the returned tensor alive; intermediates are freed.)
     const vals: TFT[] = [x];
     for (const s of steps) vals.push(s.run(s.inputs.map((k) => vals[k])));
     return vals[outSlot];
@@ -332,4 +338,42 @@ export async function ortSession(kind: OrtKind, bytes: Uint8Array, threads: numb
     },
     async dispose(): Promise<void> { await session.release?.(); },
   };
+}
+
+/**
+ * One SGD training step of the replayed network on tfjs (variableGrads + update), timed if it works.
+ * tfjs-backend-wasm has no Conv2DBackpropFilter / depthwise backprop kernels (tfjs #8474): the error
+ * tfjs throws is returned as the reason.
+ */
+export async function tfjsTrainAttempt(built: { model: Module; input: Tensor; inputShape: number[] }, backend: TfjsBackendName,
+  timing: { minSamples?: number; maxTime?: number } = { minSamples: 3, maxTime: 0.5 }): Promise<{ timing?: import('./timing.js').Timing; error?: string; note?: string }> {
+  try {
+    const tf = await loadTfjs();
+    // Gradients of tfjs ops are registered by this module (tfjs-layers would import it too).
+    await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+    await useTfjsBackend(tf, backend);
+    const tr = traceForward(built.model, built.input);
+    const net = replayTfjs(tf, tr, { variables: true });
+    const n = built.inputShape[0];
+    const x = tf.tensor(built.input.toFloat32(), built.inputShape);
+    const classes = tr.output.size / n;
+    const labels = tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, i) => i % classes), 'int32'), classes);
+    const opt = tf.train.sgd(0.01);
+    const step = (): void => {
+      const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, tf.reshape(net.run(x), [n, classes])));
+      opt.applyGradients(grads);
+      value.dataSync();
+      value.dispose();
+      for (const g of Object.values(grads)) (g as TFT).dispose();
+    };
+    try {
+      step();
+      const { measure } = await import('./timing.js');
+      return { timing: await measure(step, timing) };
+    } finally {
+      x.dispose(); labels.dispose(); net.dispose(); opt.dispose();
+    }
+  } catch (e) {
+    return { error: (e as Error).message ?? String(e) };
+  }
 }

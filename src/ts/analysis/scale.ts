@@ -13,13 +13,14 @@ export const BASE_RESOLUTION = 224;
 
 export interface Multipliers { phi: number; depth: number; width: number; resolutionMult: number; resolution: number; flopsFactor: number; }
 
-/** Multipliers for a compound coefficient; resolution rounded to the nearest multiple of 8 (stride-32 friendly). */
+/** Multipliers for a compound coefficient. */
 export function compoundMultipliers(phi: number, alpha = ALPHA, beta = BETA, gamma = GAMMA): Multipliers {
   if (!Number.isFinite(phi) || phi < 0 || phi > 12) throw new ConvnetsError(`scale: --phi must be a number in [0, 12], got ${phi}`);
   const depth = alpha ** phi, width = beta ** phi, resolutionMult = gamma ** phi;
   return {
     phi, depth, width, resolutionMult,
-    resolution: Math.max(32, Math.round((BASE_RESOLUTION * resolutionMult) / 8) * 8),
+    // Rounded as the architectures builder does (src/architectures/efficientnet.ts compoundScale).
+    resolution: Math.round(BASE_RESOLUTION * resolutionMult),
     // FLOPs grow as d * w^2 * r^2.
     flopsFactor: depth * width * width * resolutionMult * resolutionMult,
   };

@@ -1,4 +1,213 @@
-// `convnets` commands of this file register here (owned by the issue that implements them).
+// `convnets gradflow | select | scale | explain`: the chapter's analyses, measured on real modules.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { ConvnetsError } from '../core/backend.js';
+import { startBackend, posInt, nonNegInt, posNumber } from '../analysis/cliutil.js';
+import { lineChart } from '../analysis/svg.js';
+import type { Series } from '../analysis/svg.js';
+import {
+  gradflowBatch, measureGradFlow, summarize, INIT_SCHEMES, seedModels,
+} from '../analysis/gradflow.js';
+import type { InitScheme, GradFlowResult } from '../analysis/gradflow.js';
+import { buildModel, architectures } from '../analysis/models.js';
+import { DEFAULT_CANDIDATES, selectModels, formatSelect, parseCount } from '../analysis/select.js';
+import type { Candidate } from '../analysis/select.js';
+import { compoundMultipliers, phiVariant, publishedRows, equivalentPhi, efficientNetCost } from '../analysis/scale.js';
+import type { ScaleRow } from '../analysis/scale.js';
+import { explainTopic, EXPLAIN_TOPICS } from '../analysis/explain.js';
+import { buildOn, timeOurForward } from '../analysis/modelbench.js';
+import { quickTiming } from '../analysis/timing.js';
+import { summary } from '../nn/summary.js';
+import { Conv2d } from '../nn/conv.js';
+import type { Module } from '../nn/module.js';
 
-export function register(_program: Command): void {}
+const e = (v: number): string => (v === 0 ? '0' : v.toExponential(2));
+
+async function countModel(name: string, inputSize?: number): Promise<Candidate> {
+  const reg = await architectures();
+  if (!reg) throw new ConvnetsError('the architectures registry (src/architectures) is not available');
+  const m = reg.createModel(name, { init: 'none', ...(inputSize ? { inputSize } : {}) });
+  const size = inputSize ?? m.defaultInputSize ?? 224;
+  let macs = 0;
+  for (const l of m.layers([1, size, size, m.inputChannels ?? 3])) macs += l.macs;
+  return { model: name, params: m.paramCount(), macs, inputSize: size };
+}
+
+function gradflowSvg(name: string, rs: GradFlowResult[]): string {
+  const series: Series[] = [];
+  for (const r of rs) {
+    series.push({ name: `${r.init}: at init`, points: r.layers.map((l, i) => [i + 1, l.init] as [number, number]) });
+    if (r.steps > 0) series.push({ name: `${r.init}: after ${r.steps} SGD`, points: r.layers.map((l, i) => [i + 1, l.after] as [number, number]) });
+  }
+  return lineChart(series, { title: `Gradient norm per layer: ${name}`, xLabel: 'layer (conv/linear weight, input to output)', yLabel: '||dL/dW|| (log)', logY: true });
+}
+
+export function register(program: Command): void {
+  program.command('gradflow <models...>')
+    .description('per-layer weight-gradient norms at init and after N SGD steps on a real MNIST batch: plainN vs residualN vs denseN (or registry models)')
+    .option('--steps <n>', 'SGD steps after the first measurement', nonNegInt('--steps'), 5)
+    .option('--lr <lr>', 'SGD learning rate', posNumber('--lr'), 0.01)
+    .option('--init <scheme>', `weight init: ${INIT_SCHEMES.join(' | ')} | both (kaiming and torch-default)`, 'both')
+    .option('--batch <n>', 'batch size', posInt('--batch'), 16)
+    .option('--size <n>', 'input crop of the 28x28 digits', posInt('--size'), 28)
+    .option('--width <n>', 'channels of the plain/residual nets (dense: stem)', posInt('--width'), 16)
+    .option('--backend <name>', 'js | wasm | native')
+    .option('--threads <n>', 'wasm threads', posInt('--threads'))
+    .option('--out <dir>', 'directory for the SVG plots and JSON', 'convnets-gradflow')
+    .option('--json', 'print the results as JSON')
+    .action(async (models: string[], o: { steps: number; lr: number; init: string; batch: number; size: number; width: number; backend?: string; threads?: number; out: string; json?: boolean }) => {
+      const inits: InitScheme[] = o.init === 'both' ? ['kaiming', 'torch-default'] : [o.init as InitScheme];
+      for (const i of inits) if (!INIT_SCHEMES.includes(i)) throw new ConvnetsError(`--init must be one of ${INIT_SCHEMES.join(', ')} or both, got '${o.init}'`);
+      await startBackend(o.backend, o.threads);
+      const batch = await gradflowBatch(o.batch, o.size);
+      mkdirSync(o.out, { recursive: true });
+      const all: GradFlowResult[] = [];
+      if (!o.json) {
+        console.log(`batch: ${batch.source}; ${o.steps} SGD steps at lr ${o.lr}`);
+        console.log('model          init           layers  first       middle      last        first/last  loss init -> after  | after steps: first/last');
+      }
+      for (const name of models) {
+        const rs: GradFlowResult[] = [];
+        for (const init of inits) {
+          seedModels(1);
+          const m = await buildModel(name, { inputChannels: 1, numClasses: 10, smallInput: /^(plain|residual|dense)\d+$/.test(name) ? undefined : true });
+          try {
+            const r = measureGradFlow(name, m, batch, { steps: o.steps, lr: o.lr, init, seed: 1 });
+            rs.push(r); all.push(r);
+            const s = summarize(r);
+            if (!o.json) {
+              console.log(`${name.padEnd(14)} ${init.padEnd(14)} ${String(s.convLayers).padStart(6)}  ${e(s.first).padEnd(10)}  ${e(s.middle).padEnd(10)}  ${e(s.last).padEnd(10)}  ` +
+                `${e(s.ratio).padEnd(10)}  ${r.lossInit.toFixed(3)} -> ${r.lossAfter.toFixed(3)}   | ${e(s.ratioAfter)}`);
+            }
+          } finally { m.dispose(); }
+        }
+        writeFileSync(join(o.out, `gradflow-${name}.svg`), gradflowSvg(name, rs));
+      }
+      writeFileSync(join(o.out, 'gradflow.json'), JSON.stringify({ batch: batch.source, results: all }, null, 1));
+      batch.x.dispose();
+      if (o.json) { console.log(JSON.stringify(all.map((r) => ({ ...summarize(r), init: r.init, lossInit: r.lossInit, lossAfter: r.lossAfter })))); return; }
+      // The chapter's claim, checked on what was measured: plain nets' first-layer gradients vs skip nets'.
+      for (const init of inits) {
+        const rs = all.filter((r) => r.init === init).map((r) => ({ r, s: summarize(r) }));
+        const plain = rs.filter(({ r }) => /^plain\d+$/.test(r.model) || /^vgg/.test(r.model));
+        const skip = rs.filter(({ r }) => !plain.includes(rs.find((x) => x.r === r)!));
+        if (!plain.length || !skip.length) continue;
+        const deepest = plain.reduce((a, b) => (b.s.convLayers > a.s.convLayers ? b : a));
+        for (const k of skip) {
+          const f = deepest.s.first / k.s.first;
+          console.log(`[${init}] ${deepest.r.model} first-layer gradient = ${e(f)} x ${k.r.model}'s: ` +
+            `${f < 0.01 ? 'orders of magnitude smaller: the chapter\'s claim holds here' : f < 1 ? 'smaller, but by less than two orders of magnitude' : 'NOT smaller: the claim does not hold here'}` +
+            `; first/last within the plain net ${e(deepest.s.ratio)} vs ${e(k.s.ratio)}`);
+        }
+      }
+      console.log(`plots: ${join(o.out, 'gradflow-<model>.svg')}`);
+    });
+
+  program.command('select')
+    .description('rank models that meet a parameter and a measured-latency budget on this machine, with published ImageNet top-1')
+    .option('--max-params <n>', 'parameter budget (e.g. 10M, 5e6)')
+    .option('--max-latency <ms>', 'latency budget in ms (batch 1, measured here)', posNumber('--max-latency'))
+    .option('--backend <name>', 'js | wasm | native')
+    .option('--threads <n>', 'wasm threads', posInt('--threads'))
+    .option('--input <n>', 'input resolution for every candidate (default: each model\'s own)', posInt('--input'))
+    .option('--candidates <list>', 'comma-separated model names', DEFAULT_CANDIDATES.join(','))
+    .option('--json', 'print JSON')
+    .action(async (o: { maxParams?: string; maxLatency?: number; backend?: string; threads?: number; input?: number; candidates: string; json?: boolean }) => {
+      const maxParams = o.maxParams !== undefined ? parseCount(o.maxParams) : undefined;
+      const b = await startBackend(o.backend, o.threads);
+      const cands: Candidate[] = [];
+      for (const n of o.candidates.split(',').map((s) => s.trim()).filter(Boolean)) cands.push(await countModel(n, o.input));
+      const rows = await selectModels(cands, { maxParams, maxLatencyMs: o.maxLatency }, async (c) => {
+        const built = await buildOn(b, c.model, 1, { inputSize: c.inputSize });
+        try {
+          const t = await timeOurForward(b, built, quickTiming(true));
+          if (!o.json) process.stderr.write(`  ${c.model}: ${t.timing.median.toFixed(1)} ms\n`);
+          return t.timing.median;
+        } finally { built.dispose(); }
+      });
+      const label = b.name === 'wasm' ? `wasm ${o.threads ?? 1}t` : b.name;
+      if (o.json) console.log(JSON.stringify(rows));
+      else console.log(formatSelect(rows, label));
+    });
+
+  program.command('scale')
+    .description('EfficientNet compound scaling at phi: multipliers, parameters, MACs, measured latency, next to B0-B7')
+    .requiredOption('--phi <p>', 'compound coefficient (0 = B0)', (v: string) => { const n = Number(v); if (v.trim() === '' || !Number.isFinite(n)) throw new ConvnetsError(`--phi must be a number, got '${v}'`); return n; })
+    .option('--backend <name>', 'js | wasm | native')
+    .option('--threads <n>', 'wasm threads', posInt('--threads'))
+    .option('--no-measure', 'skip the latency measurement')
+    .option('--out <dir>', 'directory for the SVG (MACs vs published top-1)', 'convnets-scale')
+    .option('--json', 'print JSON')
+    .action(async (o: { phi: number; backend?: string; threads?: number; measure: boolean; out: string; json?: boolean }) => {
+      const m = compoundMultipliers(o.phi);
+      const phiRow: ScaleRow = phiVariant(o.phi);
+      const rows = publishedRows();
+      const reg = await architectures();
+      // Cross-check the cost model against the real builder (counting only).
+      let builderParams: number | null = null;
+      if (reg) {
+        try { builderParams = reg.createModel('efficientnet', { phi: o.phi, init: 'none' }).paramCount(); } catch { builderParams = null; }
+      }
+      if (o.measure) {
+        const b = await startBackend(o.backend, o.threads);
+        const built = await buildOn(b, 'efficientnet', 1, { phi: o.phi, inputSize: m.resolution });
+        try {
+          phiRow.latencyMs = (await timeOurForward(b, built, quickTiming(true))).timing.median;
+        } finally { built.dispose(); }
+      }
+      if (o.json) { console.log(JSON.stringify({ multipliers: m, phi: phiRow, builderParams, published: rows })); return; }
+      console.log(`phi = ${o.phi}: depth x${m.depth.toFixed(3)} (1.2^phi), width x${m.width.toFixed(3)} (1.1^phi), resolution x${m.resolutionMult.toFixed(3)} (1.15^phi) = ${m.resolution}px; FLOPs x${m.flopsFactor.toFixed(2)} (d*w^2*r^2; alpha*beta^2*gamma^2 = ${(1.2 * 1.1 ** 2 * 1.15 ** 2).toFixed(3)})`);
+      console.log('model             width  depth   res     params (ours)   published     GMACs  published  top-1    ~phi   latency');
+      const line = (r: ScaleRow, phiEq: string): string =>
+        `${r.name.padEnd(16)} ${r.width.toFixed(2).padStart(6)} ${r.depth.toFixed(2).padStart(6)} ${String(r.resolution).padStart(5)}  ${String(r.params).padStart(14)}  ` +
+        `${(r.publishedParams !== undefined ? String(r.publishedParams) : '-').padStart(10)}  ${r.gmacs.toFixed(3).padStart(8)}  ${(r.publishedGmacs !== undefined ? r.publishedGmacs.toFixed(3) : '-').padStart(9)}  ` +
+        `${(r.top1 !== undefined && Number.isFinite(r.top1) ? r.top1.toFixed(2) + '%' : 'n/a').padStart(6)}  ${phiEq.padStart(5)}  ${r.latencyMs !== undefined ? r.latencyMs.toFixed(1) + ' ms' : '-'}`;
+      console.log(line(phiRow, o.phi.toFixed(2)));
+      for (const r of rows) console.log(line(r, equivalentPhi(r.width, r.depth).toFixed(2)));
+      if (builderParams !== null) console.log(`builder check: createModel('efficientnet', {phi: ${o.phi}}) has ${builderParams} parameters (cost model: ${phiRow.params})`);
+      console.log('~phi: the phi whose (1.1^phi, 1.2^phi) best fits the variant\'s (width, depth): B1-B7 were hand-tuned, not exactly the phi rule.');
+      mkdirSync(o.out, { recursive: true });
+      const accs = rows.filter((r) => r.top1 !== undefined && Number.isFinite(r.top1));
+      const svg = lineChart([
+        { name: 'B0-B7 (torchvision acc@1)', points: accs.map((r) => [r.gmacs, r.top1!] as [number, number]), labels: accs.map((r) => r.name.replace('efficientnet_', '')) },
+        { name: `phi=${o.phi} (${phiRow.gmacs.toFixed(2)} GMACs; accuracy unpublished)`, points: [[phiRow.gmacs, Math.min(...accs.map((r) => r.top1!))], [phiRow.gmacs, Math.max(...accs.map((r) => r.top1!))]] },
+      ], { title: 'EfficientNet: MACs vs published ImageNet top-1', xLabel: 'GMACs (log)', yLabel: 'top-1 %', logX: true });
+      const file = join(o.out, `scale-phi${o.phi}.svg`);
+      writeFileSync(file, svg);
+      console.log(`plot: ${file}`);
+      void efficientNetCost;
+    });
+
+  program.command('explain <topic>')
+    .description(`the chapter's cost arguments computed from real modules: ${EXPLAIN_TOPICS.join(' | ')}, or a model name`)
+    .option('--channels <c>', 'channels (receptive-field: C; depthwise: input channels M)', posInt('--channels'))
+    .option('--out-channels <n>', 'depthwise: output channels N', posInt('--out-channels'))
+    .option('--kernel <k>', 'depthwise: kernel size', posInt('--kernel'))
+    .option('--size <n>', 'spatial size of the example input', posInt('--size'))
+    .option('--input <n>', 'model: input resolution', posInt('--input'))
+    .action(async (topic: string, o: { channels?: number; outChannels?: number; kernel?: number; size?: number; input?: number }) => {
+      await startBackend('js');
+      if ((EXPLAIN_TOPICS as readonly string[]).includes(topic)) { console.log(explainTopic(topic, o)); return; }
+      const reg = await architectures();
+      if (!reg || !reg.listModels().includes(topic)) {
+        throw new ConvnetsError(`explain: '${topic}' is neither a topic (${EXPLAIN_TOPICS.join(', ')}) nor a registered model`);
+      }
+      const model = reg.createModel(topic, { init: 'none', ...(o.input ? { inputSize: o.input } : {}) });
+      const size = o.input ?? model.defaultInputSize ?? 224;
+      const s = summary(model, [1, size, size, model.inputChannels ?? 3]);
+      const byName = new Map<string, Module>([...model.namedModules()]);
+      let dw = 0, pw = 0, other = 0, linear = 0;
+      for (const l of model.layers([1, size, size, model.inputChannels ?? 3])) {
+        const mod = byName.get(l.name);
+        if (mod instanceof Conv2d) {
+          if (mod.opts.groups > 1 && mod.opts.groups === mod.inChannels) dw += l.macs;
+          else if (mod.kernelSize[0] === 1 && mod.kernelSize[1] === 1) pw += l.macs;
+          else other += l.macs;
+        } else linear += l.macs;
+      }
+      const pct = (v: number): string => `${((100 * v) / s.macs).toFixed(1)}%`;
+      console.log(`${topic} at ${size}x${size}: ${s.params} parameters, ${(s.macs / 1e9).toFixed(3)} GMACs, receptive field ${s.receptiveFieldHW[0]}x${s.receptiveFieldHW[1]}`);
+      console.log(`MACs by layer kind: depthwise ${pct(dw)}, 1x1 ${pct(pw)}, other convs ${pct(other)}, linear/other ${pct(linear)}`);
+    });
+}

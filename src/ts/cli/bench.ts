@@ -1,4 +1,73 @@
-// `convnets` commands of this file register here (owned by the issue that implements them).
+// `convnets bench`: times a model's forward pass (or training step) on one backend, with the peers
+// side by side (same network, same weights, outputs checked first) unless --no-peers.
 import type { Command } from 'commander';
+import { ConvnetsError } from '../core/backend.js';
+import { startBackend, posInt } from '../analysis/cliutil.js';
+import { quickTiming } from '../analysis/timing.js';
+import { ALL_PEERS, buildOn, timeOurForward, timeOurTrainStep, timePeers, traceMacs } from '../analysis/modelbench.js';
+import type { ModelTiming, PeerName } from '../analysis/modelbench.js';
 
-export function register(_program: Command): void {}
+interface BenchOpts {
+  backend?: string; threads?: number; model: string; batch: number; input?: number; json?: boolean;
+  peers: boolean; peerList?: string; quick?: boolean; train?: boolean;
+}
+
+function fmtRow(r: ModelTiming, ours: number | null): string {
+  if (!r.timing) return `${r.runtime.padEnd(20)} ${'-'.padStart(10)}  ${r.error ?? ''}`;
+  const t = r.timing;
+  const sp = ours !== null && !r.runtime.startsWith('convnets') ? `  ours x${(t.median / ours).toFixed(2)} faster` : '';
+  return `${r.runtime.padEnd(20)} ${t.median.toFixed(2).padStart(10)}  ${t.min.toFixed(2)}-${t.max.toFixed(2)} ms  ±${t.rme.toFixed(1)}%  ` +
+    `${r.gflops !== undefined ? r.gflops.toFixed(2) + ' GFLOP/s' : ''}${r.maxRelDiff !== undefined ? `  diff ${r.maxRelDiff.toExponential(1)}` : ''}${sp}${r.note ? `  (${r.note})` : ''}`;
+}
+
+export function register(program: Command): void {
+  program.command('bench')
+    .description("time a model's forward pass (or --train step) on a backend, with tfjs / onnxruntime peers side by side")
+    .option('--backend <name>', 'js | wasm | native (default: best available)')
+    .option('--threads <n>', 'threads for wasm and the onnxruntime peers', posInt('--threads'))
+    .option('--model <name>', 'model name', 'mobilenet_v2')
+    .option('--batch <b>', 'batch size', posInt('--batch'), 1)
+    .option('--input <n>', "input resolution (default: the model's)", posInt('--input'))
+    .option('--no-peers', 'time only our backend')
+    .option('--peer-list <list>', `comma-separated peers (${ALL_PEERS.join(', ')})`)
+    .option('--train', 'time a training step (forward + backward + SGD) instead; peers are inference-only')
+    .option('--quick', 'fewer samples')
+    .option('--json', 'print a JSON object as the last line (median_ms ...)')
+    .action(async (o: BenchOpts) => {
+      const b = await startBackend(o.backend, o.threads);
+      const threads = o.threads ?? 1;
+      const timing = quickTiming(!!o.quick);
+      const peers = (o.peerList ? o.peerList.split(',').map((s) => s.trim()) : [...ALL_PEERS]) as PeerName[];
+      for (const p of peers) if (!ALL_PEERS.includes(p)) throw new ConvnetsError(`--peer-list: unknown peer '${p}' (known: ${ALL_PEERS.join(', ')})`);
+      const built = await buildOn(b, o.model, o.batch, o.input ? { inputSize: o.input } : {});
+      const runtime = b.name === 'wasm' ? `convnets-wasm-${threads}t` : `convnets-${b.name}`;
+      const log = (s: string): void => { if (!o.json) process.stderr.write(s + '\n'); };
+      try {
+        const shape = built.inputShape;
+        if (o.train) {
+          const t = await timeOurTrainStep(b, built, timing);
+          if (!o.json) console.log(`${o.model} [${shape.join('x')}] training step on ${runtime}: median ${t.median.toFixed(2)} ms (${t.min.toFixed(2)}-${t.max.toFixed(2)}, ±${t.rme.toFixed(1)}%)`);
+          else console.log(JSON.stringify({ model: o.model, backend: b.name, threads, batch: o.batch, input: shape[1], mode: 'train', median_ms: t.median, min_ms: t.min, max_ms: t.max, rme: t.rme, samples: t.samples }));
+          return;
+        }
+        const ours = await timeOurForward(b, built, timing);
+        const macs = traceMacs(ours.trace);
+        const mine: ModelTiming = { runtime, threads, timing: ours.timing, gflops: (2 * macs) / (ours.timing.median * 1e6) };
+        const peerRows = o.peers ? await timePeers(peers, built, ours.trace, ours.output, threads, timing, macs, log) : [];
+        if (!o.json) {
+          console.log(`${o.model} forward, input ${shape.join('x')} (NHWC), ${(macs / 1e9).toFixed(3)} GMACs`);
+          console.log(`${'runtime'.padEnd(20)} ${'median ms'.padStart(10)}`);
+          for (const r of [mine, ...peerRows]) console.log(fmtRow(r, ours.timing.median));
+        } else {
+          console.log(JSON.stringify({
+            model: o.model, backend: b.name, threads, batch: o.batch, input: shape[1], mode: 'forward', macs,
+            median_ms: ours.timing.median, min_ms: ours.timing.min, max_ms: ours.timing.max, rme: ours.timing.rme, samples: ours.timing.samples,
+            gflops: mine.gflops,
+            peers: peerRows.map((r) => ({ runtime: r.runtime, threads: r.threads, median_ms: r.timing?.median ?? null, max_rel_diff: r.maxRelDiff ?? null, error: r.error ?? null })),
+          }));
+        }
+      } finally {
+        built.dispose();
+      }
+    });
+}

@@ -14,3 +14,4 @@ export { WasmBackend } from './backends/wasm/index.js';
 export * as ops from './core/ops.js';
 export type { Tracer, TraceRecord } from './core/ops.js';
 export * from './nn/index.js';
+export { NativeBackend, NativeBackendError, NativeBuffer, nativeUnavailableReason, loadAddon as loadNativeAddon } from './backends/native/index.js';

@@ -1,0 +1,132 @@
+// Finding and loading the CUDA addon (native/build/Release/convnets_native.node, built by
+// scripts/build-native.mjs). Loading never throws: it reports what was searched and why it failed,
+// which is what `convnets doctor` and the backend's unavailableReason() print.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeDeviceInfo {
+  count: number;
+  /** cudaGetDeviceCount's status: 35 (insufficient driver) or 100 (no device) mean "no GPU here". */
+  status: number;
+  statusName: string;
+  statusMessage: string;
+  runtimeVersion: number;
+  driverVersion: number;
+  devices: { name: string; computeCapability: string; multiprocessors: number; totalMemory: number }[];
+}
+
+export interface NativeLibraryInfo { found: boolean; library: string; version: string; error: string; }
+
+export interface NativeStats {
+  scalars: number; buffers: number; bytesInUse: number; bytesCached: number; peakBytes: number;
+  cacheHits: number; rawAllocs: number; oomRetries: number; algoCacheSize: number;
+  cudnn: boolean; cublas: boolean; hostOnly: boolean; tf32: boolean;
+}
+
+export interface NativeContextOptions {
+  /** Host memory and no kernel launches: exercises handles, allocator and argument checks without a GPU. */
+  hostOnly?: boolean;
+  /** hostOnly: simulated device capacity in bytes (0 = unlimited), to test out-of-memory handling. */
+  hostLimitBytes?: number;
+  tf32?: boolean;
+  device?: number;
+}
+
+export interface NativeContext {
+  alloc(length: number): number;
+  free(id: number): void;
+  write(id: number, data: Float32Array, offset?: number): void;
+  read(id: number): Float32Array;
+  fill(id: number, value: number): void;
+  copy(src: number, dst: number): void;
+  run(op: string, ints: Int32Array, floats: Float64Array, ids: Float64Array): void;
+  stats(): NativeStats;
+  emptyCache(): void;
+  synchronize(): void;
+  dispose(): void;
+}
+
+export interface NativeConvPlan {
+  activation: string; cudnnUsable: boolean; reason: string;
+  xDesc: number[]; wDesc: number[]; yDesc: number[]; convDesc: number[]; groups: number; mathType: number;
+  key: string; im2colK: number; imgsPerChunk: number; colFloats: number; identity: boolean;
+}
+
+/** An Error thrown by the addon: what failed (op), in which library, with its status code. */
+export interface NativeErrorFields { op?: string; lib?: string; code?: number; codeName?: string; native?: boolean; }
+
+export interface NativeAddon {
+  version: string;
+  deviceInfo(): NativeDeviceInfo;
+  libraries(): { cudnn: NativeLibraryInfo; cublas: NativeLibraryInfo };
+  Context: new (opts?: NativeContextOptions) => NativeContext;
+  _test: {
+    hash32(seed: number, index: number): number;
+    avgPoolDivisor(oh: number, ow: number, inH: number, inW: number, kH: number, kW: number, sH: number, sW: number,
+      padTop: number, padLeft: number, countIncludePad: boolean): number;
+    bucket(bytes: number): number;
+    convPlan(params: Int32Array, tf32?: boolean, maxColBytes?: number): NativeConvPlan;
+    cudaError(code: number, op: string): Error & NativeErrorFields;
+    kernelNames(): string[];
+  };
+}
+
+export const ADDON_FILE = 'convnets_native.node';
+
+/** Where the addon may be: $CONVNETS_NATIVE_ADDON, then native/build/Release and build/Release of the
+ *  package root, found by walking up from this file (works from src/ under tap and from dist/). */
+export function addonCandidates(): string[] {
+  const out: string[] = [];
+  if (process.env.CONVNETS_NATIVE_ADDON) out.push(resolve(process.env.CONVNETS_NATIVE_ADDON));
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 7; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'native', 'CMakeLists.txt'))) {
+      out.push(join(dir, 'native', 'build', 'Release', ADDON_FILE), join(dir, 'build', 'Release', ADDON_FILE));
+      break;
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return out;
+}
+
+export interface AddonLoad { addon: NativeAddon | null; path: string | null; error: string | null; searched: string[]; }
+
+let cached: AddonLoad | null = null;
+
+export function loadAddon(): AddonLoad {
+  if (cached) return cached;
+  const searched = addonCandidates();
+  const found = searched.find((p) => existsSync(p));
+  if (!found) {
+    cached = {
+      addon: null, path: null, searched,
+      error: `the CUDA addon is not built (looked for ${searched.join(', ') || ADDON_FILE}); ` +
+        'build it with `npm run build:native` on a machine with the CUDA toolkit (nvcc) and cmake',
+    };
+    return cached;
+  }
+  try {
+    const addon = createRequire(import.meta.url)(found) as NativeAddon;
+    cached = { addon, path: found, error: null, searched };
+  } catch (e) {
+    cached = { addon: null, path: found, error: `the CUDA addon at ${found} failed to load: ${(e as Error).message}`, searched };
+  }
+  return cached;
+}
+
+/** Why no GPU can be used, from cudaGetDeviceCount's status, or null when there is one. */
+export function noDeviceReason(info: NativeDeviceInfo): string | null {
+  if (info.count > 0) return null;
+  if (info.status === 35 || info.status === 100 || info.status === 999 || info.status === 34) {
+    return `no CUDA GPU on this machine (cudaGetDeviceCount: ${info.statusName || 'status ' + info.status}, ` +
+      `${info.statusMessage || 'no device'}; driver version ${info.driverVersion || 'none'})`;
+  }
+  if (info.status !== 0) {
+    return `CUDA cannot use a GPU here (cudaGetDeviceCount: error ${info.status} ${info.statusName}: ${info.statusMessage})`;
+  }
+  return 'no CUDA GPU on this machine (cudaGetDeviceCount found 0 devices)';
+}

@@ -118,10 +118,8 @@ export class AdaptiveAvgPool2d extends Module {
     return [input[0], this.outH, this.outW, input[3]];
   }
   override layers(input: Shape, prefix = ''): LayerInfo[] {
-    // A pooled output element averages about (in/out)^2 inputs: count them as MACs like torch profilers.
-    const [n, h, w, c] = input;
-    const macs = n * h * w * c;
-    return [{ name: prefix, type: 'AdaptiveAvgPool2d', inputShape: [...input], outputShape: this.outputShape(input), params: 0, macs }];
+    // Pools count no MACs, as in torchvision's published numbers.
+    return [{ name: prefix, type: 'AdaptiveAvgPool2d', inputShape: [...input], outputShape: this.outputShape(input), params: 0, macs: 0 }];
   }
   protected override releasePlan(): void { this.plan?.impl.dispose(); this.plan = null; }
 }
@@ -247,7 +245,8 @@ export class AuxTap extends Flat {
     return ops.addGrad(dy, dxa, this.dx);
   }
 
-  override outputShape(input: Shape): number[] { return [...input]; }
+  /** The input passes through; the aux branch must still accept it (it runs in training). */
+  override outputShape(input: Shape): number[] { this.aux.outputShape(input); return [...input]; }
   override layers(input: Shape, prefix = ''): LayerInfo[] {
     // Listed for parameters; MACs are zero because torchvision counts eval-mode cost (aux does not run).
     return this.aux.layers(input, prefix).map((l) => ({ ...l, macs: 0 }));

@@ -35,8 +35,7 @@ export function densenet(name: string, o: ModelOptions = {}): ConvNet {
     }
   });
   f.push(['norm5', bn(ch)]);
-  return new ConvNet({ name, family: 'densenet', defaultInputSize: c.inputSize, minInputSize: c.smallInput ? 8 : 32,
-    inputChannels: c.inputChannels, numClasses: c.numClasses }, [
+  return new ConvNet({ name, family: 'densenet', defaultInputSize: c.inputSize, inputChannels: c.inputChannels, numClasses: c.numClasses }, [
     ['features', Sequential.named(f)], ['relu', act('relu')], ['avgpool', new GlobalAvgPool2d()], ['flatten', new Flatten()],
     ['classifier', new Linear(ch, c.numClasses)],
   ]);

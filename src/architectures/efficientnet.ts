@@ -56,8 +56,7 @@ export function efficientnetScaled(s: EfficientNetScale, o: ModelOptions = {}): 
   });
   const last = 4 * inC;
   feats.push(ConvBnAct(inC, last, 1, { act: 'silu', norm: s.norm }));
-  return new ConvNet({ name: s.name, family: 'efficientnet', defaultInputSize: c.inputSize, minInputSize: c.smallInput ? 8 : 32,
-    inputChannels: c.inputChannels, numClasses: c.numClasses }, [
+  return new ConvNet({ name: s.name, family: 'efficientnet', defaultInputSize: c.inputSize, inputChannels: c.inputChannels, numClasses: c.numClasses }, [
     ['features', new Sequential(...feats)], ['avgpool', new GlobalAvgPool2d()], ['flatten', new Flatten()],
     ['classifier', new Sequential(new Dropout(c.dropout), new Linear(last, c.numClasses))],
   ]);

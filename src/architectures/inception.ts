@@ -38,8 +38,7 @@ export function googlenet(o: ModelOptions = {}): ConvNet {
   named.push(inc('inception4e'), ['maxpool4', pool(2)], inc('inception5a'), inc('inception5b'),
     ['avgpool', new GlobalAvgPool2d()], ['flatten', new Flatten()], ['dropout', new Dropout(c.dropout)],
     ['fc', new Linear(1024, c.numClasses)]);
-  return new ConvNet({ name, family: 'inception', defaultInputSize: c.inputSize, minInputSize: 16,
-    inputChannels: c.inputChannels, numClasses: c.numClasses }, named);
+  return new ConvNet({ name, family: 'inception', defaultInputSize: c.inputSize, inputChannels: c.inputChannels, numClasses: c.numClasses }, named);
 }
 
 /** torchvision inception_v3 (299 input; smallest accepted 75). With aux: AuxLogits after Mixed_6e. */
@@ -63,6 +62,5 @@ export function inception_v3(o: ModelOptions = {}): ConvNet {
   named.push(['Mixed_7a', InceptionD(768)], ['Mixed_7b', InceptionE(1280)], ['Mixed_7c', InceptionE(2048)],
     ['avgpool', new GlobalAvgPool2d()], ['dropout', new Dropout(c.dropout)], ['flatten', new Flatten()],
     ['fc', new Linear(2048, c.numClasses)]);
-  return new ConvNet({ name, family: 'inception', defaultInputSize: c.inputSize, minInputSize: o.aux ? 299 : 75,
-    inputChannels: c.inputChannels, numClasses: c.numClasses }, named);
+  return new ConvNet({ name, family: 'inception', defaultInputSize: c.inputSize, inputChannels: c.inputChannels, numClasses: c.numClasses }, named);
 }

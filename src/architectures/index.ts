@@ -191,3 +191,4 @@ export * from './densenet.js';
 export * from './mobilenet.js';
 export * from './efficientnet.js';
 export * from './squeezenet.js';
+export * from './custom.js';

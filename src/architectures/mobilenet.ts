@@ -30,8 +30,7 @@ export function mobilenet_v1(o: ModelOptions = {}): ConvNet {
   const mods: Module[] = [ConvBnAct(c.inputChannels, ch(32), 3, { stride: c.smallInput ? 1 : 2, act: 'relu6' })];
   let inC = ch(32);
   for (const [out, s] of MOBILENET_V1_BLOCKS) { mods.push(DepthwiseSeparable(inC, ch(out), s)); inC = ch(out); }
-  return new ConvNet({ name, family: 'mobilenet', defaultInputSize: c.inputSize, minInputSize: c.smallInput ? 8 : 32,
-    inputChannels: c.inputChannels, numClasses: c.numClasses }, [
+  return new ConvNet({ name, family: 'mobilenet', defaultInputSize: c.inputSize, inputChannels: c.inputChannels, numClasses: c.numClasses }, [
     ['features', new Sequential(...mods)], ['avgpool', new GlobalAvgPool2d()], ['flatten', new Flatten()],
     ['classifier', new Sequential(new Dropout(c.dropout), new Linear(inC, c.numClasses))],
   ]);
@@ -60,8 +59,7 @@ export function mobilenet_v2(o: ModelOptions = {}): ConvNet {
     }
   }
   mods.push(ConvBnAct(inC, last, 1, { act: 'relu6' }));
-  return new ConvNet({ name, family: 'mobilenet', defaultInputSize: c.inputSize, minInputSize: c.smallInput ? 8 : 32,
-    inputChannels: c.inputChannels, numClasses: c.numClasses }, [
+  return new ConvNet({ name, family: 'mobilenet', defaultInputSize: c.inputSize, inputChannels: c.inputChannels, numClasses: c.numClasses }, [
     ['features', new Sequential(...mods)], ['avgpool', new GlobalAvgPool2d()], ['flatten', new Flatten()],
     ['classifier', new Sequential(new Dropout(c.dropout), new Linear(last, c.numClasses))],
   ]);
@@ -118,8 +116,7 @@ function mobilenetV3(kind: 'large' | 'small', o: ModelOptions): ConvNet {
     ['classifier', new Sequential(new Linear(lastConv, lastChannel), act('hardswish'), new Dropout(c.dropout),
       new Linear(lastChannel, c.numClasses))],
   ];
-  return new ConvNet({ name, family: 'mobilenet', defaultInputSize: c.inputSize, minInputSize: c.smallInput ? 8 : 32,
-    inputChannels: c.inputChannels, numClasses: c.numClasses }, named);
+  return new ConvNet({ name, family: 'mobilenet', defaultInputSize: c.inputSize, inputChannels: c.inputChannels, numClasses: c.numClasses }, named);
 }
 
 export const mobilenet_v3_large = (o: ModelOptions = {}): ConvNet => mobilenetV3('large', o);

@@ -40,8 +40,6 @@ export interface ModelInfo {
   name: string;
   family: string;
   defaultInputSize: number;
-  /** Smallest square input the forward accepts. */
-  minInputSize: number;
   inputChannels: number;
   numClasses: number;
 }
@@ -51,7 +49,7 @@ export class ConvNet extends Flat {
   readonly name: string;
   readonly family: string;
   readonly defaultInputSize: number;
-  readonly minInputSize: number;
+  private minSize = 0;
   readonly inputChannels: number;
   readonly numClasses: number;
   private readonly taps: AuxTap[];
@@ -61,10 +59,24 @@ export class ConvNet extends Flat {
     this.name = info.name;
     this.family = info.family;
     this.defaultInputSize = info.defaultInputSize;
-    this.minInputSize = info.minInputSize;
     this.inputChannels = info.inputChannels;
     this.numClasses = info.numClasses;
     this.taps = named.map(([, m]) => m).filter((m): m is AuxTap => m instanceof AuxTap);
+  }
+
+  /** Smallest square input every layer accepts (found from the shape math, cached). */
+  get minInputSize(): number {
+    if (this.minSize) return this.minSize;
+    for (let s = 1; s <= 4096; s++) {
+      try {
+        this.outputShape([1, s, s, this.inputChannels]);
+        this.minSize = s;
+        return s;
+      } catch (e) {
+        if (!(e instanceof ConvnetsError)) throw e;
+      }
+    }
+    throw new ConvnetsError(`${this.name}: no square input up to 4096 fits`);
   }
 
   /** Number of auxiliary classifiers. */

@@ -53,8 +53,7 @@ export function resnet(name: string, o: ModelOptions = {}): ConvNet {
     named.push([`layer${i + 1}`, new Sequential(...blocks)]);
   });
   named.push(['avgpool', new GlobalAvgPool2d()], ['flatten', new Flatten()], ['fc', new Linear(inC, c.numClasses)]);
-  return new ConvNet({ name, family: 'resnet', defaultInputSize: c.inputSize, minInputSize: c.smallInput ? 8 : 32,
-    inputChannels: c.inputChannels, numClasses: c.numClasses }, named);
+  return new ConvNet({ name, family: 'resnet', defaultInputSize: c.inputSize, inputChannels: c.inputChannels, numClasses: c.numClasses }, named);
 }
 
 export const RESNET_V2_LAYERS: Record<string, [number, number, number, number]> = {
@@ -82,8 +81,7 @@ export function resnetV2(name: string, o: ModelOptions = {}): ConvNet {
   });
   named.push(['norm', bn(inC)], ['relu', act('relu')], ['avgpool', new GlobalAvgPool2d()], ['flatten', new Flatten()],
     ['fc', new Linear(inC, c.numClasses)]);
-  return new ConvNet({ name, family: 'resnet_v2', defaultInputSize: c.inputSize, minInputSize: c.smallInput ? 8 : 32,
-    inputChannels: c.inputChannels, numClasses: c.numClasses }, named);
+  return new ConvNet({ name, family: 'resnet_v2', defaultInputSize: c.inputSize, inputChannels: c.inputChannels, numClasses: c.numClasses }, named);
 }
 
 export const resnet18 = (o?: ModelOptions): ConvNet => resnet('resnet18', o);

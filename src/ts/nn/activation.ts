@@ -18,6 +18,7 @@ export class Activation extends PlannedModule {
   }
 
   forward(x: Tensor, ctx: ForwardContext): Tensor {
+    if (this.fusedInto && !ctx.training) { this.saved = null; return x; }
     const y = ops.activation(this.kind, x, this.plan.tensor('y', x.shape, x.backend));
     this.saved = ctx.training ? { x, y } : null;
     return y;

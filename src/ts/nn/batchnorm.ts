@@ -49,6 +49,7 @@ export class BatchNorm2d extends PlannedModule {
 
   forward(x: Tensor, ctx: ForwardContext): Tensor {
     this.check(x.shape);
+    if (this.fusedInto && !ctx.training) { this.saved = null; return x; }
     const be = x.backend;
     const y = this.plan.tensor('y', x.shape, be);
     const o = { eps: this.eps, momentum: this.momentum };

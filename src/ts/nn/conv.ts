@@ -1,7 +1,7 @@
 // Conv2d as torchvision's (weight [outC, kH, kW, inC/groups] in OHWI, optional bias), NHWC in and out.
 import * as ops from '../core/ops.js';
 import { ConvnetsError } from '../core/backend.js';
-import type { Conv2dParams } from '../core/backend.js';
+import type { ActivationKind, Conv2dParams } from '../core/backend.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Padding, Shape } from '../core/shape.js';
 import { Parameter } from './module.js';
@@ -65,9 +65,41 @@ export class Conv2d extends PlannedModule {
     return p;
   }
 
+  /** Inference-only folded weights and epilogue (see fuse.ts); cleared by any training forward. */
+  private fusion: { w: Tensor; b: Tensor | null; activation?: ActivationKind; absorbed: PlannedModule[] } | null = null;
+
+  /** Runs inference with these weights/bias/activation instead, and the absorbed modules pass through. */
+  setFusion(w: Tensor, b: Tensor | null, activation: ActivationKind | undefined, absorbed: PlannedModule[]): void {
+    this.clearFusion();
+    if (w.shape.join() !== this.weight.value.shape.join() || (b && b.shape.join() !== String(this.outChannels))) {
+      throw new ConvnetsError(`Conv2d.setFusion: weight [${w.shape.join(', ')}] / bias must match the conv's ` +
+        `[${this.weight.value.shape.join(', ')}] / [${this.outChannels}]`);
+    }
+    this.fusion = { w, b, activation, absorbed };
+    for (const m of absorbed) m.fusedInto = this;
+  }
+
+  get fused(): boolean { return this.fusion !== null; }
+
+  clearFusion(): void {
+    const f = this.fusion;
+    if (!f) return;
+    for (const m of f.absorbed) m.fusedInto = null;
+    if (f.w !== this.weight.value) f.w.dispose();
+    if (f.b && f.b !== this.bias?.value) f.b.dispose();
+    this.fusion = null;
+  }
+
   forward(x: Tensor, ctx: ForwardContext): Tensor {
     const p = this.kernelParams(x.shape);
     const y = this.plan.tensor('y', [p.n, p.outH, p.outW, p.outC], x.backend);
+    if (this.fusion && ctx.training) this.clearFusion();
+    const f = this.fusion;
+    if (f) {
+      ops.conv2d(x, f.w, f.b, { ...this.opts, activation: f.activation }, y);
+      this.saved = null;
+      return y;
+    }
     ops.conv2d(x, this.weight.value, this.bias ? this.bias.value : null, this.opts, y);
     this.saved = ctx.training ? { x, p } : null;
     return y;
@@ -84,6 +116,11 @@ export class Conv2d extends PlannedModule {
       ops.conv2dBackwardFilter(p, x, dy, dw, db);
     }
     return ops.conv2dBackwardData(p, dy, w.value, this.plan.tensor('dx', x.shape, x.backend));
+  }
+
+  protected override releasePlan(): void {
+    this.clearFusion();
+    super.releasePlan();
   }
 
   outputShape(input: Shape): number[] {

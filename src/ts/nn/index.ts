@@ -11,3 +11,4 @@ export * from './dropout.js';
 export * from './containers.js';
 export * from './squeeze_excite.js';
 export * from './summary.js';
+export * from './fuse.js';

@@ -42,6 +42,8 @@ export class Plan {
 /** Base of the modules that plan memory: owns a Plan released by dispose(). */
 export abstract class PlannedModule extends Module {
   protected readonly plan = new Plan();
+  /** Set by fuseForInference: this module's work is done by that conv in inference (forward passes x through). */
+  fusedInto: Module | null = null;
 
   protected override releasePlan(): void { this.plan.release(); }
 

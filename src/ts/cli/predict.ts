@@ -1,4 +1,114 @@
-// `convnets` commands of this file register here (owned by the issue that implements them).
+// `convnets predict` (classify images with a model and torchvision weights) and `convnets export`
+// (ONNX for inference, optionally with weights loaded first).
+import * as path from 'node:path';
 import type { Command } from 'commander';
+import { ConvnetsError } from '../core/backend.js';
+import { initBackend } from '../core/registry.js';
+// The backends register themselves on import; initBackend then picks the best available one.
+import '../backends/js/index.js';
+import '../backends/wasm/index.js';
+import '../backends/native/index.js';
+import { createModel } from '../../architectures/index.js';
+import type { ConvNet } from '../../architectures/index.js';
+import { exportOnnxFile } from '../io/onnx.js';
+import { imagenetClasses, imagenetPreprocess, loadImageBatch, topK } from '../io/images.js';
+import { loadSafetensorsWeights } from '../io/torchvision.js';
+import type { WeightLayout } from '../io/torchvision.js';
 
-export function register(_program: Command): void {}
+function positiveInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new ConvnetsError(`--${name} must be a positive integer, got '${v}'`);
+    return n;
+  };
+}
+
+function layoutOption(v: string): WeightLayout | 'auto' {
+  if (v !== 'auto' && v !== 'torchvision' && v !== 'convnets') {
+    throw new ConvnetsError(`--layout must be auto, torchvision or convnets, got '${v}'`);
+  }
+  return v;
+}
+
+interface ModelOpts { numClasses?: number; inputSize?: number; weights?: string; layout?: WeightLayout | 'auto'; strict?: boolean }
+
+function buildModel(name: string, o: ModelOpts): ConvNet {
+  const model = createModel(name, {
+    ...(o.numClasses ? { numClasses: o.numClasses } : {}),
+    ...(o.inputSize ? { inputSize: o.inputSize } : {}),
+  });
+  if (o.weights) {
+    const rep = loadSafetensorsWeights(model, o.weights, { layout: o.layout ?? 'auto', strict: o.strict ?? true });
+    const extra = [rep.missing.length ? `${rep.missing.length} missing` : '', rep.unexpected.length ? `${rep.unexpected.length} unexpected` : '']
+      .filter(Boolean).join(', ');
+    console.error(`loaded ${rep.loaded.length} tensors from ${o.weights} (${rep.layout} layout${extra ? `; ${extra}` : ''})`);
+  }
+  return model.eval();
+}
+
+export function register(program: Command): void {
+  program.command('predict')
+    .description('classify images with a model (ImageNet preprocessing) and print the top classes')
+    .argument('<images...>', 'image files (JPEG, PNG, WebP, ...)')
+    .requiredOption('-m, --model <name>', 'model name (see `convnets summary --list`)')
+    .option('-w, --weights <file>', '.safetensors weights (torchvision state dict or a convnets checkpoint)')
+    .option('-k, --top <k>', 'classes to print per image', positiveInt('top'), 5)
+    .option('--num-classes <n>', 'classifier outputs (default 1000)', positiveInt('num-classes'))
+    .option('--input-size <n>', 'crop size (default: the model\'s)', positiveInt('input-size'))
+    .option('--resize <n>', 'shorter side before the crop (default 256; 342 for inception_v3)', positiveInt('resize'))
+    .option('--layout <layout>', 'weights layout: auto, torchvision or convnets', layoutOption, 'auto')
+    .option('--no-strict', 'tolerate missing / unexpected keys in the weights')
+    .option('-b, --backend <name>', 'js, wasm or native (default: best available)')
+    .option('--json', 'print JSON instead of text')
+    .action(async (images: string[], o: ModelOpts & { model: string; top: number; resize?: number; backend?: string; json?: boolean }) => {
+      await initBackend(o.backend);
+      if (!o.weights) console.error('warning: no --weights given: the model has random weights and its predictions mean nothing');
+      const model = buildModel(o.model, o);
+      const size = o.inputSize ?? model.defaultInputSize;
+      const pre = imagenetPreprocess(o.model, size, model.inputChannels);
+      if (o.resize) pre.resize = o.resize;
+      const names = model.numClasses === 1000 ? imagenetClasses() : null;
+      const results = [];
+      // One image at a time keeps memory flat for long lists.
+      for (const file of images) {
+        const x = await loadImageBatch([file], pre);
+        const logits = model.forward(x, { training: false }).toFloat32();
+        x.dispose();
+        const top = topK(logits, 1, model.numClasses, o.top)[0].map((e) => ({ ...e, label: names ? names[e.index] : `class ${e.index}` }));
+        results.push({ image: file, top });
+      }
+      if (o.json) console.log(JSON.stringify(results, null, 2));
+      else {
+        for (const r of results) {
+          console.log(r.image);
+          for (const e of r.top) console.log(`  ${(e.prob * 100).toFixed(2).padStart(6)}%  ${String(e.index).padStart(4)}  ${e.label}`);
+        }
+      }
+      model.dispose();
+    });
+
+  program.command('export')
+    .description('export a model to ONNX (opset 17, NCHW input like torchvision) for inference')
+    .argument('<model>', 'model name')
+    .requiredOption('--onnx <file>', 'output .onnx file')
+    .option('-w, --weights <file>', '.safetensors weights to load first')
+    .option('--num-classes <n>', 'classifier outputs (default 1000)', positiveInt('num-classes'))
+    .option('--input-size <n>', 'traced input size (default: the model\'s)', positiveInt('input-size'))
+    .option('--batch <n>', 'fixed batch size (default: dynamic)', positiveInt('batch'))
+    .option('--layout <layout>', 'weights layout: auto, torchvision or convnets', layoutOption, 'auto')
+    .option('--no-strict', 'tolerate missing / unexpected keys in the weights')
+    .option('-b, --backend <name>', 'js, wasm or native (default: best available)')
+    .action(async (name: string, o: ModelOpts & { onnx: string; batch?: number; backend?: string }) => {
+      await initBackend(o.backend);
+      const model = buildModel(name, o);
+      const size = o.inputSize ?? model.defaultInputSize;
+      const t0 = Date.now();
+      const n = exportOnnxFile(model, o.onnx, {
+        inputSize: size, batch: o.batch ?? 'dynamic', name,
+        metadata: { model: name, ...(o.weights ? { weights: path.basename(o.weights) } : {}) },
+      });
+      console.log(`wrote ${o.onnx}: ${(n / 1e6).toFixed(1)} MB, input [${o.batch ?? 'N'}, ${model.inputChannels}, ${size}, ${size}] ` +
+        `(${Date.now() - t0} ms)`);
+      model.dispose();
+    });
+}

@@ -1,4 +1,106 @@
-// `convnets` commands of this file register here (owned by the issue that implements them).
+// `convnets doctor [--json]`: which backends can run here and, for each that cannot, why; for the
+// native backend also whether the addon is built, the CUDA runtime/driver, the GPUs, and whether
+// cuDNN/cuBLAS were found (and their versions). A report, so it exits 0 whatever it finds.
 import type { Command } from 'commander';
+import { arch, platform } from 'node:os';
+import { backendAvailability, registeredBackends } from '../core/registry.js';
+import '../backends/js/index.js';
+import '../backends/wasm/index.js';
+import { loadAddon, noDeviceReason } from '../backends/native/index.js';
+import type { NativeDeviceInfo, NativeLibraryInfo } from '../backends/native/index.js';
 
-export function register(_program: Command): void {}
+export interface DoctorReport {
+  node: string;
+  platform: string;
+  backends: { name: string; available: boolean; reason: string | null }[];
+  /** What initBackend() picks without CONVNETS_BACKEND: the first available of native, wasm, js. */
+  defaultBackend: string | null;
+  envBackend: string | null;
+  native: {
+    addonBuilt: boolean;
+    addonPath: string | null;
+    loadError: string | null;
+    searched: string[];
+    cudaRuntime: string | null;
+    cudaDriver: string | null;
+    deviceStatus: string | null;
+    devices: NativeDeviceInfo['devices'];
+    cudnn: NativeLibraryInfo | null;
+    cublas: NativeLibraryInfo | null;
+  };
+}
+
+function cudaVersion(v: number): string | null {
+  return v > 0 ? `${Math.floor(v / 1000)}.${Math.floor((v % 1000) / 10)}` : null;
+}
+
+export async function doctorReport(): Promise<DoctorReport> {
+  const names = ['native', 'wasm', 'js'].filter((n) => registeredBackends().includes(n));
+  for (const n of registeredBackends()) if (!names.includes(n)) names.push(n);
+  const backends = [];
+  for (const name of names) {
+    const reason = await backendAvailability(name);
+    backends.push({ name, available: reason === null, reason });
+  }
+  const l = loadAddon();
+  const native: DoctorReport['native'] = {
+    addonBuilt: l.path !== null, addonPath: l.path, loadError: l.error, searched: l.searched,
+    cudaRuntime: null, cudaDriver: null, deviceStatus: null, devices: [], cudnn: null, cublas: null,
+  };
+  if (l.addon) {
+    try {
+      const d = l.addon.deviceInfo();
+      native.cudaRuntime = cudaVersion(d.runtimeVersion);
+      native.cudaDriver = cudaVersion(d.driverVersion);
+      native.deviceStatus = noDeviceReason(d) ?? `${d.count} device(s)`;
+      native.devices = d.devices;
+      const libs = l.addon.libraries();
+      native.cudnn = libs.cudnn;
+      native.cublas = libs.cublas;
+    } catch (e) {
+      native.loadError = `addon loaded but its device query failed: ${(e as Error).message}`;
+    }
+  }
+  return {
+    node: process.version,
+    platform: `${platform()} ${arch()}`,
+    backends,
+    defaultBackend: backends.find((b) => b.available && ['native', 'wasm', 'js'].includes(b.name))?.name ?? null,
+    envBackend: process.env.CONVNETS_BACKEND ?? null,
+    native,
+  };
+}
+
+function lib(name: string, l: NativeLibraryInfo | null): string {
+  if (!l) return `  ${name}: unknown (addon not loaded)`;
+  return l.found ? `  ${name}: ${l.version} (${l.library})` : `  ${name}: not found (${l.error}); own CUDA kernels are used`;
+}
+
+export function formatDoctor(r: DoctorReport): string {
+  const out: string[] = [`convnets doctor: node ${r.node} on ${r.platform}`, 'backends:'];
+  for (const b of r.backends) out.push(`  ${b.name.padEnd(7)} ${b.available ? 'available' : `unavailable: ${b.reason}`}`);
+  out.push(`default backend: ${r.defaultBackend ?? 'none'}${r.envBackend ? ` (CONVNETS_BACKEND=${r.envBackend} overrides)` : ''}`);
+  const n = r.native;
+  out.push('native (CUDA):');
+  out.push(`  addon: ${n.addonBuilt ? `built (${n.addonPath})` : 'not built'}${n.loadError ? ` - ${n.loadError}` : ''}`);
+  if (n.addonBuilt && !n.loadError) {
+    out.push(`  CUDA runtime: ${n.cudaRuntime ?? 'unknown'}, driver: ${n.cudaDriver ?? 'none (no NVIDIA driver)'}`);
+    out.push(`  devices: ${n.deviceStatus}`);
+    for (const d of n.devices) {
+      out.push(`    ${d.name} (compute ${d.computeCapability}, ${d.multiprocessors} SMs, ${(d.totalMemory / 2 ** 30).toFixed(1)} GiB)`);
+    }
+  }
+  out.push(lib('cuDNN', n.cudnn), lib('cuBLAS', n.cublas));
+  return out.join('\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('doctor')
+    .description('report which backends can run here and why not (addon, CUDA driver, GPU, cuDNN/cuBLAS)')
+    .option('--json', 'print the report as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const r = await doctorReport();
+      console.log(o.json ? JSON.stringify(r, null, 2) : formatDoctor(r));
+    });
+}

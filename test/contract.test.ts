@@ -16,6 +16,7 @@ import type { Buf, Conv2dParams, DenseParams, KernelName } from '../src/ts/core/
 import { JsBackend } from '../src/ts/backends/js/index.js';
 import { COVERAGE, GRADCHECKS } from './helpers/coverage.js';
 import { kernelCases, runConformance } from './helpers/conformance.js';
+import { checkGradient } from './helpers/gradcheck.js';
 
 const MEMORY_METHODS = ['alloc', 'free', 'write', 'read', 'fill', 'copy', 'allocated', 'dispose'];
 const EXPECTED_EXEMPT = ['sumSquares', 'dropoutMask', 'sgdUpdate', 'adamwUpdate'];
@@ -113,4 +114,21 @@ t.test('the conformance harness fails on missing, throwing, wrong and accumulati
   tt.match(failures.get('broken: dense')?.[0] ?? '', /dense \[.*\] y: rel error/);
   const k: KernelName = 'pwconv2dBackwardData';
   tt.match(failures.get(`broken: ${k}`)?.[0] ?? '', /pwconv2dBackwardData \[.*\] dx: rel error NaN/);
+});
+
+t.test('the gradient check catches a gradient off by 0.1%', async (tt) => {
+  class Skewed extends JsBackend {
+    constructor() { super({ dtype: 'float64' }); }
+    override conv2dBackwardData(p: Conv2dParams, dy: Buf, w: Buf, dx: Buf): void {
+      super.conv2dBackwardData(p, dy, w, dx);
+      this.scale(dx.length, 1.001, dx, dx);
+    }
+  }
+  const spec = GRADCHECKS.find((s) => s.forwardKernel === 'conv2d');
+  if (!spec) { tt.fail('no conv2d gradient check'); return; }
+  const good = checkGradient(spec, { backend: new JsBackend({ dtype: 'float64' }) });
+  const bad = checkGradient(spec, { backend: new Skewed() });
+  tt.ok(good.errors.x <= 1e-6, `correct kernel passes (${good.errors.x.toExponential(2)})`);
+  tt.ok(bad.errors.x > 1e-6, `skewed dx fails (${bad.errors.x.toExponential(2)})`);
+  tt.ok(bad.errors.w <= 1e-6, 'and only dx is blamed');
 });

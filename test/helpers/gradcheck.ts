@@ -30,9 +30,11 @@ export interface GradCheckResult { errors: Record<string, number>; checked: Reco
  * Runs one spec. At most `maxPerInput` elements of each input get a numeric derivative (a seeded random
  * subset; the whole analytic gradient is still computed), to keep the suite within its time budget.
  */
-export function checkGradient(spec: GradCheckSpec, opts: { step?: number; maxPerInput?: number; seed?: number } = {}): GradCheckResult {
+export function checkGradient(spec: GradCheckSpec,
+  opts: { step?: number; maxPerInput?: number; seed?: number; backend?: Backend } = {}): GradCheckResult {
   const h = opts.step ?? 1e-6, maxPer = opts.maxPerInput ?? 200;
-  const b = new JsBackend({ dtype: 'float64' });
+  // Another float64 backend may be passed (the contract test checks that a wrong gradient is caught).
+  const b = opts.backend ?? new JsBackend({ dtype: 'float64' });
   const rng = new Rng(opts.seed ?? 12345);
   const B: Record<string, Buf> = {};
   for (const [k, v] of Object.entries(spec.inputs)) { B[k] = b.alloc(v.length); b.write(B[k], v); }
@@ -72,6 +74,7 @@ export function checkGradient(spec: GradCheckSpec, opts: { step?: number; maxPer
     res.errors[k] = analytic.some((v) => Number.isNaN(v)) ? NaN : relError(ana, num);
     res.checked[k] = idx.length;
   }
+  for (const buf of [...Object.values(B), ...Object.values(grads), y, dy]) b.free(buf);
   return res;
 }
 

@@ -45,6 +45,12 @@ t.test('error paths name the op, the argument and what was expected', async (t) 
   const d = Tensor.zeros([1]); d.dispose();
   t.throws(() => ops.scale(2, d), /scale: x \[1\] was disposed/);
   t.throws(() => ops.axpy(NaN, x, x), /axpy: alpha must be a finite number/);
+  const c3 = (v: number): Tensor => Tensor.full([3], v);
+  t.throws(() => ops.batchNorm(x, c3(1), c3(0), c3(0), c3(1), { training: true }), /batchNorm: training mode needs saveMean and saveInvStd/);
+  t.throws(() => ops.batchNormInference(x, c3(1), c3(0), c3(0), c3(1), { eps: 0 }), /batchNormInference: eps must be positive/);
+  const bi = ops.batchNorm(x, c3(2), c3(1), c3(0), c3(4), { training: false, eps: 1e-9 });
+  t.ok(close(bi.data(), Array.from(x.data(), (v) => v + 1)), 'batchNorm inference: 2 * x / sqrt(4) + 1');
+  t.same([...ops.fill(Tensor.zeros([2]), 3).data()], [3, 3], 'fill');
 });
 
 t.test('tensors of different backends never mix', async (t) => {

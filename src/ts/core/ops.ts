@@ -215,6 +215,19 @@ export function batchNormInference(x: Tensor, gamma: Tensor, beta: Tensor, mean:
   return y;
 }
 
+/**
+ * Either mode in one call: training (batch statistics; needs saveMean/saveInvStd, updates the running
+ * stats) or inference (running statistics).
+ */
+export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVar: Tensor,
+  opts: BatchNormOpOptions & { training: boolean; saveMean?: Tensor; saveInvStd?: Tensor }, out?: Tensor): Tensor {
+  if (!opts.training) return batchNormInference(x, gamma, beta, runningMean, runningVar, opts, out);
+  if (!opts.saveMean || !opts.saveInvStd) {
+    throw new ConvnetsError('batchNorm: training mode needs saveMean and saveInvStd tensors (one per channel) for backward');
+  }
+  return batchNormTrain(x, gamma, beta, runningMean, runningVar, opts.saveMean, opts.saveInvStd, opts, out);
+}
+
 export interface BatchNormGrads { dx: Tensor; dgamma: Tensor; dbeta: Tensor; }
 
 function bnGradOutputs(op: string, x: Tensor, dy: Tensor, c: number, o: Partial<BatchNormGrads>): BatchNormGrads {
@@ -454,6 +467,14 @@ export function sumSquares(x: Tensor, out?: Tensor): Tensor {
   const y = output(op, x.backend, [1], out);
   x.backend.sumSquares(x.size, x.buffer, y.buffer);
   return y;
+}
+
+/** Sets every element to `value`. */
+export function fill(t: Tensor, value: number): Tensor {
+  need('fill', 'tensor', t);
+  checkFinite('fill', 'value', value);
+  t.backend.fill(t.buffer, value);
+  return t;
 }
 
 /** dst = src (same size). */

@@ -54,6 +54,8 @@ export function conformanceCases(mode: 'small' | 'full' = 'small'): ConformanceC
       { name: '3x3 s2 valid, stride [2,1]', x: [2, 8, 9, 3], w: [4, 3, 3, 3], opts: { stride: [2, 1] }, bias: true },
       { name: 'fused relu6', x: [2, 7, 9, 3], w: [4, 3, 3, 3], opts: { padding: 1 }, bias: true, activation: 'relu6' },
       { name: 'fused hardswish s2', x: [1, 7, 9, 3], w: [5, 3, 3, 3], opts: { stride: 2, padding: 1 }, bias: true, activation: 'hardswish' },
+      { name: 'channels 17 -> 19 (SIMD remainders)', x: [1, 5, 6, 17], w: [19, 3, 3, 17], opts: { padding: 1 }, bias: true },
+      { name: 'stride 2 + dilation 2, groups 3', x: [2, 9, 11, 6], w: [9, 3, 3, 2], opts: { stride: 2, dilation: 2, padding: 2, groups: 3 }, bias: true },
     ],
     dwconv: [
       { name: 'mult 1 3x3 s1 p1 b3 7x9', x: [3, 7, 9, 6], w: [6, 3, 3, 1], opts: { groups: 6, padding: 1 }, bias: true },
@@ -62,11 +64,13 @@ export function conformanceCases(mode: 'small' | 'full' = 'small'): ConformanceC
       { name: 'dilation 2', x: [1, 9, 9, 3], w: [3, 3, 3, 1], opts: { groups: 3, dilation: 2, padding: 2 }, bias: true },
       { name: 'same s2 even input (asymmetric pad)', x: [2, 8, 8, 4], w: [4, 3, 3, 1], opts: { groups: 4, stride: 2, padding: 'same' }, bias: false },
       { name: 'fused relu6 mult 2', x: [1, 7, 9, 3], w: [6, 3, 3, 1], opts: { groups: 3, padding: 1 }, bias: true, activation: 'relu6' },
+      { name: '19 channels (SIMD remainders)', x: [2, 5, 7, 19], w: [19, 3, 3, 1], opts: { groups: 19, padding: 1 }, bias: true },
     ],
     pwconv: [
       { name: 'b3 7x9 5->7', x: [3, 7, 9, 5], w: [7, 1, 1, 5], opts: {}, bias: true },
       { name: '16->9 no bias', x: [2, 3, 5, 16], w: [9, 1, 1, 16], opts: {}, bias: false },
       { name: '1 channel in', x: [1, 5, 3, 1], w: [4, 1, 1, 1], opts: {}, bias: true },
+      { name: '35 -> 19 (SIMD remainders)', x: [1, 3, 7, 35], w: [19, 1, 1, 35], opts: {}, bias: true },
       { name: 'fused silu', x: [2, 3, 5, 6], w: [5, 1, 1, 6], opts: {}, bias: true, activation: 'silu' },
     ],
     maxPool: [
@@ -75,6 +79,7 @@ export function conformanceCases(mode: 'small' | 'full' = 'small'): ConformanceC
       { name: '2x2 s2 floor 7x9', x: [2, 7, 9, 3], opts: { kernel: 2, stride: 2 } },
       { name: '3x3 s1 p1', x: [1, 7, 9, 2], opts: { kernel: 3, stride: 1, padding: 1 } },
       { name: '2x3 window s[2,1]', x: [2, 7, 9, 2], opts: { kernel: [2, 3], stride: [2, 1] } },
+      { name: '3x3 s2 p1 19 channels', x: [1, 7, 9, 19], opts: { kernel: 3, stride: 2, padding: 1 } },
     ],
     avgPool: [
       { name: '3x3 s2 p1 incl pad', x: [3, 7, 9, 4], opts: { kernel: 3, stride: 2, padding: 1, countIncludePad: true } },
@@ -85,11 +90,13 @@ export function conformanceCases(mode: 'small' | 'full' = 'small'): ConformanceC
       { name: '3x3 s2 p1 ceil 6x6 overhang excl pad', x: [2, 6, 6, 3], opts: { kernel: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false } },
       { name: '3x3 s1 p1 excl pad (inception)', x: [2, 7, 9, 3], opts: { kernel: 3, stride: 1, padding: 1, countIncludePad: false } },
       { name: '2x2 s2 7x9', x: [2, 7, 9, 3], opts: { kernel: 2, stride: 2 } },
+      { name: '3x3 s2 p1 ceil 19 channels', x: [1, 7, 9, 19], opts: { kernel: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: true } },
     ],
     batchNorm: [
       { name: 'rows 189 c 5', rows: 189, c: 5, eps: 1e-5, momentum: 0.1 },
       { name: 'rows 2 c 3', rows: 2, c: 3, eps: 1e-5, momentum: 0.1 },
       { name: 'rows 63 c 7 eps 1e-3 momentum 0.01', rows: 63, c: 7, eps: 1e-3, momentum: 0.01 },
+      { name: 'rows 35 c 19', rows: 35, c: 19, eps: 1e-5, momentum: 0.1 },
     ],
     globalPool: [
       { name: 'b3 7x9 c5', n: 3, hw: 63, c: 5 },
@@ -103,6 +110,7 @@ export function conformanceCases(mode: 'small' | 'full' = 'small'): ConformanceC
       { name: '3x17 -> 11', n: 3, inF: 17, outF: 11, bias: true },
       { name: '1x1 -> 5', n: 1, inF: 1, outF: 5, bias: true },
       { name: '5x33 -> 10 no bias', n: 5, inF: 33, outF: 10, bias: false },
+      { name: '2x37 -> 19', n: 2, inF: 37, outF: 19, bias: true },
     ],
     lengths: [1, 7, 1001],
     concat: [

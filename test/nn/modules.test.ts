@@ -36,6 +36,22 @@ t.test('BatchNorm2d training, eval and frozen', async (t) => {
   gradCheck(t, 'bn eval mode', ev, [1, 2, 3, 2]);
 });
 
+t.test('BatchNorm2d running statistics follow torch (momentum 0.1, unbiased variance)', async (t) => {
+  const bn = new BatchNorm2d(2, { momentum: 0.25 });
+  // Channel 0: 1, 3, 5, 7 (mean 4, unbiased var 20/3); channel 1: all 2 (mean 2, var 0).
+  const x = Tensor.from([1, 2, 3, 2, 5, 2, 7, 2], [1, 2, 2, 2]);
+  const y = bn.forward(x, { training: true }).data();
+  const rm = bn.runningMean.data(), rv = bn.runningVar.data();
+  t.ok(Math.abs(rm[0] - 0.25 * 4) < 1e-12 && Math.abs(rm[1] - 0.25 * 2) < 1e-12, 'running_mean = 0.75 * 0 + 0.25 * mean');
+  t.ok(Math.abs(rv[0] - (0.75 + 0.25 * 20 / 3)) < 1e-12 && Math.abs(rv[1] - 0.75) < 1e-12, 'running_var uses the unbiased batch variance');
+  t.ok(Math.abs(y[0] - (1 - 4) / Math.sqrt(5 + 1e-5)) < 1e-9, 'normalised with the biased variance (5), as torch');
+  const e = bn.forward(x, { training: false }).data();
+  t.ok(Math.abs(e[0] - (1 - rm[0]) / Math.sqrt(rv[0] + 1e-5)) < 1e-9, 'inference uses the running statistics');
+  bn.eval();
+  bn.forward(x, { training: true });
+  t.equal(bn.runningMean.data()[0], rm[0], 'a module in eval mode does not update running stats even in a training context');
+});
+
 t.test('activations', async (t) => {
   for (const [n, m] of [['relu', new ReLU()], ['relu6', new ReLU6()], ['silu', new SiLU()], ['sigmoid', new Sigmoid()],
     ['hardswish', new Hardswish()], ['hardsigmoid', new Hardsigmoid()]] as const) {

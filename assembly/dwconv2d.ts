@@ -3,7 +3,7 @@
 // takes the SIMD path with weights repacked tap-major [tap][C padded to 8]; other multipliers take a
 // scalar generic path.
 import { pu, pi, split, madd, store8N, actVec, actScalar, actNeedsScalar } from './memory';
-import { P_A, P_W, P_BIAS, P_C, P_PACK, P_DWT, P_DB, P_N, P_IH, P_IW, P_IC, P_OH, P_OW, P_OC,
+import { P_A, P_W, P_BIAS, P_C, P_PACK, P_SCR, P_SCRT, P_DWT, P_DB, P_N, P_IH, P_IW, P_IC, P_OH, P_OW, P_OC,
   P_KH, P_KW, P_SH, P_SW, P_PT, P_PL, P_DH, P_DLW, P_ACT, P_HASB } from './gemm';
 
 @inline function cpad(c: i32): i32 { return (c + 7) & ~7; }
@@ -84,6 +84,7 @@ export function dwBackwardData(tid: i32, nt: i32): void {
   const kH = pi(P_KH), kW = pi(P_KW), sH = pi(P_SH), sW = pi(P_SW), pT = pi(P_PT), pL = pi(P_PL), dH = pi(P_DH), dW = pi(P_DLW);
   const dy = pu(P_A), w = pu(P_W), dx = pu(P_C), wt = pu(P_PACK);
   const KK = kH * kW, Cp = cpad(C), mult = C / inC;
+  const tl = pu(P_SCR) + <usize>tid * pu(P_SCRT);
   const R = n * inH;
   const r0 = split(R, tid, nt), r1 = split(R, tid + 1, nt);
   for (let r = r0; r < r1; r++) {
@@ -91,24 +92,32 @@ export function dwBackwardData(tid: i32, nt: i32): void {
     for (let iw = 0; iw < inW; iw++) {
       const xp = dx + (<usize>((r * inW + iw) * inC) << 2);
       if (mult == 1) {
+        // The taps reaching (ih, iw) once per pixel, then every channel block runs over that list.
+        let nv = 0;
+        for (let kh = 0; kh < kH; kh++) {
+          const th = ih + pT - kh * dH;
+          if (th < 0) break;
+          const oh = th / sH;
+          if (oh * sH != th || oh >= outH) continue;
+          for (let kw = 0; kw < kW; kw++) {
+            const tw = iw + pL - kw * dW;
+            if (tw < 0) break;
+            const ow = tw / sW;
+            if (ow * sW != tw || ow >= outW) continue;
+            const e = tl + (<usize>nv << 3);
+            store<u32>(e, <u32>(dy + (<usize>(((b * outH + oh) * outW + ow) * C) << 2)));
+            store<u32>(e, <u32>(wt + (<usize>((kh * kW + kw) * Cp) << 2)), 4);
+            nv++;
+          }
+        }
         for (let c = 0; c < C; c += 8) {
           const cb = <usize>c << 2;
           let a0 = f32x4.splat(0), a1 = a0;
-          for (let kh = 0; kh < kH; kh++) {
-            const th = ih + pT - kh * dH;
-            if (th < 0) break;
-            const oh = th / sH;
-            if (oh * sH != th || oh >= outH) continue;
-            for (let kw = 0; kw < kW; kw++) {
-              const tw = iw + pL - kw * dW;
-              if (tw < 0) break;
-              const ow = tw / sW;
-              if (ow * sW != tw || ow >= outW) continue;
-              const gp = dy + (<usize>(((b * outH + oh) * outW + ow) * C) << 2) + cb;
-              const wp = wt + (<usize>((kh * kW + kw) * Cp) << 2) + cb;
-              a0 = madd(v128.load(gp), v128.load(wp), a0);
-              a1 = madd(v128.load(gp, 16), v128.load(wp, 16), a1);
-            }
+          for (let j = 0; j < nv; j++) {
+            const e = tl + (<usize>j << 3);
+            const gp = <usize>load<u32>(e) + cb, wp = <usize>load<u32>(e, 4) + cb;
+            a0 = madd(v128.load(gp), v128.load(wp), a0);
+            a1 = madd(v128.load(gp, 16), v128.load(wp, 16), a1);
           }
           store8N(xp + cb, a0, a1, C - c);
         }

@@ -10,7 +10,8 @@ export const P_A: i32 = 0, P_W: i32 = 1, P_BIAS: i32 = 2, P_C: i32 = 3, P_PACK: 
   P_ZERO: i32 = 6, P_SCRT: i32 = 7, P_DWT: i32 = 8, P_DB: i32 = 9,
   P_N: i32 = 10, P_IH: i32 = 11, P_IW: i32 = 12, P_IC: i32 = 13, P_OH: i32 = 14, P_OW: i32 = 15, P_OC: i32 = 16,
   P_KH: i32 = 17, P_KW: i32 = 18, P_SH: i32 = 19, P_SW: i32 = 20, P_PT: i32 = 21, P_PL: i32 = 22,
-  P_DH: i32 = 23, P_DLW: i32 = 24, P_G: i32 = 25, P_ACT: i32 = 26, P_HASB: i32 = 27, P_MODE: i32 = 28;
+  P_DH: i32 = 23, P_DLW: i32 = 24, P_G: i32 = 25, P_ACT: i32 = 26, P_HASB: i32 = 27, P_MODE: i32 = 28,
+  P_NTU: i32 = 29;
 
 // Modes: 0 conv forward (indirect over x), 1 conv backward data (indirect over dy),
 // 2 direct forward (rows of A = x, stride inC), 3 direct backward data (rows of A = dy, stride outC).
@@ -220,9 +221,11 @@ export function igemmPackedFloats(): i32 {
 }
 
 // ---- backward filter ---------------------------------------------------------------------------------
-// dW^T[(tap, c), o] = sum_m x[ptr(m, tap) + c] * dy[m, o]: 4 channels x 8 outputs per register tile,
-// rows m streamed in chunks so dy and x stay in cache while every tile of the thread passes over them.
-const MC: i32 = 128;
+// dW^T[(tap, c), o] = sum_m x[ptr(m, tap) + c] * dy[m, o]: a GEMM whose reduction runs over output
+// pixels m. Threads split m; each packs its rows chunk by chunk into contiguous panels (x: 4 channels
+// per row per tap, dy: 8 outputs per row), then runs 4x8 register tiles over the panels into its own
+// partial dW^T tiles. The finish kernel adds the threads' partials and scatters into OHWI.
+const MC: i32 = 64;
 
 export function convBwdFilter(tid: i32, nt: i32): void {
   const mode = pi(P_MODE); // 0 indirect (conv), 2 direct rows (pointwise/dense)
@@ -232,75 +235,158 @@ export function convBwdFilter(tid: i32, nt: i32): void {
   const cB = (cpg + 3) >> 2, oB = (opg + 7) >> 3;
   const T = G * KK * cB * oB;
   const M = pi(P_N) * pi(P_OH) * pi(P_OW);
-  const dy = pu(P_C), dwt = pu(P_DWT);
+  const dy = pu(P_C);
+  const perT = (<usize>T << 7) + (<usize>(G * oB) << 5);
+  const acc0 = pu(P_DWT) + <usize>tid * perT;
+  const bacc = acc0 + (<usize>T << 7);
+  const hasB = pi(P_HASB) != 0;
   const pt = pu(P_SCR) + <usize>tid * pu(P_SCRT);
-  const t0 = split(T, tid, nt), t1 = split(T, tid + 1, nt);
-  if (t0 >= t1) return;
+  const xpack = pt + (<usize>(MC * KK) << 2);
+  const dpack = xpack + (<usize>(KK * cB * MC) << 4);
+  memory.fill(acc0, 0, perT);
+  const nChunks = (M + MC - 1) / MC;
+  const k0 = split(nChunks, tid, nt), k1 = split(nChunks, tid + 1, nt);
   const ldyB = <usize>outC << 2;
-  const ptStride = <usize>KK << 2;
-  for (let m0 = 0; m0 < M; m0 += MC) {
+  for (let k = k0; k < k1; k++) {
+    const m0 = k * MC;
     const cnt = min(MC, M - m0);
     buildPointers(mode, m0, cnt, pt, KK);
-    for (let t = t0; t < t1; t++) {
-      let r = t;
-      const ob = r % oB; r /= oB;
-      const cb = r % cB; r /= cB;
-      const tap = r % KK; const g = r / KK;
-      const acc = dwt + (<usize>t << 7);
-      let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
-      if (m0 == 0) {
-        c00 = f32x4.splat(0); c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00;
-      } else {
-        c00 = v128.load(acc); c01 = v128.load(acc, 16); c10 = v128.load(acc, 32); c11 = v128.load(acc, 48);
-        c20 = v128.load(acc, 64); c21 = v128.load(acc, 80); c30 = v128.load(acc, 96); c31 = v128.load(acc, 112);
+    for (let g = 0; g < G; g++) {
+      // Pack x panels [tap][cb][row][4] and dy panels [ob][row][8].
+      for (let tap = 0; tap < KK; tap++) {
+        for (let cb = 0; cb < cB; cb++) {
+          const coff = <usize>(g * cpg + cb * 4) << 2;
+          const dst = xpack + (<usize>((tap * cB + cb) * MC) << 4);
+          for (let i = 0; i < cnt; i++) {
+            v128.store(dst + (<usize>i << 4), v128.load(<usize>load<u32>(pt + (<usize>(i * KK + tap) << 2)) + coff));
+          }
+        }
       }
-      const coff = <usize>(g * cpg + cb * 4) << 2;
-      let pp = pt + (<usize>tap << 2);
-      let bp = dy + <usize>m0 * ldyB + (<usize>(g * opg + ob * 8) << 2);
-      for (let i = 0; i < cnt; i++) {
-        const av = v128.load(<usize>load<u32>(pp) + coff);
-        const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-        let s = v128.shuffle<f32>(av, av, 0, 0, 0, 0);
-        c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
-        s = v128.shuffle<f32>(av, av, 1, 1, 1, 1);
-        c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
-        s = v128.shuffle<f32>(av, av, 2, 2, 2, 2);
-        c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
-        s = v128.shuffle<f32>(av, av, 3, 3, 3, 3);
-        c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
-        pp += ptStride; bp += ldyB;
+      for (let ob = 0; ob < oB; ob++) {
+        const src = dy + <usize>m0 * ldyB + (<usize>(g * opg + ob * 8) << 2);
+        const dst = dpack + (<usize>(ob * MC) << 5);
+        let s0 = f32x4.splat(0), s1 = s0;
+        for (let i = 0; i < cnt; i++) {
+          const q = src + <usize>i * ldyB;
+          const v0 = v128.load(q), v1 = v128.load(q, 16);
+          v128.store(dst + (<usize>i << 5), v0);
+          v128.store(dst + (<usize>i << 5), v1, 16);
+          s0 = f32x4.add(s0, v0); s1 = f32x4.add(s1, v1);
+        }
+        if (hasB) {
+          const bq = bacc + (<usize>(g * oB + ob) << 5);
+          v128.store(bq, f32x4.add(v128.load(bq), s0));
+          v128.store(bq, f32x4.add(v128.load(bq, 16), s1), 16);
+        }
       }
-      v128.store(acc, c00); v128.store(acc, c01, 16); v128.store(acc, c10, 32); v128.store(acc, c11, 48);
-      v128.store(acc, c20, 64); v128.store(acc, c21, 80); v128.store(acc, c30, 96); v128.store(acc, c31, 112);
+      for (let tc = 0; tc < KK * cB; tc++) {
+        const xa = xpack + (<usize>(tc * MC) << 4);
+        for (let ob = 0; ob < oB; ob++) {
+          const acc = acc0 + (<usize>((g * KK * cB + tc) * oB + ob) << 7);
+          let c00 = v128.load(acc), c01 = v128.load(acc, 16), c10 = v128.load(acc, 32), c11 = v128.load(acc, 48);
+          let c20 = v128.load(acc, 64), c21 = v128.load(acc, 80), c30 = v128.load(acc, 96), c31 = v128.load(acc, 112);
+          let ap = xa, bp = dpack + (<usize>(ob * MC) << 5);
+          for (let i = 0; i < cnt; i++) {
+            const av = v128.load(ap);
+            const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+            let sv = v128.shuffle<f32>(av, av, 0, 0, 0, 0);
+            c00 = madd(sv, b0, c00); c01 = madd(sv, b1, c01);
+            sv = v128.shuffle<f32>(av, av, 1, 1, 1, 1);
+            c10 = madd(sv, b0, c10); c11 = madd(sv, b1, c11);
+            sv = v128.shuffle<f32>(av, av, 2, 2, 2, 2);
+            c20 = madd(sv, b0, c20); c21 = madd(sv, b1, c21);
+            sv = v128.shuffle<f32>(av, av, 3, 3, 3, 3);
+            c30 = madd(sv, b0, c30); c31 = madd(sv, b1, c31);
+            ap += 16; bp += 32;
+          }
+          v128.store(acc, c00); v128.store(acc, c01, 16); v128.store(acc, c10, 32); v128.store(acc, c11, 48);
+          v128.store(acc, c20, 64); v128.store(acc, c21, 80); v128.store(acc, c30, 96); v128.store(acc, c31, 112);
+        }
+      }
     }
   }
 }
 
-/** Scatters the tile accumulators into dw [outC, kH, kW, cpg] and sums dbias; threads split outC. */
+/** Per-thread scratch bytes convBwdFilter needs (host sizes scratch with the same formula). */
+export function convBwdFilterScratch(): i32 {
+  const mode = pi(P_MODE);
+  const G = pi(P_G), cpg = pi(P_IC) / G, opg = pi(P_OC) / G;
+  const KK = mode >= 2 ? 1 : pi(P_KH) * pi(P_KW);
+  return MC * KK * 4 + KK * ((cpg + 3) >> 2) * MC * 16 + ((opg + 7) >> 3) * MC * 32;
+}
+
+/** Adds the threads' partial tiles and scatters them into dw [outC, kH, kW, cpg]; dbias likewise. */
 export function convBwdFilterFinish(tid: i32, nt: i32): void {
   const mode = pi(P_MODE);
   const G = pi(P_G), inC = pi(P_IC), outC = pi(P_OC);
   const cpg = inC / G, opg = outC / G;
   const KK = mode >= 2 ? 1 : pi(P_KH) * pi(P_KW);
   const cB = (cpg + 3) >> 2, oB = (opg + 7) >> 3;
+  const T = G * KK * cB * oB;
+  const dw = pu(P_W), dwt = pu(P_DWT), db = pu(P_DB);
+  const hasB = pi(P_HASB) != 0;
+  const ntu = pi(P_NTU);
+  const perT = (<usize>T << 7) + (<usize>(G * oB) << 5);
+  const t0 = split(T, tid, nt), t1 = split(T, tid + 1, nt);
+  for (let t = t0; t < t1; t++) {
+    const tile = dwt + (<usize>t << 7);
+    for (let u = 1; u < ntu; u++) {
+      const q = tile + <usize>u * perT;
+      for (let j: usize = 0; j < 128; j += 16) v128.store(tile + j, f32x4.add(v128.load(tile + j), v128.load(q + j)));
+    }
+    let r = t;
+    const ob = r % oB; r /= oB;
+    const cb = r % cB; r /= cB;
+    const tap = r % KK; const g = r / KK;
+    const nc = min(4, cpg - cb * 4), no = min(8, opg - ob * 8);
+    for (let j = 0; j < no; j++) {
+      const o = g * opg + ob * 8 + j;
+      const dst = dw + (<usize>((o * KK + tap) * cpg + cb * 4) << 2);
+      for (let ci = 0; ci < nc; ci++) store<f32>(dst + (<usize>ci << 2), load<f32>(tile + (<usize>(ci * 8 + j) << 2)));
+    }
+  }
+  if (hasB) {
+    const o0 = split(outC, tid, nt), o1 = split(outC, tid + 1, nt);
+    for (let o = o0; o < o1; o++) {
+      const g = o / opg, ol = o - g * opg;
+      const q = dwt + (<usize>T << 7) + (<usize>((g * oB + (ol >> 3)) * 8 + (ol & 7)) << 2);
+      let v: f32 = 0;
+      for (let u = 0; u < ntu; u++) v += load<f32>(q + <usize>u * perT);
+      store<f32>(db + (<usize>o << 2), v);
+    }
+  }
+}
+
+/**
+ * Dense / pointwise filter gradient for few rows (dense layers: rows = batch): dw[o, :] += dy[m, o] * x[m, :],
+ * an outer-product update per row with the dw row hot in L1; threads split output channels.
+ */
+export function denseBwdFilterSmall(tid: i32, nt: i32): void {
+  const inC = pi(P_IC), outC = pi(P_OC);
   const M = pi(P_N) * pi(P_OH) * pi(P_OW);
-  const dw = pu(P_W), dwt = pu(P_DWT), db = pu(P_DB), dy = pu(P_C);
+  const x = pu(P_A), dy = pu(P_C), dw = pu(P_W), db = pu(P_DB);
   const hasB = pi(P_HASB) != 0;
   const o0 = split(outC, tid, nt), o1 = split(outC, tid + 1, nt);
+  const rowB = <usize>inC << 2;
   for (let o = o0; o < o1; o++) {
-    const g = o / opg, ol = o - g * opg, ob = ol >> 3, oj = ol & 7;
-    for (let tap = 0; tap < KK; tap++) {
-      const dst = dw + (<usize>((o * KK + tap) * cpg) << 2);
-      for (let c = 0; c < cpg; c++) {
-        const cb = c >> 2, ci = c & 3;
-        const t = ((g * KK + tap) * cB + cb) * oB + ob;
-        store<f32>(dst + (<usize>c << 2), load<f32>(dwt + (<usize>t << 7) + (<usize>(ci * 8 + oj) << 2)));
+    const wr = dw + <usize>o * rowB;
+    memory.fill(wr, 0, rowB);
+    let bs: f32 = 0;
+    for (let m = 0; m < M; m++) {
+      const g = load<f32>(dy + (<usize>(m * outC + o) << 2));
+      bs += g;
+      const gv = f32x4.splat(g);
+      const xr = x + <usize>m * rowB;
+      let i = 0;
+      for (; i + 4 <= inC; i += 4) {
+        const q = <usize>i << 2;
+        v128.store(wr + q, madd(gv, v128.load(xr + q), v128.load(wr + q)));
+      }
+      for (; i < inC; i++) {
+        const q = <usize>i << 2;
+        store<f32>(wr + q, load<f32>(wr + q) + g * load<f32>(xr + q));
       }
     }
-    if (hasB) {
-      let s: f64 = 0;
-      for (let m = 0; m < M; m++) s += <f64>load<f32>(dy + (<usize>(m * outC + o) << 2));
-      store<f32>(db + (<usize>o << 2), <f32>s);
-    }
+    if (hasB) store<f32>(db + (<usize>o << 2), bs);
   }
 }

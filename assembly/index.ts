@@ -1,5 +1,5 @@
 // Entry point of the wasm kernels: every export is `kernel(tid, nt)` reading the parameter block.
-export { igemm, igemmPack, igemmPackedFloats, convBwdFilter, convBwdFilterFinish } from './gemm';
+export { igemm, igemmPack, igemmPackedFloats, convBwdFilter, convBwdFilterFinish, convBwdFilterScratch, denseBwdFilterSmall } from './gemm';
 export { dwPack, dwForward, dwBackwardData, dwBackwardFilter } from './dwconv2d';
 export { bnTrainStats, bnInferencePrep, bnBackwardStats, bnApply } from './batchnorm';
 export { poolForward, poolBackward } from './pool';

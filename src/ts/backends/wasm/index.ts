@@ -23,10 +23,10 @@ const ALIGN = 64;
 const PAD = 64;               // bytes after every buffer: SIMD tails may read (never write) past the end
 const PAGE = 65536;
 const MAX_PAGES = 65536;
-const MB = 32, MC = 128;      // row blocks of igemm / convBwdFilter (assembly/gemm.ts)
+const MB = 32, MC = 64;      // row blocks of igemm / convBwdFilter (assembly/gemm.ts)
 
 const KERNELS = [
-  'igemm', 'igemmPack', 'convBwdFilter', 'convBwdFilterFinish', 'dwPack', 'dwForward', 'dwBackwardData',
+  'igemm', 'igemmPack', 'convBwdFilter', 'convBwdFilterFinish', 'denseBwdFilterSmall', 'dwPack', 'dwForward', 'dwBackwardData',
   'dwBackwardFilter', 'bnTrainStats', 'bnInferencePrep', 'bnBackwardStats', 'bnApply', 'poolForward', 'poolBackward',
   'gapForward', 'gapBackward', 'actForward', 'actBackward', 'elementwise', 'sumSquaresPartial', 'csForward',
   'csBackward', 'concatPart', 'dropoutMask', 'xentForward', 'xentBackward', 'sgdUpdate', 'adamwUpdate',
@@ -38,7 +38,7 @@ const ACT_CODE: Record<ActivationKind, number> = { relu: 1, relu6: 2, silu: 3, s
 
 // Conv parameter slots (assembly/gemm.ts).
 const P_A = 0, P_W = 1, P_BIAS = 2, P_C = 3, P_PACK = 4, P_SCR = 5, P_ZERO = 6, P_SCRT = 7, P_DWT = 8, P_DB = 9,
-  P_N = 10, P_ACT = 26, P_HASB = 27, P_MODE = 28;
+  P_N = 10, P_ACT = 26, P_HASB = 27, P_MODE = 28, P_NTU = 29;
 
 interface PackEntry { key: string; version: number; bias: WasmBuffer | null; biasVersion: number; pack: WasmBuffer; }
 
@@ -359,11 +359,21 @@ export class WasmBackend implements Backend {
   private bwdFilter(p: Conv2dParams, direct: boolean, x: WasmBuffer, dy: WasmBuffer, dw: WasmBuffer, db: WasmBuffer | null): void {
     const KK = direct ? 1 : p.kH * p.kW;
     const cpg = p.inC / p.groups, opg = p.outC / p.groups;
-    const tiles = p.groups * KK * Math.ceil(cpg / 4) * Math.ceil(opg / 8);
-    const dwt = this.scr('dwt', tiles * 32);
-    const flops = p.n * p.outH * p.outW * KK * cpg * p.outC;
-    const nt = Math.min(this.nt(flops), tiles);
-    const scrT = MC * KK * 4;
+    const cB = Math.ceil(cpg / 4), oB = Math.ceil(opg / 8);
+    const tiles = p.groups * KK * cB * oB;
+    const M = p.n * p.outH * p.outW;
+    const flops = M * KK * cpg * p.outC;
+    if (direct && M <= 2 * MC) {
+      // Few rows (dense at small batch): outer-product updates beat packing panels.
+      this.setConv(p, 2, 0);
+      this.setPtr(P_A, x); this.setPtr(P_C, dy); this.setPtr(P_W, dw); this.setPtr(P_DB, db);
+      this.pi[P_HASB] = db ? 1 : 0;
+      this.run('denseBwdFilterSmall', Math.min(p.outC, this.nt(flops)));
+      return;
+    }
+    const nt = Math.min(this.nt(flops), Math.ceil(M / MC));
+    const dwt = this.scr('dwt', (tiles * 32 + p.groups * oB * 8) * nt);
+    const scrT = MC * KK * 4 + KK * cB * MC * 16 + oB * MC * 32;
     const ptrs = this.scr('ptr', (scrT * nt) / 4);
     const zero = this.scr('zero', Math.max(p.inC, p.outC) + 16);
     this.setConv(p, direct ? 2 : 0, 0);
@@ -371,8 +381,9 @@ export class WasmBackend implements Backend {
     this.setPtr(P_DWT, dwt); this.setPtr(P_SCR, ptrs); this.setPtr(P_ZERO, zero);
     this.pi[P_SCRT] = scrT;
     this.pi[P_HASB] = db ? 1 : 0;
+    this.pi[P_NTU] = nt;
     this.run('convBwdFilter', nt);
-    this.run('convBwdFilterFinish', this.nt(dw.length + (db ? p.n * p.outH * p.outW * p.outC : 0)));
+    this.run('convBwdFilterFinish', this.nt(tiles * 32 * nt));
   }
 
   private convArgs(kernel: string, p: Conv2dParams) {
@@ -431,8 +442,12 @@ export class WasmBackend implements Backend {
   private dwBwdData(_k: string, p: Conv2dParams, dy: WasmBuffer, w: WasmBuffer, dx: WasmBuffer): void {
     this.dwSetup(p, 0);
     this.setPtr(P_A, dy); this.setPtr(P_W, w); this.setPtr(P_C, dx);
+    const nt = this.nt(p.n * p.outH * p.outW * p.outC * p.kH * p.kW);
+    const scrT = p.kH * p.kW * 8;
+    this.setPtr(P_SCR, this.scr('ptr', (scrT * nt) / 4 + 4));
+    this.pi[P_SCRT] = scrT;
     if (p.outC === p.inC) this.run('dwPack', 1);
-    this.run('dwBackwardData', this.nt(p.n * p.outH * p.outW * p.outC * p.kH * p.kW));
+    this.run('dwBackwardData', nt);
   }
 
   private dwBwdFilter(p: Conv2dParams, x: WasmBuffer, dy: WasmBuffer, dw: WasmBuffer, db: WasmBuffer | null): void {

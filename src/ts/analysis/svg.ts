@@ -89,8 +89,9 @@ export function logTicks(lo: number, hi: number): number[] {
   const ticks: number[] = [];
   // Too many decades crowd the axis: step over some.
   const step = Math.max(1, Math.ceil((b - a) / 10));
-  for (let e = a; e <= b; e += step) ticks.push(10 ** e);
-  if (Math.log10(ticks[ticks.length - 1]) < b) ticks.push(10 ** b);
+  // Number(`1e${e}`) is exact where 10 ** -5 is not (0.000009999...).
+  for (let e = a; e <= b; e += step) ticks.push(Number(`1e${e}`));
+  if (Math.log10(ticks[ticks.length - 1]) < b) ticks.push(Number(`1e${b}`));
   return ticks;
 }
 

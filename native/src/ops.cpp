@@ -264,6 +264,8 @@ void batchNorm(const Call& k, int which) {
   const bool full[4][8] = {{1, 0, 0, 1}, {1, 0, 0, 0, 0, 1}, {1, 1, 0, 0, 0, 1}, {1, 1, 0, 0, 0, 1}};
   float* b[8];
   for (size_t i = 0; i < nIds[which]; i++) b[i] = k.buf(i, names[which][i], full[which][i] ? len : c);
+  if (which == 0 && rows < 2)
+    throw argError(k.op, "rows must be at least 2 for batch statistics (the unbiased running variance divides by rows - 1)");
   if (k.hostOnly()) return;
   const int chunks = colsumChunks(rows);
   if (which == 0) {

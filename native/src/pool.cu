@@ -15,7 +15,8 @@ __global__ void maxPoolK(PoolP p, const float* __restrict__ x, float* __restrict
     int img = (int)(i / ((int64_t)p.c * p.outW * p.outH));
     float best = -FLT_MAX;
     int64_t arg = -1;
-    for (int kh = 0; kh < p.kH; kh++) {
+    bool nan = false;  // the first NaN wins, as the js reference (torch propagates NaN)
+    for (int kh = 0; kh < p.kH && !nan; kh++) {
       int ih = oh * p.strideH - p.padTop + kh;
       if (ih < 0 || ih >= p.inH) continue;
       for (int kw = 0; kw < p.kW; kw++) {
@@ -23,7 +24,11 @@ __global__ void maxPoolK(PoolP p, const float* __restrict__ x, float* __restrict
         if (iw < 0 || iw >= p.inW) continue;
         int64_t xi = (((int64_t)img * p.inH + ih) * p.inW + iw) * p.c + ch;
         float v = x[xi];
-        if (arg < 0 || v > best) { best = v; arg = xi; }
+        if (arg < 0 || v > best || v != v) {
+          best = v;
+          arg = xi;
+          if (v != v) { nan = true; break; }
+        }
       }
     }
     if (y) y[i] = arg < 0 ? -INFINITY : best;

@@ -1,0 +1,66 @@
+// Peers run exactly our network: a tiny model with every op kind the replay handles (conv + BN + ReLU,
+// depthwise, squeeze-excite, residual add, max pool, concat, global pool, linear) traced on js and
+// replayed on tfjs-cpu / tfjs-wasm and, through the ONNX exporter, onnxruntime-node.
+import t from 'tap';
+import '../../src/ts/backends/js/index.js';
+import { initBackend } from '../../src/ts/core/registry.js';
+import { Tensor } from '../../src/ts/core/tensor.js';
+import {
+  Conv2d, BatchNorm2d, ReLU, ReLU6, Hardswish, Sequential, Residual, Concat, MaxPool2d, GlobalAvgPool2d, Flatten, Linear, SqueezeExcite, manualSeed,
+} from '../../src/ts/nn/index.js';
+import type { Module } from '../../src/ts/nn/module.js';
+import { traceForward, replayTfjs, loadTfjs, useTfjsBackend, maxRelDiff, exportOnnxBytes, ortSession, nhwcToNchw } from '../../src/ts/analysis/peers.js';
+import { traceMacs } from '../../src/ts/analysis/modelbench.js';
+
+function tiny(): Module {
+  const m = Sequential.named([
+    ['conv1', new Conv2d(3, 8, 3, { stride: 2, padding: 1, bias: false })], ['bn1', new BatchNorm2d(8)], ['relu', new ReLU()],
+    ['pool', new MaxPool2d(3, { stride: 2, padding: 1 })],
+    ['block', new Residual([
+      ['dw', new Conv2d(8, 8, 3, { padding: 1, groups: 8, bias: false })], ['bn', new BatchNorm2d(8)], ['act', new ReLU6()],
+      ['se', new SqueezeExcite(8, 4)],
+      ['pw', new Conv2d(8, 8, 1)], ['hs', new Hardswish()],
+    ])],
+    ['mix', new Concat([[['a', new Conv2d(8, 4, 1)]], [['b', new Conv2d(8, 6, [1, 3], { padding: [0, 1] })]]])],
+    ['gap', new GlobalAvgPool2d()], ['flatten', new Flatten()], ['fc', new Linear(10, 5)],
+  ]);
+  // Non-trivial BN statistics so folding is exercised.
+  for (const [name, b] of m.namedBuffers()) b.set(Array.from({ length: b.size }, (_, i) => (name.endsWith('running_var') ? 0.5 + 0.1 * i : 0.05 * i - 0.1)));
+  return m;
+}
+
+t.test('traced network replays on tfjs and onnxruntime with the same outputs', async (t) => {
+  await initBackend('js');
+  manualSeed(7);
+  const model = tiny();
+  const x = Tensor.uniform([2, 15, 15, 3], 3, -1, 1);
+  try {
+    const tr = traceForward(model, x);
+    const ref = tr.output.toFloat32();
+    t.equal(ref.length, 10);
+    t.ok(traceMacs(tr) > 0);
+    t.ok(tr.records.some((r) => r.op === 'dwconv2d') && tr.records.some((r) => r.op === 'concat') && tr.records.some((r) => r.op === 'channelScale'));
+    const tf = await loadTfjs();
+    for (const b of ['cpu', 'wasm'] as const) {
+      await useTfjsBackend(tf, b);
+      const net = replayTfjs(tf, tr);
+      try {
+        const y = net.predict(x.toFloat32());
+        t.ok(maxRelDiff(y, ref) < 1e-5, `tfjs-${b}: max rel diff ${maxRelDiff(y, ref)}`);
+        t.ok(net.steps < tr.records.length, 'BN and activations were folded/fused');
+      } finally { net.dispose(); }
+    }
+    const bytes = exportOnnxBytes(model, [2, 15, 15, 3]);
+    const sess = await ortSession('ort-node', bytes, 1, [2, 3, 15, 15]);
+    try {
+      const y = await sess.run(nhwcToNchw(x.toFloat32(), [2, 15, 15, 3]));
+      t.ok(maxRelDiff(y, ref) < 1e-5, `ort-node: max rel diff ${maxRelDiff(y, ref)}`);
+    } finally { await sess.dispose(); }
+  } finally { model.dispose(); x.dispose(); }
+});
+
+t.test('nhwcToNchw', async (t) => {
+  const x = Float32Array.from({ length: 12 }, (_, i) => i); // [1, 2, 2, 3]
+  t.same([...nhwcToNchw(x, [1, 2, 2, 3])], [0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11]);
+  t.equal(maxRelDiff([1, 2], [1, 2, 3]), Infinity);
+});

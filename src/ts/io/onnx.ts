@@ -79,9 +79,8 @@ class GraphBuilder {
 
   floatInit(hint: string, dims: number[], data: Float32Array): string {
     const name = this.fresh(hint);
-    const bytes = new Uint8Array(data.byteLength);
-    bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    this.initializers.push({ name, dims, dataType: ONNX_FLOAT, rawData: bytes });
+    // Callers pass arrays they own (fresh copies), so a view suffices.
+    this.initializers.push({ name, dims, dataType: ONNX_FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
     return name;
   }
 
@@ -310,28 +309,82 @@ export function exportOnnx(model: ModelLike, opts: OnnxExportOptions = {}): Uint
     // Any later node reading the renamed value must read 'output' too.
     for (const n of g.nodes) n.input = n.input.map((v) => (v === outName ? finalName : v));
 
-    const { ModelProto } = onnxTypes();
     const tensorType = (shape: readonly number[]) => ({ tensorType: { elemType: ONNX_FLOAT, shape: { dim: onnxShape(shape, dynamic) } } });
-    const msg = {
+    return encodeModel({
       irVersion: ONNX_IR_VERSION,
       producerName: 'convnets',
       producerVersion: '0.1.0',
       opsetImport: [{ domain: '', version: ONNX_OPSET }],
-      graph: {
-        name: opts.name ?? model.typeName,
-        node: g.nodes,
-        initializer: g.initializers,
-        input: [{ name: 'input', type: tensorType(x.shape) }],
-        output: [{ name: finalName, type: tensorType(y.shape) }],
-      },
       metadataProps: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
-    };
-    const err = ModelProto.verify(msg);
-    if (err) throw new ConvnetsError(`onnx export: internal error building the model: ${err}`);
-    return ModelProto.encode(ModelProto.fromObject(msg)).finish();
+    }, {
+      name: opts.name ?? model.typeName,
+      node: g.nodes,
+      input: [{ name: 'input', type: tensorType(x.shape) }],
+      output: [{ name: finalName, type: tensorType(y.shape) }],
+    }, g.initializers);
   } finally {
     x.dispose();
   }
+}
+
+function varintLength(n: number): number {
+  let len = 1;
+  while (n >= 128) { n = Math.floor(n / 128); len++; }
+  return len;
+}
+
+function writeVarint(buf: Uint8Array, pos: number, n: number): number {
+  while (n >= 128) { buf[pos++] = (n % 128) | 128; n = Math.floor(n / 128); }
+  buf[pos++] = n;
+  return pos;
+}
+
+// Wire tags (field << 3 | 2, length-delimited): GraphProto.initializer = 5, TensorProto.raw_data = 9, ModelProto.graph = 7.
+const TAG_INITIALIZER = 42;
+const TAG_RAW_DATA = 74;
+const TAG_GRAPH = 58;
+
+/**
+ * Serialises the model. protobufjs encodes the small messages; the (large) initializers are spliced
+ * in by hand: protobuf fields may come in any order and repeated/embedded fields concatenate, so
+ * graph = encode(graph without initializers) ++ (tag, length, tensor)*, and the raw weight bytes are
+ * copied exactly once into one preallocated buffer (protobufjs' writer copies them several times).
+ */
+function encodeModel(model: object, graph: object, inits: TensorProtoObj[]): Uint8Array {
+  const { ModelProto, GraphProto, TensorProto } = onnxTypes();
+  const check = (type: typeof ModelProto, msg: object): void => {
+    const err = type.verify(msg);
+    if (err) throw new ConvnetsError(`onnx export: internal error building the model: ${err}`);
+  };
+  check(ModelProto, model);
+  check(GraphProto, graph);
+  const modelHead = ModelProto.encode(ModelProto.fromObject(model)).finish();
+  const graphHead = GraphProto.encode(GraphProto.fromObject(graph)).finish();
+  const tensors = inits.map((t) => {
+    const head = { name: t.name, dims: t.dims, dataType: t.dataType };
+    check(TensorProto, head);
+    const h = TensorProto.encode(TensorProto.fromObject(head)).finish();
+    const len = h.length + 1 + varintLength(t.rawData.length) + t.rawData.length;
+    return { h, raw: t.rawData, len };
+  });
+  let graphLen = graphHead.length;
+  for (const t of tensors) graphLen += 1 + varintLength(t.len) + t.len;
+  const out = new Uint8Array(modelHead.length + 1 + varintLength(graphLen) + graphLen);
+  out.set(modelHead, 0);
+  let pos = modelHead.length;
+  out[pos++] = TAG_GRAPH;
+  pos = writeVarint(out, pos, graphLen);
+  out.set(graphHead, pos); pos += graphHead.length;
+  for (const t of tensors) {
+    out[pos++] = TAG_INITIALIZER;
+    pos = writeVarint(out, pos, t.len);
+    out.set(t.h, pos); pos += t.h.length;
+    out[pos++] = TAG_RAW_DATA;
+    pos = writeVarint(out, pos, t.raw.length);
+    out.set(t.raw, pos); pos += t.raw.length;
+  }
+  if (pos !== out.length) throw new ConvnetsError(`onnx export: internal error: wrote ${pos} of ${out.length} bytes`);
+  return out;
 }
 
 /** exportOnnx + atomic write. */

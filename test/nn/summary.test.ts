@@ -1,6 +1,7 @@
 // Summary numbers on tiny hand-computable models.
 import t from 'tap';
 import { useFloat32 } from './gradcheck.js';
+import { Tensor } from '../../src/ts/core/tensor.js';
 import {
   BatchNorm2d, Concat, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Residual, Sequential, SqueezeExcite, summary, formatSummary,
 } from '../../src/ts/nn/index.js';
@@ -74,4 +75,9 @@ t.test('bad input shape is a clear error', async (t) => {
   t.throws(() => summary(new ReLU(), [3, 4] as unknown as number[]), /summary: input shape must be \[n, h, w, c\]/);
   t.throws(() => summary(new Conv2d(3, 4, 3), [1, 8, 8, 5]), /conv2d: filter shape .* expects 3 input channels/);
   t.throws(() => summary(new BatchNorm2d(3), [1, 2, 2, 4]), /BatchNorm2d: .* has 4 channels, expected 3/);
+  const deep = Sequential.named([['features', Sequential.named([['0', new Conv2d(3, 4, 3)], ['pool', new MaxPool2d(2)], ['1', new Conv2d(4, 4, 3)]])]]);
+  t.throws(() => summary(deep, [1, 6, 6, 3]), /kernel height .* \(at layer 'features\.1'\)/, 'names the layer that cannot fit');
+  t.throws(() => deep.forward(Tensor.zeros([1, 6, 6, 3]), { training: false }), /\(at layer 'features\.1'\)/, 'forward errors carry the dotted path');
+  const res = Sequential.named([['block', new Residual([['conv', new Conv2d(2, 3, 1)]])]]);
+  t.throws(() => res.forward(Tensor.zeros([1, 2, 2, 2]), { training: false }), /Residual: main path gives \[1, 2, 2, 3\] but the shortcut gives \[1, 2, 2, 2\].*\(at layer 'block'\)/);
 });

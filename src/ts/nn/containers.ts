@@ -48,6 +48,25 @@ function registerAll(owner: string, add: (name: string, m: Module) => void, take
   return out;
 }
 
+/** Adds the failing layer's dotted name to a ConvnetsError (innermost container only). */
+function atLayer(e: unknown, name: string): unknown {
+  if (e instanceof ConvnetsError && !e.message.includes('(at layer ')) {
+    const wrapped = new ConvnetsError(`${e.message} (at layer '${name}')`);
+    wrapped.stack = e.stack;
+    return wrapped;
+  }
+  return e;
+}
+
+/** Forward errors: each enclosing container prepends its child's name, giving the dotted path. */
+function atForward(e: unknown, name: string): unknown {
+  if (!(e instanceof ConvnetsError)) return e;
+  const m = /^([\s\S]*) \(at layer '([^']*)'\)$/.exec(e.message);
+  const wrapped = new ConvnetsError(m ? `${m[1]} (at layer '${name}.${m[2]}')` : `${e.message} (at layer '${name}')`);
+  wrapped.stack = e.stack;
+  return wrapped;
+}
+
 function chainShape(mods: readonly Module[], input: Shape): number[] {
   let s = [...input];
   for (const m of mods) s = m.outputShape(s);
@@ -58,15 +77,25 @@ function chainLayers(mods: readonly (readonly [string, Module])[], input: Shape,
   let s = [...input];
   const layers: LayerInfo[] = [];
   for (const [name, m] of mods) {
-    layers.push(...m.layers(s, join(prefix, name)));
-    s = m.outputShape(s);
+    try {
+      layers.push(...m.layers(s, join(prefix, name)));
+      s = m.outputShape(s);
+    } catch (e) {
+      throw atLayer(e, join(prefix, name));
+    }
   }
   return { layers, shape: s };
 }
 
-function chainForward(mods: readonly Module[], x: Tensor, ctx: ForwardContext): Tensor {
+function chainForward(mods: readonly Module[], x: Tensor, ctx: ForwardContext, names?: readonly string[]): Tensor {
   let h = x;
-  for (const m of mods) h = m.forward(h, ctx);
+  for (let i = 0; i < mods.length; i++) {
+    try {
+      h = mods[i].forward(h, ctx);
+    } catch (e) {
+      throw atForward(e, names ? names[i] : String(i));
+    }
+  }
   return h;
 }
 
@@ -103,9 +132,10 @@ export class Sequential extends Module {
   at(i: number): Module { return this.entries[i < 0 ? this.entries.length + i : i][1]; }
   get(name: string): Module | undefined { return this.children.get(name); }
   modules(): Module[] { return this.entries.map((e) => e[1]); }
+  childNames(): string[] { return this.entries.map((e) => e[0]); }
   namedEntries(): [string, Module][] { return [...this.entries]; }
 
-  forward(x: Tensor, ctx: ForwardContext): Tensor { return chainForward(this.modules(), x, ctx); }
+  forward(x: Tensor, ctx: ForwardContext): Tensor { return chainForward(this.modules(), x, ctx, this.childNames()); }
   backward(dy: Tensor): Tensor { return chainBackward(this.modules(), dy); }
   outputShape(input: Shape): number[] { return chainShape(this.modules(), input); }
   override layers(input: Shape, prefix = ''): LayerInfo[] { return chainLayers(this.entries, input, prefix).layers; }
@@ -148,8 +178,8 @@ export class Residual extends PlannedModule {
 
   forward(x: Tensor, ctx: ForwardContext): Tensor {
     const be = x.backend;
-    let h = chainForward(this.mains(), x, ctx);
-    const s = this.shortcut ? this.shortcut[1].forward(x, ctx) : x;
+    let h = chainForward(this.mains(), x, ctx, this.main.map((e) => e[0]));
+    const s = this.shortcut ? chainForward([this.shortcut[1]], x, ctx, [this.shortcut[0]]) : x;
     if (h.shape.length !== s.shape.length || h.shape.some((d, i) => d !== s.shape[i])) {
       throw new ConvnetsError(`Residual: main path gives ${shapeToString(h.shape)} but the shortcut gives ` +
         `${shapeToString(s.shape)}; add a projection shortcut (e.g. 1x1 conv with stride) so they match`);
@@ -209,7 +239,7 @@ export class Concat extends PlannedModule {
   }
 
   forward(x: Tensor, ctx: ForwardContext): Tensor {
-    const outs = this.branches.map((b) => chainForward(b.map((e) => e[1]), x, ctx));
+    const outs = this.branches.map((b) => chainForward(b.map((e) => e[1]), x, ctx, b.map((e) => e[0])));
     const shape = concatShape('Concat', outs.map((t) => t.shape));
     const y = ops.concat(outs, this.plan.tensor('y', shape, x.backend));
     this.saved = ctx.training ? { x, channels: outs.map((t) => t.shape[t.shape.length - 1]) } : null;

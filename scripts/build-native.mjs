@@ -21,6 +21,10 @@ function findOnPath(exe) {
 }
 
 function findNvcc() {
+  // CONVNETS_NVCC names the compiler exclusively (tests use it to simulate a machine without CUDA).
+  if (process.env.CONVNETS_NVCC !== undefined) {
+    return process.env.CONVNETS_NVCC && existsSync(process.env.CONVNETS_NVCC) ? process.env.CONVNETS_NVCC : null;
+  }
   const cands = [process.env.CUDACXX, findOnPath('nvcc'), process.env.CUDA_HOME && join(process.env.CUDA_HOME, 'bin/nvcc'),
     '/usr/local/cuda/bin/nvcc', '/usr/local/bin/nvcc'];
   return cands.find((c) => c && existsSync(c)) ?? null;

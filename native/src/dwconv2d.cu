@@ -72,7 +72,10 @@ __global__ void dwBackwardFilterK(ConvP p, const float* __restrict__ x, const fl
   if (o < p.outC) {
     const int ci = o / mult;
     const int64_t pix = (int64_t)p.n * p.outH * p.outW;
-    for (int64_t r = threadIdx.y; r < pix; r += 8) {
+    // gridDim.z slices of the pixels; slices add into dw (zeroed first) when there is more than one.
+    const int64_t per = (pix + gridDim.z - 1) / gridDim.z;
+    const int64_t r0 = blockIdx.z * per, r1 = r0 + per < pix ? r0 + per : pix;
+    for (int64_t r = r0 + threadIdx.y; r < r1; r += 8) {
       int ow = (int)(r % p.outW), oh = (int)((r / p.outW) % p.outH), img = (int)(r / ((int64_t)p.outW * p.outH));
       int ih = oh * p.strideH - p.padTop + kh * p.dilH, iw = ow * p.strideW - p.padLeft + kw * p.dilW;
       if (ih < 0 || ih >= p.inH || iw < 0 || iw >= p.inW) continue;
@@ -84,12 +87,18 @@ __global__ void dwBackwardFilterK(ConvP p, const float* __restrict__ x, const fl
   if (threadIdx.y == 0 && o < p.outC) {
     float s = 0.f;
     for (int l = 0; l < 8; l++) s += red[l][threadIdx.x];
-    dw[(o * p.kH + kh) * p.kW + kw] = s;
+    if (gridDim.z > 1) atomicAdd(dw + (o * p.kH + kh) * p.kW + kw, s);
+    else dw[(o * p.kH + kh) * p.kW + kw] = s;
   }
 }
 
 void dwBackwardFilter(const ConvP& p, const float* x, const float* dy, float* dw, cudaStream_t s) {
-  dim3 grid((p.outC + 31) / 32, p.kH * p.kW);
+  const int blocks = ((p.outC + 31) / 32) * p.kH * p.kW;
+  const int64_t pix = (int64_t)p.n * p.outH * p.outW;
+  int split = blocks >= 256 ? 1 : (256 + blocks - 1) / blocks;
+  if (split > pix / 1024) split = pix / 1024 > 1 ? (int)(pix / 1024) : 1;
+  if (split > 1) checkCuda(cudaMemsetAsync(dw, 0, sizeof(float) * p.wLen(), s), "dwconv2dBackwardFilter");
+  dim3 grid((p.outC + 31) / 32, p.kH * p.kW, split);
   dwBackwardFilterK<<<grid, dim3(32, 8), 0, s>>>(p, x, dy, dw);
   checkLaunch("dwconv2dBackwardFilter");
 }

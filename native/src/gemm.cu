@@ -7,14 +7,20 @@ namespace cn {
 
 constexpr int TM = 64, TN = 64, TK = 16;
 
+// gridDim.z > 1: split-K. Each z-slice sums its share of K and adds alpha * partial into C atomically
+// (C was pre-scaled by beta). Used when the output has too few tiles to fill the GPU (weight
+// gradients: M*N small, K = pixels large).
 __global__ void sgemmTile(int M, int N, int K, float alpha, const float* __restrict__ A, int lda, bool tA,
                           const float* __restrict__ B, int ldb, bool tB, float beta, float* __restrict__ C, int ldc) {
+  const int kPer = (K + gridDim.z - 1) / gridDim.z;
+  const int kBegin = blockIdx.z * kPer;
+  const int kEnd = min(K, kBegin + kPer);
   __shared__ float As[TK][TM + 4];
   __shared__ float Bs[TK][TN + 4];
   const int tid = threadIdx.x, tx = tid % 16, ty = tid / 16;
   const int m0 = blockIdx.x * TM, n0 = blockIdx.y * TN;
   float acc[4][4] = {};
-  for (int k0 = 0; k0 < K; k0 += TK) {
+  for (int k0 = kBegin; k0 < kEnd; k0 += TK) {
 #pragma unroll
     for (int l = 0; l < 4; l++) {
       const int idx = tid + l * 256;
@@ -22,12 +28,12 @@ __global__ void sgemmTile(int M, int N, int K, float alpha, const float* __restr
       int mm, kk;
       if (!tA) { kk = idx % TK; mm = idx / TK; } else { mm = idx % TM; kk = idx / TM; }
       int gm = m0 + mm, gk = k0 + kk;
-      As[kk][mm] = (gm < M && gk < K) ? (tA ? A[(size_t)gk * lda + gm] : A[(size_t)gm * lda + gk]) : 0.f;
+      As[kk][mm] = (gm < M && gk < kEnd) ? (tA ? A[(size_t)gk * lda + gm] : A[(size_t)gm * lda + gk]) : 0.f;
       int nn;
       if (!tB) { nn = idx % TN; kk = idx / TN; } else { kk = idx % TK; nn = idx / TK; }
       int gn = n0 + nn;
       gk = k0 + kk;
-      Bs[kk][nn] = (gn < N && gk < K) ? (tB ? B[(size_t)gn * ldb + gk] : B[(size_t)gk * ldb + gn]) : 0.f;
+      Bs[kk][nn] = (gn < N && gk < kEnd) ? (tB ? B[(size_t)gn * ldb + gk] : B[(size_t)gk * ldb + gn]) : 0.f;
     }
     __syncthreads();
 #pragma unroll
@@ -53,15 +59,36 @@ __global__ void sgemmTile(int M, int N, int K, float alpha, const float* __restr
       const int gn = n0 + tx + 16 * j;
       if (gn >= N) continue;
       float* c = C + (size_t)gm * ldc + gn;
-      *c = beta == 0.f ? alpha * acc[i][j] : alpha * acc[i][j] + beta * *c;
+      if (gridDim.z > 1) atomicAdd(c, alpha * acc[i][j]);
+      else *c = beta == 0.f ? alpha * acc[i][j] : alpha * acc[i][j] + beta * *c;
     }
   }
+}
+
+__global__ void scaleMatK(float* C, int M, int N, int ldc, float beta) {
+  CN_GRID_STRIDE(i, (int64_t)M * N) {
+    float* c = C + (size_t)(i / N) * ldc + (i % N);
+    *c = beta == 0.f ? 0.f : beta * *c;  // beta 0 overwrites (C may hold NaN)
+  }
+}
+
+int gemmSplitK(int M, int N, int K) {
+  const int tiles = ((M + TM - 1) / TM) * ((N + TN - 1) / TN);
+  if (tiles >= 128 || K < 4096) return 1;
+  int split = (256 + tiles - 1) / tiles;
+  int byK = K / 2048;
+  return split < byK ? split : (byK > 1 ? byK : 1);
 }
 
 void gemmKernel(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
                 const float* B, int ldb, float beta, float* C, int ldc, cudaStream_t s) {
   if (M <= 0 || N <= 0) return;
-  dim3 grid((M + TM - 1) / TM, (N + TN - 1) / TN);
+  const int split = gemmSplitK(M, N, K);
+  if (split > 1) {
+    scaleMatK<<<blocksFor((int64_t)M * N), THREADS, 0, s>>>(C, M, N, ldc, beta);
+    checkLaunch("gemm");
+  }
+  dim3 grid((M + TM - 1) / TM, (N + TN - 1) / TN, split);
   sgemmTile<<<grid, 256, 0, s>>>(M, N, K, alpha, A, lda, transA, B, ldb, transB, beta, C, ldc);
   checkLaunch("gemm");
 }

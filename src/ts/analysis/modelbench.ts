@@ -7,6 +7,7 @@ import { ConvnetsError } from '../core/backend.js';
 import { setBackend, getBackend, hasBackend } from '../core/registry.js';
 import { Tensor } from '../core/tensor.js';
 import { manualSeed } from '../nn/init.js';
+import { fuseForInference } from '../nn/fuse.js';
 import { CrossEntropyLoss } from '../train/losses.js';
 import { SGD } from '../train/optim.js';
 import { buildModel } from './models.js';
@@ -69,7 +70,9 @@ export async function buildOn(b: Backend, name: string, batch: number, opts: Cre
 }
 
 /** Times our eval forward; returns the timing and the output (host copy, for peer checks). */
-export async function timeOurForward(b: Backend, built: Built, timing: TimingOptions): Promise<{ timing: Timing; output: Float32Array; trace: Trace }> {
+export async function timeOurForward(b: Backend, built: Built, timing: TimingOptions, fuse = true): Promise<{ timing: Timing; output: Float32Array; trace: Trace }> {
+  // Inference as engines run it (BN folded into convs, activations fused): the peers do the same.
+  if (fuse) withBackend(b, () => fuseForInference(built.model));
   const trace = withBackend(b, () => traceForward(built.model, built.input));
   const output = trace.output.toFloat32();
   built.model.eval();

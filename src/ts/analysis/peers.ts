@@ -183,7 +183,9 @@ export function replayTfjs(tf: TF, tr: Trace, o: { variables?: boolean } = {}): 
           i++;
         }
         let act: string = p.activation ? (TF_FUSABLE[p.activation] ?? '') : 'linear';
-        if (act === '') throw new ConvnetsError(`tfjs replay: fused activation '${p.activation}' has no tfjs equivalent`);
+        // A fused epilogue tfjs cannot fuse (silu, hardswish ...) runs as a separate op after the conv.
+        const after: ActivationKind | null = act === '' ? p.activation! : null;
+        if (after) act = 'linear';
         const na = recs[i + 1];
         if (act === 'linear' && na && na.op === 'activation' && na.inputs[0] === outT && only(outT)) {
           const kind = (na.params as { kind: ActivationKind }).kind;
@@ -203,6 +205,7 @@ export function replayTfjs(tf: TF, tr: Trace, o: { variables?: boolean } = {}): 
           const f = keep(tf.tidy(() => tf.transpose(tf.tensor4d(w, [p.outC, p.kH, p.kW, p.inC]), [1, 2, 3, 0])));
           run = ([x]) => tf.fused.conv2d({ x, filter: f, strides, pad, dilations: dil, bias: biasT, activation: act });
         }
+        if (after) { const conv = run; run = (xs) => tfActivation(tf, after, conv(xs)); }
         break;
       }
       case 'batchNormInference': case 'batchNormTrain': {

@@ -15,7 +15,7 @@ interface BenchOpts {
 function fmtRow(r: ModelTiming, ours: number | null): string {
   if (!r.timing) return `${r.runtime.padEnd(20)} ${'-'.padStart(10)}  ${r.error ?? ''}`;
   const t = r.timing;
-  const sp = ours !== null && !r.runtime.startsWith('convnets') ? `  ours x${(t.median / ours).toFixed(2)} faster` : '';
+  const sp = ours !== null && !r.runtime.startsWith('convnets') ? `  speed-up of ours x${(t.median / ours).toFixed(2)}` : '';
   return `${r.runtime.padEnd(20)} ${t.median.toFixed(2).padStart(10)}  ${t.min.toFixed(2)}-${t.max.toFixed(2)} ms  ±${t.rme.toFixed(1)}%  ` +
     `${r.gflops !== undefined ? r.gflops.toFixed(2) + ' GFLOP/s' : ''}${r.maxRelDiff !== undefined ? `  diff ${r.maxRelDiff.toExponential(1)}` : ''}${sp}${r.note ? `  (${r.note})` : ''}`;
 }

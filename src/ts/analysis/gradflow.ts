@@ -178,8 +178,10 @@ export interface GradFlowResult {
   init: InitScheme;
   steps: number;
   lossInit: number;
+  /** NaN/Inf loss during the SGD steps (the 'after' norms are then from the last finite step). */
   lossAfter: number;
   layers: LayerGrad[];
+  diverged: boolean;
 }
 
 function l2(t: Tensor): number {
@@ -241,14 +243,22 @@ export function measureGradFlow(name: string, model: Module, batch: Batch, o: Gr
   const first = gradNorms(model);
   let lossAfter = lossInit;
   let after = first;
-  for (let s = 0; s < steps; s++) {
+  let diverged = false;
+  for (let s = 0; s < steps && !diverged; s++) {
     sgdStep(model, lr);
-    lossAfter = forwardBackward(model, batch);
-    after = gradNorms(model);
+    try {
+      lossAfter = forwardBackward(model, batch);
+      after = gradNorms(model);
+    } catch (e) {
+      // Exploding nets (no BN) overflow within a few steps: report it, keep the last finite norms.
+      if (!(e instanceof ConvnetsError)) throw e;
+      diverged = true;
+      lossAfter = NaN;
+    }
   }
   const shapes = new Map(measuredWeights(model).map(([n, t]) => [n, [...t.shape]]));
   const layers = [...first.keys()].map((n) => ({ name: n, shape: shapes.get(n) ?? [], init: first.get(n) ?? 0, after: after.get(n) ?? 0 }));
-  return { model: name, init, steps, lossInit, lossAfter, layers };
+  return { model: name, init, steps, lossInit, lossAfter, layers, diverged };
 }
 
 export interface GradFlowSummary {

@@ -112,6 +112,11 @@ function makeAxis(values: number[], log: boolean, pxFrom: number, pxTo: number, 
   return { ticks, valid, map: (v) => pxFrom + ((f(v) - a) / span) * (pxTo - pxFrom) };
 }
 
+/** Room on the right for the legend: its longest label at ~6.6 px per character (12 px sans-serif). */
+function legendWidth(names: readonly string[]): number {
+  return Math.max(MARGIN.right, 40 + Math.ceil(6.6 * Math.max(0, ...names.map((n) => n.length))));
+}
+
 function header(w: number, h: number, title?: string): string[] {
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif" font-size="12">`,
@@ -156,8 +161,9 @@ function legendSvg(x: number, y: number, entries: { name: string; color: string 
 /** A line (or scatter) chart of one or more series. */
 export function lineChart(series: readonly Series[], opts: LineChartOptions = {}): string {
   if (series.length === 0) throw new ConvnetsError('lineChart: needs at least one series');
-  const w = opts.width ?? 720, h = opts.height ?? 420;
-  const x0 = MARGIN.left, x1 = w - MARGIN.right, y0 = h - MARGIN.bottom, y1 = MARGIN.top;
+  const right = legendWidth(series.map((s) => s.name));
+  const w = opts.width ?? 560 + right, h = opts.height ?? 420;
+  const x0 = MARGIN.left, x1 = w - right, y0 = h - MARGIN.bottom, y1 = MARGIN.top;
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = series.flatMap((s) => s.points.map((p) => p[1]));
   const xAxis = makeAxis(xs, !!opts.logX, x0, x1);
@@ -201,9 +207,10 @@ export function lineChart(series: readonly Series[], opts: LineChartOptions = {}
 export function barChart(groups: readonly BarGroup[], opts: BarChartOptions = {}): string {
   if (groups.length === 0) throw new ConvnetsError('barChart: needs at least one group');
   const names = opts.series ?? [...new Set(groups.flatMap((g) => Object.keys(g.values)))];
-  const w = opts.width ?? Math.max(720, 120 + groups.length * (names.length * 14 + 24) + MARGIN.right);
+  const right = legendWidth(names);
+  const w = opts.width ?? Math.max(560 + right, 120 + groups.length * (names.length * 14 + 24) + right);
   const h = opts.height ?? 460;
-  const x0 = MARGIN.left, x1 = w - MARGIN.right, y0 = h - MARGIN.bottom - 40, y1 = MARGIN.top;
+  const x0 = MARGIN.left, x1 = w - right, y0 = h - MARGIN.bottom - 40, y1 = MARGIN.top;
   const vals = groups.flatMap((g) => names.map((n) => g.values[n] ?? NaN));
   const yAxis = makeAxis(vals, !!opts.logY, y0, y1, true);
   const out = header(w, h, opts.title);

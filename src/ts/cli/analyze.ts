@@ -13,7 +13,7 @@ import type { InitScheme, GradFlowResult } from '../analysis/gradflow.js';
 import { buildModel, architectures } from '../analysis/models.js';
 import { DEFAULT_CANDIDATES, selectModels, formatSelect, parseCount } from '../analysis/select.js';
 import type { Candidate } from '../analysis/select.js';
-import { compoundMultipliers, phiVariant, publishedRows, equivalentPhi, efficientNetCost } from '../analysis/scale.js';
+import { compoundMultipliers, phiVariant, publishedRows, equivalentPhi } from '../analysis/scale.js';
 import type { ScaleRow } from '../analysis/scale.js';
 import { explainTopic, EXPLAIN_TOPICS } from '../analysis/explain.js';
 import { buildOn, timeOurForward } from '../analysis/modelbench.js';
@@ -73,12 +73,19 @@ export function register(program: Command): void {
           seedModels(1);
           const m = await buildModel(name, { inputChannels: 1, numClasses: 10, smallInput: /^(plain|residual|dense)\d+$/.test(name) ? undefined : true });
           try {
-            const r = measureGradFlow(name, m, batch, { steps: o.steps, lr: o.lr, init, seed: 1 });
+            let r: GradFlowResult;
+            try {
+              r = measureGradFlow(name, m, batch, { steps: o.steps, lr: o.lr, init, seed: 1 });
+            } catch (err) {
+              if (!(err instanceof ConvnetsError)) throw err;
+              if (!o.json) console.log(`${name.padEnd(14)} ${init.padEnd(14)} ${err.message}`);
+              continue;
+            }
             rs.push(r); all.push(r);
             const s = summarize(r);
             if (!o.json) {
               console.log(`${name.padEnd(14)} ${init.padEnd(14)} ${String(s.convLayers).padStart(6)}  ${e(s.first).padEnd(10)}  ${e(s.middle).padEnd(10)}  ${e(s.last).padEnd(10)}  ` +
-                `${e(s.ratio).padEnd(10)}  ${r.lossInit.toFixed(3)} -> ${r.lossAfter.toFixed(3)}   | ${e(s.ratioAfter)}`);
+                `${e(s.ratio).padEnd(10)}  ${r.lossInit.toFixed(3)} -> ${r.diverged ? 'diverged' : r.lossAfter.toFixed(3)}   | ${e(s.ratioAfter)}`);
             }
           } finally { m.dispose(); }
         }
@@ -171,12 +178,11 @@ export function register(program: Command): void {
       const accs = rows.filter((r) => r.top1 !== undefined && Number.isFinite(r.top1));
       const svg = lineChart([
         { name: 'B0-B7 (torchvision acc@1)', points: accs.map((r) => [r.gmacs, r.top1!] as [number, number]), labels: accs.map((r) => r.name.replace('efficientnet_', '')) },
-        { name: `phi=${o.phi} (${phiRow.gmacs.toFixed(2)} GMACs; accuracy unpublished)`, points: [[phiRow.gmacs, Math.min(...accs.map((r) => r.top1!))], [phiRow.gmacs, Math.max(...accs.map((r) => r.top1!))]] },
+        { name: `phi=${o.phi}: ${phiRow.gmacs.toFixed(2)} GMACs (no published top-1)`, points: [[phiRow.gmacs, Math.min(...accs.map((r) => r.top1!))], [phiRow.gmacs, Math.max(...accs.map((r) => r.top1!))]] },
       ], { title: 'EfficientNet: MACs vs published ImageNet top-1', xLabel: 'GMACs (log)', yLabel: 'top-1 %', logX: true });
       const file = join(o.out, `scale-phi${o.phi}.svg`);
       writeFileSync(file, svg);
       console.log(`plot: ${file}`);
-      void efficientNetCost;
     });
 
   program.command('explain <topic>')

@@ -1,0 +1,3 @@
+// Registry sweep, second half of listModels().
+import { sweep } from './sweep-run.js';
+await sweep(1, 2);

@@ -6,7 +6,8 @@ import { pu, pi, split, madd, store8N, actVec, actScalar, actNeedsScalar } from 
 import { P_A, P_W, P_BIAS, P_C, P_PACK, P_SCR, P_SCRT, P_DWT, P_DB, P_N, P_IH, P_IW, P_IC, P_OH, P_OW, P_OC,
   P_KH, P_KW, P_SH, P_SW, P_PT, P_PL, P_DH, P_DLW, P_ACT, P_HASB } from './gemm';
 
-@inline function cpad(c: i32): i32 { return (c + 7) & ~7; }
+// Channels padded to 16: the SIMD paths run 16 channels (4 independent accumulators) per step.
+@inline function cpad(c: i32): i32 { return (c + 15) & ~15; }
 
 /** wt[tap][c] = w[c][tap] (multiplier 1), zero-padded to a multiple of 8 channels. */
 export function dwPack(tid: i32, nt: i32): void {
@@ -26,6 +27,14 @@ export function dwForward(tid: i32, nt: i32): void {
   const x = pu(P_A), w = pu(P_W), bias = pu(P_BIAS), y = pu(P_C), wt = pu(P_PACK);
   const hasB = pi(P_HASB) != 0, act = pi(P_ACT);
   const KK = kH * kW, Cp = cpad(C), mult = C / inC;
+  const tl = pu(P_SCR) + <usize>tid * pu(P_SCRT);
+  for (let kh = 0; kh < kH; kh++) {
+    for (let kw = 0; kw < kW; kw++) {
+      const e = tl + (<usize>(kh * kW + kw) << 3);
+      store<u32>(e, <u32>(<usize>((kh * dH * inW + kw * dW) * C) << 2));
+      store<u32>(e, <u32>(wt + (<usize>((kh * kW + kw) * Cp) << 2)), 4);
+    }
+  }
   const R = n * outH;
   const r0 = split(R, tid, nt), r1 = split(R, tid + 1, nt);
   for (let r = r0; r < r1; r++) {
@@ -35,23 +44,41 @@ export function dwForward(tid: i32, nt: i32): void {
       const kw0 = max(0, (pL - ow * sW + dW - 1) / dW), kw1 = min(kW, (inW + pL - ow * sW + dW - 1) / dW);
       const yp = y + (<usize>((r * outW + ow) * C) << 2);
       if (mult == 1) {
-        for (let c = 0; c < C; c += 8) {
-          const cb = <usize>c << 2;
-          let a0 = f32x4.splat(0), a1 = a0;
-          if (hasB) { a0 = v128.load(bias + cb); a1 = v128.load(bias + cb, 16); }
+        // Taps as (x address, weight address) pairs, then 16 channels per step over the list. Interior
+        // pixels reuse one list of offsets from the window's corner; border pixels build their own.
+        let list = tl, nv = KK;
+        let xbase: usize = x + (<usize>(((b * inH + oh * sH - pT) * inW + ow * sW - pL) * C) << 2);
+        if (kh0 != 0 || kh1 != kH || kw0 != 0 || kw1 != kW) {
+          list = tl + (<usize>KK << 3);
+          xbase = 0;
+          nv = 0;
           for (let kh = kh0; kh < kh1; kh++) {
             const ih = oh * sH - pT + kh * dH;
-            const xrow = x + (<usize>((b * inH + ih) * inW) * <usize>C << 2) + cb;
+            const xrow = x + (<usize>((b * inH + ih) * inW) * <usize>C << 2);
             for (let kw = kw0; kw < kw1; kw++) {
               const iw = ow * sW - pL + kw * dW;
-              const xp = xrow + (<usize>(iw * C) << 2);
-              const wp = wt + (<usize>((kh * kW + kw) * Cp) << 2) + cb;
-              a0 = madd(v128.load(xp), v128.load(wp), a0);
-              a1 = madd(v128.load(xp, 16), v128.load(wp, 16), a1);
+              const e = list + (<usize>nv << 3);
+              store<u32>(e, <u32>(xrow + (<usize>(iw * C) << 2)));
+              store<u32>(e, <u32>(wt + (<usize>((kh * kW + kw) * Cp) << 2)), 4);
+              nv++;
             }
           }
-          if (act != 0) { a0 = actVec(a0, act); a1 = actVec(a1, act); }
+        }
+        for (let c = 0; c < C; c += 16) {
+          const cb = <usize>c << 2;
+          let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+          if (hasB) { a0 = v128.load(bias + cb); a1 = v128.load(bias + cb, 16); a2 = v128.load(bias + cb, 32); a3 = v128.load(bias + cb, 48); }
+          for (let j = 0; j < nv; j++) {
+            const e = list + (<usize>j << 3);
+            const xp = xbase + <usize>load<u32>(e) + cb, wp = <usize>load<u32>(e, 4) + cb;
+            a0 = madd(v128.load(xp), v128.load(wp), a0);
+            a1 = madd(v128.load(xp, 16), v128.load(wp, 16), a1);
+            a2 = madd(v128.load(xp, 32), v128.load(wp, 32), a2);
+            a3 = madd(v128.load(xp, 48), v128.load(wp, 48), a3);
+          }
+          if (act != 0) { a0 = actVec(a0, act); a1 = actVec(a1, act); a2 = actVec(a2, act); a3 = actVec(a3, act); }
           store8N(yp + cb, a0, a1, C - c);
+          if (C - c > 8) store8N(yp + cb + 32, a2, a3, C - c - 8);
         }
       } else {
         for (let o = 0; o < C; o++) {
@@ -110,16 +137,19 @@ export function dwBackwardData(tid: i32, nt: i32): void {
             nv++;
           }
         }
-        for (let c = 0; c < C; c += 8) {
+        for (let c = 0; c < C; c += 16) {
           const cb = <usize>c << 2;
-          let a0 = f32x4.splat(0), a1 = a0;
+          let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
           for (let j = 0; j < nv; j++) {
             const e = tl + (<usize>j << 3);
             const gp = <usize>load<u32>(e) + cb, wp = <usize>load<u32>(e, 4) + cb;
             a0 = madd(v128.load(gp), v128.load(wp), a0);
             a1 = madd(v128.load(gp, 16), v128.load(wp, 16), a1);
+            a2 = madd(v128.load(gp, 32), v128.load(wp, 32), a2);
+            a3 = madd(v128.load(gp, 48), v128.load(wp, 48), a3);
           }
           store8N(xp + cb, a0, a1, C - c);
+          if (C - c > 8) store8N(xp + cb + 32, a2, a3, C - c - 8);
         }
       } else {
         for (let ci = 0; ci < inC; ci++) {

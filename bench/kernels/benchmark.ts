@@ -2,7 +2,9 @@
 // (ResNet-50 3x3 stages, MobileNetV2 depthwise + pointwise, EfficientNet 5x5 depthwise, Inception 1x7)
 // against @tensorflow/tfjs-backend-wasm (XNNPACK) at one thread, plus this machine's WASM SIMD peak
 // measured with our own register-only multiply-add loop. Runs are interleaved (ours, theirs, ours, ...)
-// and medians reported, so load from other processes hits both sides alike.
+// and medians reported, so load from other processes hits both sides alike. With --cpu, times are the
+// process's CPU time (user + system) per run instead of wall time: on a shared, overloaded machine this
+// excludes the time the process was not scheduled (meaningful for 1 thread only).
 //
 //   node --import=@tapjs/typescript/import bench/kernels/benchmark.ts [--threads 1,2] [--reps 9] [--filter r50] [--backward]
 //   node dist/bench/kernels/benchmark.js ...   (after npm run build)
@@ -44,6 +46,12 @@ const REPS = Number(arg('reps', '9'));
 const FILTER = arg('filter', '');
 const BACKWARD = process.argv.includes('--backward');
 const NO_TFJS = process.argv.includes('--no-tfjs');
+const CPU = process.argv.includes('--cpu');
+/** Time of one call in ms: wall clock, or process CPU time with --cpu. */
+function timeIt(f: () => void): number {
+  if (CPU) { const c0 = process.cpuUsage(); f(); const c = process.cpuUsage(c0); return (c.user + c.system) / 1000; }
+  const t0 = performance.now(); f(); return performance.now() - t0;
+}
 
 const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
 const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
@@ -61,9 +69,8 @@ function simdPeak(): number {
   peak(1e6);
   const rates: number[] = [];
   for (let r = 0; r < 7; r++) {
-    const n = 5e6, t0 = performance.now();
-    peak(n);
-    rates.push((n * 96) / ((performance.now() - t0) * 1e6));
+    const n = 5e6;
+    rates.push((n * 96) / (timeIt(() => peak(n)) * 1e6));
   }
   return median(rates);
 }
@@ -83,11 +90,11 @@ async function loadTfjs(): Promise<typeof import('@tensorflow/tfjs-core') | null
 }
 
 const tf = await loadTfjs();
-console.log(`WASM SIMD peak (mul+add, 1 core, now): ${simdPeak().toFixed(1)} GFLOP/s`);
+console.log(`WASM SIMD peak (mul+add, 1 core, ${CPU ? 'per CPU-second' : 'wall clock, now'}): ${simdPeak().toFixed(1)} GFLOP/s`);
 
 for (const threads of THREADS) {
   const b = await WasmBackend.create({ threads });
-  console.log(`\nwasm backend: ${threads} thread(s), relaxed SIMD ${b.relaxedSimd}; tfjs-backend-wasm: 1 thread (Node)`);
+  console.log(`\nwasm backend: ${threads} thread(s), relaxed SIMD ${b.relaxedSimd}; tfjs-backend-wasm: 1 thread (Node); times: ${CPU ? 'CPU' : 'wall'} ms, median of ${REPS}`);
   console.log('layer'.padEnd(36) + 'ours ms  GFLOP/s | tfjs ms  GFLOP/s | speed-up' + (BACKWARD ? ' | bwdData ms GF/s | bwdFilter ms GF/s' : ''));
   for (const L of LAYERS) {
     if (FILTER && !L.name.includes(FILTER)) continue;
@@ -140,8 +147,8 @@ for (const threads of THREADS) {
     const ours: number[] = [], tft: number[] = [];
     for (let r = 0; r < 2; r++) { fwd(); theirs?.(); }
     for (let r = 0; r < REPS; r++) {
-      let t0 = performance.now(); fwd(); ours.push(performance.now() - t0);
-      if (theirs) { t0 = performance.now(); theirs(); tft.push(performance.now() - t0); }
+      ours.push(timeIt(fwd));
+      if (theirs) tft.push(timeIt(theirs));
     }
     const mo = median(ours), mt = theirs ? median(tft) : NaN;
     let line = L.name.padEnd(36) + `${mo.toFixed(2).padStart(7)} ${(flops / mo / 1e6).toFixed(1).padStart(7)} | ` +
@@ -156,8 +163,8 @@ for (const threads of THREADS) {
           : kind === 'depthwise' ? () => b.dwconv2dBackwardFilter(p, x, y, dw, bias) : () => b.conv2dBackwardFilter(p, x, y, dw, bias);
       runBd(); runBf();
       for (let r = 0; r < REPS; r++) {
-        let t0 = performance.now(); runBd(); bd.push(performance.now() - t0);
-        t0 = performance.now(); runBf(); bf.push(performance.now() - t0);
+        bd.push(timeIt(runBd));
+        bf.push(timeIt(runBf));
       }
       const md = median(bd), mf = median(bf);
       line += ` | ${md.toFixed(2).padStart(7)} ${(flops / md / 1e6).toFixed(1).padStart(5)} | ${mf.toFixed(2).padStart(7)} ${(flops / mf / 1e6).toFixed(1).padStart(5)}`;

@@ -426,9 +426,12 @@ export class WasmBackend implements Backend {
 
   private dwSetup(p: Conv2dParams, act: number): void {
     this.setConv(p, 0, act);
-    const KK = p.kH * p.kW, Cp = Math.ceil(p.outC / 8) * 8;
-    const pack = this.scr('pack', KK * Cp);
+    const KK = p.kH * p.kW, Cp = Math.ceil(p.outC / 16) * 16;
+    const pack = this.scr('pack', KK * Cp + 16);
     this.setPtr(P_PACK, pack);
+    // Per-thread tap lists (KK pairs of u32).
+    this.setPtr(P_SCR, this.scr('ptr', (KK * 16 * this.threads) / 4 + 4));
+    this.pi[P_SCRT] = KK * 16;
   }
 
   private dwFwd(_k: string, p: Conv2dParams, x: WasmBuffer, w: WasmBuffer, bias: WasmBuffer | null, y: WasmBuffer): void {
@@ -443,17 +446,14 @@ export class WasmBackend implements Backend {
     this.dwSetup(p, 0);
     this.setPtr(P_A, dy); this.setPtr(P_W, w); this.setPtr(P_C, dx);
     const nt = this.nt(p.n * p.outH * p.outW * p.outC * p.kH * p.kW);
-    const scrT = p.kH * p.kW * 8;
-    this.setPtr(P_SCR, this.scr('ptr', (scrT * nt) / 4 + 4));
-    this.pi[P_SCRT] = scrT;
     if (p.outC === p.inC) this.run('dwPack', 1);
     this.run('dwBackwardData', nt);
   }
 
   private dwBwdFilter(p: Conv2dParams, x: WasmBuffer, dy: WasmBuffer, dw: WasmBuffer, db: WasmBuffer | null): void {
     this.setConv(p, 0, 0);
-    const KK = p.kH * p.kW, Cp = Math.ceil(p.outC / 8) * 8;
-    const acc = this.scr('dwt', KK * Cp + 8);
+    const KK = p.kH * p.kW, Cp = Math.ceil(p.outC / 16) * 16;
+    const acc = this.scr('dwt', KK * Cp + 16);
     this.setPtr(P_A, x); this.setPtr(P_C, dy); this.setPtr(P_W, dw); this.setPtr(P_DWT, acc); this.setPtr(P_DB, db);
     this.pi[P_HASB] = db ? 1 : 0;
     this.run('dwBackwardFilter', Math.min(this.nt(p.n * p.outH * p.outW * p.outC * KK), Cp / 8));

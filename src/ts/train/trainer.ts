@@ -325,6 +325,8 @@ export async function fit(model: Module, data: DatasetSplit, options: FitOptions
       const doEval = (o.evalEachEpoch ?? true) || epoch === o.epochs - 1 || stopped;
       const ev = doEval ? evaluate(model, testLoader, evalLoss, logits2d) : null;
       if (ev) last = ev;
+      // With --expose-gc, collect first so the RSS curve shows retained memory, not pending garbage.
+      (globalThis as { gc?: () => void }).gc?.();
       const rec: EpochRecord = {
         epoch: epoch + 1, step, lr: schedule.lr(Math.max(0, step - 1)), trainLoss: seen ? lossSum / seen : NaN, trainAccuracy: seen ? correct / seen : NaN,
         testLoss: ev?.loss ?? null, testAccuracy: ev?.accuracy ?? null, seconds: secs, imagesPerSecond: seen / secs,

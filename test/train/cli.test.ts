@@ -1,0 +1,73 @@
+// `convnets train` end to end on a tiny IDX directory written here (8x8 images, js backend), and its
+// error paths: missing/corrupt data, corrupt checkpoint, bad flags, a model that cannot take the images.
+import t from 'tap';
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { register } from '../../src/ts/cli/train.js';
+import { encodeIdx } from '../../src/ts/data/idx.js';
+import { quadrants } from './fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'convnets-cli-'));
+const data = join(dir, 'q');
+mkdirSync(data);
+const tr = quadrants(64, 1), te = quadrants(32, 2);
+writeFileSync(join(data, 'train-images-idx3-ubyte'), encodeIdx([64, 8, 8], tr.images));
+writeFileSync(join(data, 'train-labels-idx1-ubyte'), encodeIdx([64], tr.labels));
+writeFileSync(join(data, 't10k-images-idx3-ubyte'), encodeIdx([32, 8, 8], te.images));
+writeFileSync(join(data, 't10k-labels-idx1-ubyte'), encodeIdx([32], te.labels));
+
+async function train(...args: string[]): Promise<string> {
+  const p = new Command('convnets').exitOverride();
+  register(p);
+  let out = '';
+  const write = process.stdout.write.bind(process.stdout);
+  const errWrite = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string) => { out += s; return true; }) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => { out += s; return true; }) as typeof process.stderr.write;
+  try {
+    await p.parseAsync(['node', 'convnets', 'train', '--backend', 'js', ...args]);
+  } finally {
+    process.stdout.write = write;
+    process.stderr.write = errWrite;
+  }
+  return out;
+}
+
+t.test('trains, writes a checkpoint, resumes, prints JSON last', async (t) => {
+  const ck = join(dir, 'ck.safetensors');
+  const out = await train('--data', `idx:${data}`, '--epochs', '2', '--batch', '16', '--json', '--checkpoint', ck, '--seed', '3', '--metrics', join(dir, 'm'));
+  const lines = out.trim().split('\n');
+  const r = JSON.parse(lines[lines.length - 1]);
+  t.equal(r.model, 'resnet_digits');
+  t.equal(r.epochs, 2);
+  t.equal(r.steps, 8);
+  for (const k of ['testAccuracy', 'seconds', 'imagesPerSecond']) t.type(r[k], 'number', k);
+  t.ok(r.testAccuracy >= 0 && r.testAccuracy <= 1);
+  t.ok(existsSync(ck) && existsSync(join(dir, 'm.csv')));
+  t.match(out, /epoch 2\/2 done/);
+  const again = await train('--data', `idx:${data}`, '--epochs', '3', '--batch', '16', '--json', '--resume', ck, '--seed', '3');
+  const r2 = JSON.parse(again.trim().split('\n').pop()!);
+  t.equal(r2.epochs, 3);
+  t.equal(r2.steps, 12);
+  t.match(again, /resumed from .*ck.safetensors: epoch 2, step 8/);
+});
+
+t.test('errors the user can fix', async (t) => {
+  await t.rejects(train('--data', `idx:${join(dir, 'nope')}`), /idx:.*nope: directory does not exist/);
+  await t.rejects(train('--data', 'imagenet'), /--data must be mnist, idx:<dir> or cifar10:<dir>/);
+  await t.rejects(train('--data', 'cifar10:'), /give the directory/);
+  await t.rejects(train('--optimizer', 'lamb'), /--optimizer must be sgd or adamw/);
+  await t.rejects(train('--epochs', 'x'), /--epochs must be an integer/);
+  const bad = join(dir, 'bad');
+  mkdirSync(bad);
+  for (const f of ['train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) writeFileSync(join(bad, f), encodeIdx([1], new Uint8Array(1)));
+  writeFileSync(join(bad, 'train-images-idx3-ubyte'), encodeIdx([64, 8, 8], tr.images).subarray(0, 500));
+  await t.rejects(train('--data', `idx:${bad}`), /bad.train-images-idx3-ubyte: truncated IDX file/);
+  writeFileSync(join(dir, 'corrupt.safetensors'), new Uint8Array([200, 0, 0, 0, 0, 0, 0, 0, 123]));
+  await t.rejects(train('--data', `idx:${data}`, '--resume', join(dir, 'corrupt.safetensors'), '--epochs', '1'), /corrupt.safetensors/);
+  // squeezenet cannot shrink to 8x8 images: refused before any training
+  await t.rejects(train('--data', `idx:${data}`, '--model', 'squeezenet1_1', '--epochs', '1'), /squeezenet1_1.*8x8/);
+  await t.rejects(train('--data', `idx:${data}`, '--model', 'resnet_nope'), /unknown model 'resnet_nope'/);
+});

@@ -147,3 +147,20 @@ t.test('layout detection from shapes when the file has no marker (a file written
   t.equal(loadSafetensorsWeights(b, file).layout, 'torchvision', 'features.4 (6x4x3x3) fits only OIHW');
   t.same([...forward(b, x)], [...ya]);
 });
+
+t.test('one model per family: conv filters permuted, only VGG\'s classifier.0 re-ordered (storage-free build)', async (t) => {
+  const { createModel } = await import('../../src/architectures/index.js');
+  const { layoutPlan } = await import('../../src/ts/io/torchvision.js');
+  // A family sample (building all 39 storage-free still takes ~20 s of CPU).
+  for (const name of ['vgg11_bn', 'resnet18', 'resnet50_v2', 'densenet121', 'googlenet', 'inception_v3', 'mobilenet_v1',
+    'mobilenet_v3_small', 'squeezenet1_1', 'efficientnet_b0']) {
+    const m = createModel(name, { init: 'none' });
+    const plan = layoutPlan(m);
+    const flat = plan.filter((p) => p.flatten);
+    if (name.startsWith('vgg')) t.same(flat, [{ name: 'classifier.0.weight', kind: 'linear', flatten: [7, 7, 512] }], name);
+    else t.same(flat, [], `${name}: no Linear reads a flattened feature map`);
+    const convs = plan.filter((p) => p.kind === 'conv').length;
+    const fourD = [...m.namedParameters()].filter(([, p]) => p.value.shape.length === 4).length;
+    t.equal(convs, fourD, `${name}: every 4-D filter is permuted`);
+  }
+});

@@ -73,6 +73,12 @@ function slots(model: Module, overrides: Record<string, [number, number, number]
   return out;
 }
 
+/** How each tensor maps to torchvision's layout (for inspection and tests; cheap, reads no data). */
+export function layoutPlan(model: Module, overrides?: Record<string, [number, number, number]>):
+  { name: string; kind: 'conv' | 'linear' | 'plain'; flatten?: [number, number, number] }[] {
+  return slots(model, overrides).map(({ name, kind, flatten }) => (flatten ? { name, kind, flatten } : { name, kind }));
+}
+
 function torchShape(s: Slot): number[] {
   const sh = s.tensor.shape;
   return s.kind === 'conv' ? [sh[0], sh[3], sh[1], sh[2]] : [...sh];

@@ -45,8 +45,14 @@ export async function knownModels(): Promise<string[]> {
 
 /** Builds a model by name on the current backend. */
 export async function buildModel(name: string, opts: CreateOptions = {}): Promise<ModelLike> {
-  const g = gradflowNet(name, { inChannels: opts.inputChannels, numClasses: opts.numClasses });
-  if (g) return g;
+  const inC = opts.inputChannels ?? 1;
+  const g = gradflowNet(name, { inChannels: inC, numClasses: opts.numClasses }) as ModelLike | null;
+  if (g) {
+    // MNIST-sized by default, like the gradient-flow analysis that uses them.
+    g.inputChannels = inC;
+    g.defaultInputSize = opts.inputSize ?? 28;
+    return g;
+  }
   const r = await architectures();
   if (!r) throw new ConvnetsError(`model '${name}': the architectures registry (src/architectures/index.ts) is not available`);
   const names = r.listModels();

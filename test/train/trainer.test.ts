@@ -128,3 +128,28 @@ t.test('a checkpoint write that fails part-way leaves the previous file intact',
   t.notOk(readdirSync(dir).some((f) => f.endsWith('.tmp')), 'no temp files left');
   t.equal(loadCheckpoint(ck, tinyNet()).seed, 1, 'still the first run\'s checkpoint');
 });
+
+t.test('auxiliary classifier losses are added with their weight and train the aux head', async (t) => {
+  const { AuxTap } = await import('../../src/architectures/blocks.js');
+  const build = (): nn.Module => {
+    nn.manualSeed(3);
+    return nn.Sequential.named([
+      ['conv', new nn.Conv2d(1, 4, 3, { padding: 1, stride: 2 })], ['relu', new nn.ReLU()],
+      ['aux1', new AuxTap(nn.Sequential.named([['pool', new nn.GlobalAvgPool2d()], ['flat', new nn.Flatten()], ['fc', new nn.Linear(4, 4)]]))],
+      ['flatten', new nn.Flatten()], ['fc', new nn.Linear(64, 4)],
+    ]);
+  };
+  const auxW = (m: nn.Module): Float32Array => [...m.namedParameters()].find(([n]) => n === 'aux1.fc.weight')![1].value.toFloat32();
+  const run = async (auxWeight: number): Promise<{ m: nn.Module; losses: number[] }> => {
+    const m = build();
+    const r = await fit(m, data, { ...base, epochs: 1, auxWeight, weightDecay: 0, maxSteps: 2 });
+    return { m, losses: r.stepLosses };
+  };
+  const off = await run(0), on = await run(0.3);
+  const w0 = auxW(build());
+  t.same(auxW(off.m), w0, 'weight 0: the aux head gets no update');
+  t.notSame(auxW(on.m), w0, 'weight 0.3: the aux head learns');
+  // first step: same parameters, so total = main + 0.3 * aux, with aux ~ ln 4 at init
+  const extra = on.losses[0] - off.losses[0];
+  t.ok(extra > 0.3 * Math.log(4) * 0.8 && extra < 0.3 * Math.log(4) * 1.2, `aux term ${extra.toFixed(4)} ~ 0.3 ln 4`);
+});

@@ -64,7 +64,9 @@ export async function buildModel(name: string, data: DatasetSplit): Promise<Modu
   const { DEFAULT_MODEL, resnetDigits } = await import('../train/digits.js');
   if (name === DEFAULT_MODEL) return resnetDigits({ numClasses: d.numClasses, inputChannels: d.channels });
   const reg = await import('../../architectures/index.js');
-  const base = { numClasses: d.numClasses, inputChannels: d.channels, inputSize: d.height };
+  // GoogLeNet / Inception-v3 train with their auxiliary classifiers, as torchvision's recipes do.
+  const aux = name === 'googlenet' || name === 'inception_v3' ? { aux: true } : {};
+  const base = { numClasses: d.numClasses, inputChannels: d.channels, inputSize: d.height, ...aux };
   // Small images: ask for the family's small-input stem when it has one.
   if (d.height < 64) {
     try {

@@ -62,7 +62,9 @@ try {
 const jobs = Number(process.env.CONVNETS_NATIVE_JOBS) || Math.max(1, cpus().length);
 const args = [cmakeJs, 'build', '-d', join(root, 'native'), '-O', join(root, 'native', 'build'), '-p', String(jobs),
   '-l', 'warn'];
-if (process.env.CONVNETS_CUDA_ARCHS) args.push(`--CDCMAKE_CUDA_ARCHITECTURES=${process.env.CONVNETS_CUDA_ARCHS}`);
+// Always passed, so a build directory configured for other architectures is brought back to the default:
+// sm_80 and sm_90 machine code plus compute_90 PTX (CONVNETS_CUDA_ARCHS="90-real" for a quicker dev build).
+args.push(`--CDCMAKE_CUDA_ARCHITECTURES=${process.env.CONVNETS_CUDA_ARCHS || '80-real;90'}`);
 console.log(`${tag} building with ${nvcc} (${jobs} jobs) ...`);
 const t0 = Date.now();
 const r = spawnSync(process.execPath, args, {

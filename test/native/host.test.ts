@@ -59,8 +59,10 @@ if (!addon) {
     other.dispose();
     b.free(y);
     tt.equal(b.allocated(), 0);
+    const late = b.alloc(4);
     b.dispose();
     tt.match(caught(() => b.alloc(1))?.message, /alloc: the native backend was disposed/);
+    tt.equal(caught(() => b.free(late)), undefined, 'freeing after dispose() is a no-op (teardown order does not matter)');
   });
 
   t.test('caching allocator reuses freed blocks by size bucket', async (tt) => {

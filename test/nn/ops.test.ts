@@ -51,6 +51,10 @@ t.test('error paths name the op, the argument and what was expected', async (t) 
   const bi = ops.batchNorm(x, c3(2), c3(1), c3(0), c3(4), { training: false, eps: 1e-9 });
   t.ok(close(bi.data(), Array.from(x.data(), (v) => v + 1)), 'batchNorm inference: 2 * x / sqrt(4) + 1');
   t.same([...ops.fill(Tensor.zeros([2]), 3).data()], [3, 3], 'fill');
+  const sq = Tensor.randn([1, 4, 4, 2], 4);
+  t.throws(() => ops.conv2d(sq, Tensor.randn([2, 3, 3, 2], 5), null, { padding: 1 }, sq), /conv2d: out must not share storage with an input/);
+  t.throws(() => ops.maxPool2d(sq, { kernel: 3, stride: 1, padding: 1 }, sq), /maxPool2d: out must not share storage/);
+  t.equal(ops.add(sq, sq, sq), sq, 'elementwise ops may write in place');
 });
 
 t.test('tensors of different backends never mix', async (t) => {

@@ -83,6 +83,16 @@ function output(op: string, backend: Backend, shape: Shape, out: Tensor | undefi
   return out;
 }
 
+/** Window / matrix kernels read inputs while writing: their output may not share storage with an input. */
+function noAlias(op: string, out: Tensor | undefined, ...inputs: (Tensor | null | undefined)[]): void {
+  if (!out) return;
+  for (const t of inputs) {
+    if (t && !t.disposed && !out.disposed && t.buffer === out.buffer) {
+      throw new ConvnetsError(`${op}: out must not share storage with an input`);
+    }
+  }
+}
+
 function checkActivation(op: string, kind: unknown): ActivationKind {
   if (!ACTIVATIONS.includes(kind as ActivationKind)) {
     throw new ConvnetsError(`${op}: activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(kind)}`);
@@ -127,6 +137,7 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOp
   checkBackend(op, b, w, bias);
   const p = conv2dResolve(x.shape, w.shape, opts);
   if (bias) needShape(op, 'bias', bias, [p.outC]);
+  noAlias(op, out, x, w, bias);
   const y = output(op, b, convOutShape(p), out);
   const kernel = convKernel(p);
   b[kernel](p, x.buffer, w.buffer, bias ? bias.buffer : null, y.buffer);
@@ -278,6 +289,7 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions, out?: Tensor): Tensor 
   const op = 'maxPool2d';
   need(op, 'input', x);
   const p = pool2dParams(x.shape, opts, op);
+  noAlias(op, out, x);
   const y = output(op, x.backend, poolOutShape(p), out);
   x.backend.maxPool2d(p, x.buffer, y.buffer);
   trace(op, p, [x], {}, y, { ceilMode: opts.ceilMode ?? false });
@@ -288,6 +300,7 @@ export function avgPool2d(x: Tensor, opts: Pool2dOptions, out?: Tensor): Tensor 
   const op = 'avgPool2d';
   need(op, 'input', x);
   const p = pool2dParams(x.shape, opts, op);
+  noAlias(op, out, x);
   const y = output(op, x.backend, poolOutShape(p), out);
   x.backend.avgPool2d(p, x.buffer, y.buffer);
   trace(op, p, [x], {}, y, { ceilMode: opts.ceilMode ?? false });
@@ -358,6 +371,7 @@ export function dense(x: Tensor, w: Tensor, bias: Tensor | null, out?: Tensor): 
   }
   if (bias) needShape(op, 'bias', bias, [outF]);
   const p: DenseParams = { n, inF, outF };
+  noAlias(op, out, x, w, bias);
   const y = output(op, b, [n, outF], out);
   b.dense(p, x.buffer, w.buffer, bias ? bias.buffer : null, y.buffer);
   trace(op, p, [x], { w, bias: bias ?? null }, y);
@@ -548,6 +562,7 @@ export function concat(xs: readonly Tensor[], out?: Tensor): Tensor {
   const shape = concatShape(op, xs.map((t) => t.shape));
   const channels = xs.map((t) => t.shape[t.shape.length - 1]);
   const p: ConcatParams = { rows: xs[0].size / channels[0], channels };
+  noAlias(op, out, ...xs);
   const y = output(op, b, shape, out);
   b.concat(p, xs.map((t) => t.buffer), y.buffer);
   trace(op, p, [...xs], {}, y);

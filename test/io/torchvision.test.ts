@@ -109,6 +109,7 @@ t.test('strict mode reports missing, unexpected and mismatched keys in one error
   const sd = new Map<string, StateTensor>(entries.map((e) => [e.name, e]));
   sd.delete('classifier.2.bias');
   sd.set('features.1.num_batches_tracked', { shape: [], data: Float32Array.of(3) });
+  sd.set('AuxLogits.fc.weight', { shape: [2, 2], data: new Float32Array(4) });
   sd.set('fc.weight', { shape: [1], data: Float32Array.of(0) });
   sd.set('features.0.bias', { shape: [5], data: new Float32Array(5) });
   sd.set('features.0.weight', { shape: [4, 3, 3, 3], data: new Float32Array(108).fill(42) });
@@ -131,7 +132,7 @@ t.test('strict mode reports missing, unexpected and mismatched keys in one error
   const rep = loadStateDict(m, sd, { strict: false });
   t.same(rep.missing, ['classifier.2.bias']);
   t.same(rep.unexpected, ['fc.weight']);
-  t.same(rep.ignored, ['features.1.num_batches_tracked']);
+  t.same(rep.ignored, ['features.1.num_batches_tracked', 'AuxLogits.fc.weight'], 'BN counters and aux heads skipped');
   t.equal([...m.namedParameters()].find(([n]) => n === 'features.0.weight')![1].value.toFloat32()[0], 42);
 });
 

@@ -37,6 +37,11 @@ export interface LoadReport {
 interface Slot { name: string; tensor: Tensor; kind: 'conv' | 'linear' | 'plain'; flatten?: [number, number, number] }
 
 const IGNORED = /(^|\.)num_batches_tracked$/;
+/**
+ * Auxiliary classifiers of torchvision's Inception v3 (kept in its pretrained state dict) and GoogLeNet:
+ * a model built without them (aux: false, the inference layout) skips their weights.
+ */
+const AUX = /^(AuxLogits|aux1|aux2)\./;
 
 /**
  * Every parameter and buffer of the model with its layout role. The flatten shape of a Linear is found
@@ -173,7 +178,7 @@ export function loadStateDict(model: Module, tensors: Map<string, StateTensor>, 
   const unexpected: string[] = [];
   for (const k of tensors.keys()) {
     if (known.has(k)) continue;
-    if (IGNORED.test(k)) ignored.push(k);
+    if (IGNORED.test(k) || AUX.test(k)) ignored.push(k);
     else unexpected.push(k);
   }
   const problems: string[] = [];

@@ -35,6 +35,8 @@ export interface SummaryLayer {
   params: number;
   /** Per image. */
   macs: number;
+  /** Conv/pool window (kernel, stride, dilation; W fields when they differ), for receptive-field tools. */
+  window?: LayerInfo['window'];
 }
 
 export interface ModelSummary {
@@ -198,7 +200,7 @@ export function summary(model: Module, inputShape: Shape, opts: SummaryOptions =
   const withBatch = (s: number[]): number[] => [batch, ...s.slice(1)];
   const layers: SummaryLayer[] = info.map((l) => ({
     name: l.name, type: l.type, inputShape: withBatch(l.inputShape), outputShape: withBatch(l.outputShape),
-    params: l.params, macs: l.macs,
+    params: l.params, macs: l.macs, ...(l.window ? { window: l.window } : {}),
   }));
   let params = 0, trainable = 0;
   for (const p of model.parameters()) { params += p.value.size; if (p.trainable) trainable += p.value.size; }

@@ -29,6 +29,7 @@ interface TrainFlags {
   schedule: string;
   limit?: number;
   clip?: number;
+  flip?: boolean;
 }
 
 function intArg(flag: string, min = 1): (v: string) => number {
@@ -91,6 +92,7 @@ export function register(program: Command): void {
     .option('--weight-decay <x>', 'weight decay (default: adamw 0.05, sgd 5e-4; never on BN and biases)', numArg('--weight-decay'))
     .option('--label-smoothing <x>', 'label smoothing', numArg('--label-smoothing'), 0)
     .option('--no-augment', 'no random crop (padding 2; plus horizontal flips on cifar10)')
+    .option('--flip', 'random horizontal flips too (default on for cifar10; good for Fashion-MNIST, not for digits)')
     .option('--clip <x>', 'clip gradients to this global norm', numArg('--clip'))
     .option('--backend <name>', 'js, wasm or native (default: best available)')
     .option('--threads <n>', 'worker threads (wasm)', intArg('--threads'))
@@ -130,7 +132,7 @@ export function register(program: Command): void {
         const r = await fit(model, data, {
           epochs, batchSize: f.batch, optimizer: f.optimizer, lr: f.lr, weightDecay: f.weightDecay, schedule,
           labelSmoothing: f.labelSmoothing, clipNorm: f.clip, seed: f.seed, modelName,
-          augment: f.augment ? { padding: 2, flip: f.data.startsWith('cifar10') } : undefined,
+          augment: f.augment ? { padding: 2, flip: f.flip ?? f.data.startsWith('cifar10') } : undefined,
           checkpoint: f.checkpoint, resume: f.resume, metrics: f.metrics,
           progress: f.json ? (process.stderr.isTTY ? 'bar' : 'log') : 'auto', log: out,
         });

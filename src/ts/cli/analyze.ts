@@ -105,7 +105,7 @@ export function register(program: Command): void {
           const f = deepest.s.first / k.s.first;
           console.log(`[${init}] ${deepest.r.model} first-layer gradient = ${e(f)} x ${k.r.model}'s: ` +
             `${f < 0.01 ? 'orders of magnitude smaller: the chapter\'s claim holds here' : f < 1 ? 'smaller, but by less than two orders of magnitude' : 'NOT smaller: the claim does not hold here'}` +
-            `; first/last within the plain net ${e(deepest.s.ratio)} vs ${e(k.s.ratio)}`);
+            `; first/last layer within the net: at init ${e(deepest.s.ratio)} vs ${e(k.s.ratio)}, after ${o.steps} steps ${e(deepest.s.ratioAfter)} vs ${e(k.s.ratioAfter)}`);
         }
       }
       console.log(`plots: ${join(o.out, 'gradflow-<model>.svg')}`);

@@ -23,12 +23,16 @@ function tile4x8(pt0: usize, pt1: usize, pt2: usize, pt3: usize, KK: i32, K: i32
   let c00 = v128.load(b), c01 = v128.load(b, 16);
   let c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
   let bp = b + 32;
+  const zero = pu(P_ZERO) + goff;
+  const tapB = <usize>K << 5;
   for (let t = 0; t < KK; t++) {
     const to = <usize>t << 2;
     let a0 = <usize>load<u32>(pt0 + to) + goff;
     let a1 = <usize>load<u32>(pt1 + to) + goff;
     let a2 = <usize>load<u32>(pt2 + to) + goff;
     let a3 = <usize>load<u32>(pt3 + to) + goff;
+    // A tap that reaches no row of the tile (padding; strided backward data) contributes nothing.
+    if (a0 == zero && a1 == zero && a2 == zero && a3 == zero) { bp += tapB; continue; }
     for (let k = 0; k < K; k++) {
       const b0 = v128.load(bp), b1 = v128.load(bp, 16);
       let va = v128.load32_splat(a0);
@@ -243,7 +247,8 @@ export function convBwdFilter(tid: i32, nt: i32): void {
   const pt = pu(P_SCR) + <usize>tid * pu(P_SCRT);
   const xpack = pt + (<usize>(MC * KK) << 2);
   const dpack = xpack + (<usize>(KK * cB * MC) << 4);
-  memory.fill(acc0, 0, perT);
+  // Tiles start from zero in the thread's first chunk (no fill, no load); only bias partials are cleared.
+  memory.fill(bacc, 0, perT - (<usize>T << 7));
   const nChunks = (M + MC - 1) / MC;
   const k0 = split(nChunks, tid, nt), k1 = split(nChunks, tid + 1, nt);
   const ldyB = <usize>outC << 2;
@@ -283,19 +288,22 @@ export function convBwdFilter(tid: i32, nt: i32): void {
         const xa = xpack + (<usize>(tc * MC) << 4);
         for (let ob = 0; ob < oB; ob++) {
           const acc = acc0 + (<usize>((g * KK * cB + tc) * oB + ob) << 7);
-          let c00 = v128.load(acc), c01 = v128.load(acc, 16), c10 = v128.load(acc, 32), c11 = v128.load(acc, 48);
-          let c20 = v128.load(acc, 64), c21 = v128.load(acc, 80), c30 = v128.load(acc, 96), c31 = v128.load(acc, 112);
+          let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+          if (k != k0) {
+            c00 = v128.load(acc); c01 = v128.load(acc, 16); c10 = v128.load(acc, 32); c11 = v128.load(acc, 48);
+            c20 = v128.load(acc, 64); c21 = v128.load(acc, 80); c30 = v128.load(acc, 96); c31 = v128.load(acc, 112);
+          }
           let ap = xa, bp = dpack + (<usize>(ob * MC) << 5);
           for (let i = 0; i < cnt; i++) {
-            const av = v128.load(ap);
+            // Broadcast loads (load ports) rather than lane shuffles (which compete with the FP pipes).
             const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-            let sv = v128.shuffle<f32>(av, av, 0, 0, 0, 0);
+            let sv = v128.load32_splat(ap);
             c00 = madd(sv, b0, c00); c01 = madd(sv, b1, c01);
-            sv = v128.shuffle<f32>(av, av, 1, 1, 1, 1);
+            sv = v128.load32_splat(ap, 4);
             c10 = madd(sv, b0, c10); c11 = madd(sv, b1, c11);
-            sv = v128.shuffle<f32>(av, av, 2, 2, 2, 2);
+            sv = v128.load32_splat(ap, 8);
             c20 = madd(sv, b0, c20); c21 = madd(sv, b1, c21);
-            sv = v128.shuffle<f32>(av, av, 3, 3, 3, 3);
+            sv = v128.load32_splat(ap, 12);
             c30 = madd(sv, b0, c30); c31 = madd(sv, b1, c31);
             ap += 16; bp += 32;
           }

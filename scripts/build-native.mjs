@@ -60,16 +60,17 @@ try {
 }
 
 const jobs = Number(process.env.CONVNETS_NATIVE_JOBS) || Math.max(1, cpus().length);
-const args = [cmakeJs, 'build', '-d', join(root, 'native'), '-O', join(root, 'native', 'build'), '-p', String(jobs),
-  '-l', 'warn'];
-// Always passed, so a build directory configured for other architectures is brought back to the default:
-// sm_80 and sm_90 machine code plus compute_90 PTX (CONVNETS_CUDA_ARCHS="90-real" for a quicker dev build).
-args.push(`--CDCMAKE_CUDA_ARCHITECTURES=${process.env.CONVNETS_CUDA_ARCHS || '80-real;90'}`);
+const common = ['-d', join(root, 'native'), '-O', join(root, 'native', 'build'), '-l', 'warn',
+  // Always configured explicitly, so a build directory set up for other architectures returns to the
+  // default: sm_80 and sm_90 machine code plus compute_90 PTX (CONVNETS_CUDA_ARCHS="90-real": quicker dev builds).
+  `--CDCMAKE_CUDA_ARCHITECTURES=${process.env.CONVNETS_CUDA_ARCHS || '80-real;90'}`];
 console.log(`${tag} building with ${nvcc} (${jobs} jobs) ...`);
 const t0 = Date.now();
-const r = spawnSync(process.execPath, args, {
-  cwd: root, stdio: 'inherit', env: { ...process.env, CUDACXX: nvcc },
-});
+const env = { ...process.env, CUDACXX: nvcc };
+let r = spawnSync(process.execPath, [cmakeJs, 'configure', ...common], { cwd: root, stdio: 'inherit', env });
+if (!r.error && r.status === 0) {
+  r = spawnSync(process.execPath, [cmakeJs, 'build', ...common, '-p', String(jobs)], { cwd: root, stdio: 'inherit', env });
+}
 const secs = ((Date.now() - t0) / 1000).toFixed(1);
 if (r.error) fail(`could not run cmake-js: ${r.error.message}`);
 if (r.status !== 0) fail(`the addon did not compile (cmake-js exited ${r.status} after ${secs} s; the compiler output is above)`);

@@ -66,6 +66,15 @@ CudnnApi loadCudnn() {
             sym(libs, 2, "cudnnConvolutionBackwardData", a.bwdData, err) &&
             sym(libs, 2, "cudnnConvolutionBackwardFilter", a.bwdFilter, err);
   if (!ok) { a.error = a.library + ": " + err; return a; }
+  std::string optional;  // batch norm lives in libcudnn_ops; without it the own kernels run
+  void* ops[3] = {libs[0], libs[1], openFirst({"libcudnn_ops.so.9"}, cnnName, cnnErr)};
+  if (!(sym(ops, 3, "cudnnBatchNormalizationForwardTraining", a.bnFwdTrain, optional) &&
+        sym(ops, 3, "cudnnBatchNormalizationForwardInference", a.bnFwdInference, optional) &&
+        sym(ops, 3, "cudnnBatchNormalizationBackward", a.bnBwd, optional))) {
+    a.bnFwdTrain = nullptr;
+    a.bnFwdInference = nullptr;
+    a.bnBwd = nullptr;
+  }
   a.version = getVersion();
   if (a.version < 90000) { a.error = "cuDNN " + std::to_string(a.version) + " found, version 9 needed"; return a; }
   a.ok = true;

@@ -15,6 +15,8 @@ typedef struct cudnnConvolutionStruct* cudnnConvolutionDescriptor_t;
 typedef int cudnnStatus_t;
 enum { CUDNN_DATA_FLOAT = 0, CUDNN_TENSOR_NHWC = 1, CUDNN_CROSS_CORRELATION = 1 };
 enum { CUDNN_DEFAULT_MATH = 0, CUDNN_FMA_MATH = 3 };
+enum { CUDNN_BATCHNORM_SPATIAL = 1, CUDNN_STATUS_NOT_SUPPORTED = 9 };
+constexpr double CUDNN_BN_MIN_EPSILON = 1e-5;
 
 /** Layout shared by cudnnConvolution{Fwd,BwdData,BwdFilter}AlgoPerf_t. */
 struct CudnnAlgoPerf {
@@ -62,6 +64,19 @@ struct CudnnApi {
   cudnnStatus_t (*bwdData)(cudnnHandle_t, const void*, cudnnFilterDescriptor_t, const void*, cudnnTensorDescriptor_t,
                            const void*, cudnnConvolutionDescriptor_t, int, void*, size_t, const void*,
                            cudnnTensorDescriptor_t, void*) = nullptr;
+  // Batch norm (optional: absent symbols leave these null and the own kernels run).
+  cudnnStatus_t (*bnFwdTrain)(cudnnHandle_t, int mode, const void* alpha, const void* beta, cudnnTensorDescriptor_t,
+                              const void* x, cudnnTensorDescriptor_t, void* y, cudnnTensorDescriptor_t, const void* scale,
+                              const void* bias, double factor, void* runMean, void* runVar, double eps,
+                              void* saveMean, void* saveInvVar) = nullptr;
+  cudnnStatus_t (*bnFwdInference)(cudnnHandle_t, int mode, const void* alpha, const void* beta, cudnnTensorDescriptor_t,
+                                  const void* x, cudnnTensorDescriptor_t, void* y, cudnnTensorDescriptor_t,
+                                  const void* scale, const void* bias, const void* mean, const void* var,
+                                  double eps) = nullptr;
+  cudnnStatus_t (*bnBwd)(cudnnHandle_t, int mode, const void* aData, const void* bData, const void* aParam,
+                         const void* bParam, cudnnTensorDescriptor_t, const void* x, cudnnTensorDescriptor_t,
+                         const void* dy, cudnnTensorDescriptor_t, void* dx, cudnnTensorDescriptor_t, const void* scale,
+                         void* dScale, void* dBias, double eps, const void* saveMean, const void* saveInvVar) = nullptr;
   cudnnStatus_t (*bwdFilter)(cudnnHandle_t, const void*, cudnnTensorDescriptor_t, const void*, cudnnTensorDescriptor_t,
                              const void*, cudnnConvolutionDescriptor_t, int, void*, size_t, const void*,
                              cudnnFilterDescriptor_t, void*) = nullptr;

@@ -247,6 +247,45 @@ void convBackwardFilter(const Call& k, ConvKind kind) {
   if (dbias) colsum(dy, rowsAll, p.outC, dbias, red.get(), k.s());
 }
 
+// ---- batch norm through cuDNN (spatial mode over an NHWC [rows, 1, 1, c] view) ------------------------------------
+struct BnDescs {
+  cudnnTensorDescriptor_t x = nullptr, p = nullptr;
+  ~BnDescs() {
+    if (x) cudnn().destroyTensor(x);
+    if (p) cudnn().destroyTensor(p);
+  }
+};
+
+/** Runs `which` (0 train, 1 inference, 2 train backward) through cuDNN; false to use the own kernels. The
+ *  inference backward (frozen BN) has no cuDNN counterpart. */
+bool cudnnBatchNorm(Context& c, int which, int rows, int ch, double eps, double momentum, float* const* b,
+                    const char* op) {
+  const CudnnApi& a = cudnn();
+  if (!c.cudnnH || !c.cudnnBn || !a.bnFwdTrain || eps < CUDNN_BN_MIN_EPSILON || which > 2) return false;
+  BnDescs D;
+  checkCudnn(a.createTensor(&D.x), op);
+  checkCudnn(a.setTensor4d(D.x, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, rows, ch, 1, 1), op);
+  checkCudnn(a.createTensor(&D.p), op);
+  checkCudnn(a.setTensor4d(D.p, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, 1, ch, 1, 1), op);
+  const float one = 1.f, zero = 0.f;
+  cudnnStatus_t st;
+  if (which == 0)  // x gamma beta y runMean runVar saveMean saveInvStd; cuDNN updates running var unbiased, as torch
+    st = a.bnFwdTrain(c.cudnnH, CUDNN_BATCHNORM_SPATIAL, &one, &zero, D.x, b[0], D.x, b[3], D.p, b[1], b[2], momentum,
+                      b[4], b[5], eps, b[6], b[7]);
+  else if (which == 1)  // x gamma beta mean variance y
+    st = a.bnFwdInference(c.cudnnH, CUDNN_BATCHNORM_SPATIAL, &one, &zero, D.x, b[0], D.x, b[5], D.p, b[1], b[2], b[3],
+                          b[4], eps);
+  else  // x dy gamma saveMean saveInvStd dx dgamma dbeta
+    st = a.bnBwd(c.cudnnH, CUDNN_BATCHNORM_SPATIAL, &one, &zero, &one, &zero, D.x, b[0], D.x, b[1], D.x, b[5], D.p,
+                 b[2], b[6], b[7], eps, b[3], b[4]);
+  if (st == CUDNN_STATUS_NOT_SUPPORTED) {
+    c.cudnnBn = false;  // this cuDNN build lacks NHWC fp32 batch norm: own kernels from now on
+    return false;
+  }
+  checkCudnn(st, op);
+  return true;
+}
+
 // ---- the rest of the contract ----------------------------------------------------------------------------------
 void batchNorm(const Call& k, int which) {
   // 0 train, 1 inference, 2 train backward, 3 inference backward
@@ -267,6 +306,11 @@ void batchNorm(const Call& k, int which) {
   if (which == 0 && rows < 2)
     throw argError(k.op, "rows must be at least 2 for batch statistics (the unbiased running variance divides by rows - 1)");
   if (k.hostOnly()) return;
+  // cuDNN's saved mean / inverse std are the contract's saveMean / saveInvStd (1/sqrt(var + eps)), so the
+  // two paths mix freely; the backward reads eps only when no saved statistics are given (ours always are).
+  const double bnEps = nFl[which] ? k.fl[0] : CUDNN_BN_MIN_EPSILON;
+  if (cudnnBatchNorm(k.c, which, rows, c, bnEps, which == 0 ? k.fl[1] : 0.0, b, k.op.c_str()))
+    return;
   const int chunks = colsumChunks(rows);
   if (which == 0) {
     Scratch sc(k.c, (size_t)(chunks + 2) * c, k.op.c_str());

@@ -124,6 +124,7 @@ class Context {
   cublasHandle_t cublasH = nullptr;
   cudnnHandle_t cudnnH = nullptr;
   std::unordered_map<std::string, CudnnConvCacheEntry> algoCache;
+  bool cudnnBn = true;      // cleared when cuDNN reports NOT_SUPPORTED for batch norm (then own kernels)
   bool syncEachOp = false;  // CONVNETS_NATIVE_SYNC=1: errors are reported by the op that caused them
 
  private:

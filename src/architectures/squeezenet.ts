@@ -2,6 +2,8 @@
 import type { Module } from '../ts/nn/module.js';
 import { Conv2d, Dropout, Fire, Flatten, GlobalAvgPool2d, MaxPool2d, Sequential, act } from './blocks.js';
 import { ConvNet, common } from './model.js';
+import { Conv2d as ConvModule } from '../ts/nn/conv.js';
+import { kaimingUniform_, normal_, zeros_ } from '../ts/nn/init.js';
 import type { ModelOptions } from './model.js';
 
 export function squeezenet(version: '1_0' | '1_1', o: ModelOptions = {}): ConvNet {
@@ -17,9 +19,16 @@ export function squeezenet(version: '1_0' | '1_1', o: ModelOptions = {}): ConvNe
       Fire(64, 16, 64, 64), Fire(128, 16, 64, 64), pool(),
       Fire(128, 32, 128, 128), Fire(256, 32, 128, 128), pool(),
       Fire(256, 48, 192, 192), Fire(384, 48, 192, 192), Fire(384, 64, 256, 256), Fire(512, 64, 256, 256)];
+  // torchvision's init: kaiming-uniform convs, the final (classifier) conv normal(0, 0.01), zero biases;
+  // the default fan-out normal would start the 1x1-conv classifier with logits in the tens.
+  const features = new Sequential(...f);
+  for (const [, m] of features.namedModules()) if (m instanceof ConvModule) kaimingUniform_(m.weight.value, 'fan_in');
+  const finalConv = new Conv2d(512, c.numClasses, 1);
+  normal_(finalConv.weight.value, 0.01);
+  if (finalConv.bias) zeros_(finalConv.bias.value);
   return new ConvNet({ name, family: 'squeezenet', defaultInputSize: c.inputSize, inputChannels: c.inputChannels, numClasses: c.numClasses }, [
-    ['features', new Sequential(...f)],
-    ['classifier', new Sequential(new Dropout(c.dropout), new Conv2d(512, c.numClasses, 1), act('relu'), new GlobalAvgPool2d())],
+    ['features', features],
+    ['classifier', new Sequential(new Dropout(c.dropout), finalConv, act('relu'), new GlobalAvgPool2d())],
     ['flatten', new Flatten()],
   ]);
 }

@@ -15,3 +15,11 @@ export * as ops from './core/ops.js';
 export type { Tracer, TraceRecord } from './core/ops.js';
 export * from './nn/index.js';
 export { NativeBackend, NativeBackendError, NativeBuffer, nativeUnavailableReason, loadAddon as loadNativeAddon } from './backends/native/index.js';
+export {
+  listModels, createModel, registerModel, modelFamily, closeMatches, kerasParamCount, countMacs, ConvNet,
+  buildCustomModel, parseMacroSpec, validate as validateDesign, formatValidation, efficientnet, compoundScale,
+} from '../architectures/index.js';
+export type { ModelOptions, MacroSpec, StageSpec, Constraints, ValidationReport } from '../architectures/index.js';
+export * as architectures from '../architectures/index.js';
+export * from './data/index.js';
+export * from './train/index.js';

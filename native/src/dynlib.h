@@ -15,7 +15,9 @@ typedef struct cudnnConvolutionStruct* cudnnConvolutionDescriptor_t;
 typedef int cudnnStatus_t;
 enum { CUDNN_DATA_FLOAT = 0, CUDNN_TENSOR_NHWC = 1, CUDNN_CROSS_CORRELATION = 1 };
 enum { CUDNN_DEFAULT_MATH = 0, CUDNN_FMA_MATH = 3 };
-enum { CUDNN_BATCHNORM_SPATIAL = 1, CUDNN_STATUS_NOT_SUPPORTED = 9 };
+enum { CUDNN_BATCHNORM_SPATIAL = 1 };
+/** cuDNN 9 status categories: 2xxx bad parameter, 3xxx not supported (sub-codes give the detail). */
+inline bool cudnnRefused(cudnnStatus_t st) { return st / 1000 == 2 || st / 1000 == 3; }
 constexpr double CUDNN_BN_MIN_EPSILON = 1e-5;
 
 /** Layout shared by cudnnConvolution{Fwd,BwdData,BwdFilter}AlgoPerf_t. */

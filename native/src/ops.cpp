@@ -111,9 +111,12 @@ bool cudnnConv(Context& c, Dir dir, const ConvP& p, const float* a0, const float
   if (it == c.algoCache.end()) {
     CudnnAlgoPerf perf[16];
     int got = 0;
-    if (dir == FWD) checkCudnn(a.findFwd(c.cudnnH, D.x, D.w, D.conv, D.y, 16, &got, perf), op);
-    else if (dir == BWD_DATA) checkCudnn(a.findBwdData(c.cudnnH, D.w, D.y, D.conv, D.x, 16, &got, perf), op);
-    else checkCudnn(a.findBwdFilter(c.cudnnH, D.x, D.y, D.conv, D.w, 16, &got, perf), op);
+    cudnnStatus_t st;
+    if (dir == FWD) st = a.findFwd(c.cudnnH, D.x, D.w, D.conv, D.y, 16, &got, perf);
+    else if (dir == BWD_DATA) st = a.findBwdData(c.cudnnH, D.w, D.y, D.conv, D.x, 16, &got, perf);
+    else st = a.findBwdFilter(c.cudnnH, D.x, D.y, D.conv, D.w, 16, &got, perf);
+    if (cudnnRefused(st)) got = 0;  // this configuration is not for cuDNN: own kernels, remembered below
+    else checkCudnn(st, op);
     int pick = -1;
     for (int i = 0; i < got; i++)
       if (perf[i].status == 0 && perf[i].memory <= MAX_CUDNN_WORKSPACE) { pick = i; break; }
@@ -126,15 +129,20 @@ bool cudnnConv(Context& c, Dir dir, const ConvP& p, const float* a0, const float
   if (it->second.algo < 0) return false;
   Scratch ws(c, (it->second.workspace + 3) / 4, op);
   const float one = 1.f, zero = 0.f;
+  cudnnStatus_t st;
   if (dir == FWD)
-    checkCudnn(a.fwd(c.cudnnH, &one, D.x, a0, D.w, a1, D.conv, it->second.algo, ws.get(), it->second.workspace, &zero,
-                     D.y, out), op);
+    st = a.fwd(c.cudnnH, &one, D.x, a0, D.w, a1, D.conv, it->second.algo, ws.get(), it->second.workspace, &zero, D.y, out);
   else if (dir == BWD_DATA)
-    checkCudnn(a.bwdData(c.cudnnH, &one, D.w, a1, D.y, a0, D.conv, it->second.algo, ws.get(), it->second.workspace,
-                         &zero, D.x, out), op);
+    st = a.bwdData(c.cudnnH, &one, D.w, a1, D.y, a0, D.conv, it->second.algo, ws.get(), it->second.workspace, &zero,
+                   D.x, out);
   else
-    checkCudnn(a.bwdFilter(c.cudnnH, &one, D.x, a0, D.y, a1, D.conv, it->second.algo, ws.get(), it->second.workspace,
-                           &zero, D.w, out), op);
+    st = a.bwdFilter(c.cudnnH, &one, D.x, a0, D.y, a1, D.conv, it->second.algo, ws.get(), it->second.workspace, &zero,
+                     D.w, out);
+  if (cudnnRefused(st)) {
+    it->second.algo = -1;  // refused at run time: the own kernels take this shape from now on
+    return false;
+  }
+  checkCudnn(st, op);
   return true;
 }
 
@@ -278,8 +286,8 @@ bool cudnnBatchNorm(Context& c, int which, int rows, int ch, double eps, double 
   else  // x dy gamma saveMean saveInvStd dx dgamma dbeta
     st = a.bnBwd(c.cudnnH, CUDNN_BATCHNORM_SPATIAL, &one, &zero, &one, &zero, D.x, b[0], D.x, b[1], D.x, b[5], D.p,
                  b[2], b[6], b[7], eps, b[3], b[4]);
-  if (st == CUDNN_STATUS_NOT_SUPPORTED) {
-    c.cudnnBn = false;  // this cuDNN build lacks NHWC fp32 batch norm: own kernels from now on
+  if (cudnnRefused(st)) {
+    c.cudnnBn = false;  // this cuDNN build refuses NHWC fp32 batch norm: own kernels from now on
     return false;
   }
   checkCudnn(st, op);

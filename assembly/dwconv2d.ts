@@ -178,37 +178,67 @@ export function dwBackwardData(tid: i32, nt: i32): void {
   }
 }
 
-/** dw[c, tap] = sum_m x[pix(m, tap), c] * dy[m, c]; threads split channel blocks of 8. */
+/**
+ * dw[c, tap] = sum_m x[pix(m, tap), c] * dy[m, c]. Threads split channel blocks of 16; multiplier 1 runs,
+ * per output row and tap, along the row with 16 channels of the tap's gradient held in 4 registers.
+ */
 export function dwBackwardFilter(tid: i32, nt: i32): void {
   const n = pi(P_N), inH = pi(P_IH), inW = pi(P_IW), inC = pi(P_IC), outH = pi(P_OH), outW = pi(P_OW), C = pi(P_OC);
   const kH = pi(P_KH), kW = pi(P_KW), sH = pi(P_SH), sW = pi(P_SW), pT = pi(P_PT), pL = pi(P_PL), dH = pi(P_DH), dW = pi(P_DLW);
   const x = pu(P_A), dy = pu(P_C), dw = pu(P_W), acc = pu(P_DWT), db = pu(P_DB);
   const hasB = pi(P_HASB) != 0;
   const KK = kH * kW, Cp = cpad(C), mult = C / inC;
-  const nCB = Cp >> 3;
-  const c0 = split(nCB, tid, nt) * 8, c1 = min(C, split(nCB, tid + 1, nt) * 8);
+  const nCB = Cp >> 4;
+  const c0 = split(nCB, tid, nt) * 16, c1 = min(C, split(nCB, tid + 1, nt) * 16);
   if (c0 >= c1) return;
-  for (let t = 0; t < KK; t++) {
+  // acc: [tap][Cp] filter gradient, then [Cp] bias gradient.
+  for (let t = 0; t <= KK; t++) {
     for (let c = c0; c < c1; c += 4) v128.store(acc + (<usize>(t * Cp + c) << 2), f32x4.splat(0));
   }
+  const rowB = <usize>C << 2;
+  const bacc = acc + (<usize>(KK * Cp) << 2);
   for (let b = 0; b < n; b++) {
     for (let oh = 0; oh < outH; oh++) {
-      const kh0 = max(0, (pT - oh * sH + dH - 1) / dH), kh1 = min(kH, (inH + pT - oh * sH + dH - 1) / dH);
-      for (let ow = 0; ow < outW; ow++) {
-        const kw0 = max(0, (pL - ow * sW + dW - 1) / dW), kw1 = min(kW, (inW + pL - ow * sW + dW - 1) / dW);
-        const gp = dy + (<usize>(((b * outH + oh) * outW + ow) * C) << 2);
-        for (let kh = kh0; kh < kh1; kh++) {
-          const ih = oh * sH - pT + kh * dH;
-          for (let kw = kw0; kw < kw1; kw++) {
-            const iw = ow * sW - pL + kw * dW;
-            const xp = x + (<usize>(((b * inH + ih) * inW + iw) * inC) << 2);
-            const ap = acc + (<usize>((kh * kW + kw) * Cp) << 2);
-            if (mult == 1) {
-              for (let c = c0; c < c1; c += 4) {
-                const cb = <usize>c << 2;
-                v128.store(ap + cb, madd(v128.load(xp + cb), v128.load(gp + cb), v128.load(ap + cb)));
+      const grow = dy + (<usize>((b * outH + oh) * outW) * rowB);
+      if (hasB) {
+        for (let c = c0; c < c1; c += 4) {
+          const cb = <usize>c << 2;
+          let sacc = v128.load(bacc + cb);
+          let gp = grow + cb;
+          for (let ow = 0; ow < outW; ow++) { sacc = f32x4.add(sacc, v128.load(gp)); gp += rowB; }
+          v128.store(bacc + cb, sacc);
+        }
+      }
+      for (let kh = 0; kh < kH; kh++) {
+        const ih = oh * sH - pT + kh * dH;
+        if (ih < 0 || ih >= inH) continue;
+        const xrow = x + (<usize>((b * inH + ih) * inW) * <usize>inC << 2);
+        for (let kw = 0; kw < kW; kw++) {
+          const num0 = pL - kw * dW, num1 = inW + pL - kw * dW;
+          const ow0 = num0 > 0 ? (num0 + sW - 1) / sW : 0;
+          const ow1 = num1 > 0 ? min(outW, (num1 + sW - 1) / sW) : 0;
+          if (ow0 >= ow1) continue;
+          const ap = acc + (<usize>((kh * kW + kw) * Cp) << 2);
+          const iw0 = ow0 * sW - pL + kw * dW;
+          if (mult == 1) {
+            const xstep = <usize>sW * rowB;
+            for (let c = c0; c < c1; c += 16) {
+              const cb = <usize>c << 2;
+              let a0 = v128.load(ap + cb), a1 = v128.load(ap + cb, 16), a2 = v128.load(ap + cb, 32), a3 = v128.load(ap + cb, 48);
+              let xp = xrow + <usize>iw0 * rowB + cb, gp = grow + <usize>ow0 * rowB + cb;
+              for (let ow = ow0; ow < ow1; ow++) {
+                a0 = madd(v128.load(xp), v128.load(gp), a0);
+                a1 = madd(v128.load(xp, 16), v128.load(gp, 16), a1);
+                a2 = madd(v128.load(xp, 32), v128.load(gp, 32), a2);
+                a3 = madd(v128.load(xp, 48), v128.load(gp, 48), a3);
+                xp += xstep; gp += rowB;
               }
-            } else {
+              v128.store(ap + cb, a0); v128.store(ap + cb, a1, 16); v128.store(ap + cb, a2, 32); v128.store(ap + cb, a3, 48);
+            }
+          } else {
+            for (let ow = ow0; ow < ow1; ow++) {
+              const iw = ow * sW - pL + kw * dW;
+              const xp = xrow + (<usize>(iw * inC) << 2), gp = grow + <usize>ow * rowB;
               for (let c = c0; c < c1; c++) {
                 const q = ap + (<usize>c << 2);
                 store<f32>(q, load<f32>(q) + load<f32>(xp + (<usize>(c / mult) << 2)) * load<f32>(gp + (<usize>c << 2)));
@@ -219,13 +249,8 @@ export function dwBackwardFilter(tid: i32, nt: i32): void {
       }
     }
   }
-  const M = n * outH * outW;
   for (let c = c0; c < c1; c++) {
     for (let t = 0; t < KK; t++) store<f32>(dw + (<usize>(c * KK + t) << 2), load<f32>(acc + (<usize>(t * Cp + c) << 2)));
-    if (hasB) {
-      let s: f64 = 0;
-      for (let m = 0; m < M; m++) s += <f64>load<f32>(dy + (<usize>(m * C + c) << 2));
-      store<f32>(db + (<usize>c << 2), <f32>s);
-    }
+    if (hasB) store<f32>(db + (<usize>c << 2), load<f32>(bacc + (<usize>c << 2)));
   }
 }

@@ -453,10 +453,10 @@ export class WasmBackend implements Backend {
   private dwBwdFilter(p: Conv2dParams, x: WasmBuffer, dy: WasmBuffer, dw: WasmBuffer, db: WasmBuffer | null): void {
     this.setConv(p, 0, 0);
     const KK = p.kH * p.kW, Cp = Math.ceil(p.outC / 16) * 16;
-    const acc = this.scr('dwt', KK * Cp + 16);
+    const acc = this.scr('dwt', (KK + 1) * Cp + 16);
     this.setPtr(P_A, x); this.setPtr(P_C, dy); this.setPtr(P_W, dw); this.setPtr(P_DWT, acc); this.setPtr(P_DB, db);
     this.pi[P_HASB] = db ? 1 : 0;
-    this.run('dwBackwardFilter', Math.min(this.nt(p.n * p.outH * p.outW * p.outC * KK), Cp / 8));
+    this.run('dwBackwardFilter', Math.min(this.nt(p.n * p.outH * p.outW * p.outC * KK), Cp / 16));
   }
 
   dwconv2d(p: Conv2dParams, x: Buf, w: Buf, bias: Buf | null, y: Buf): void {

@@ -51,6 +51,8 @@ t.test('error paths name the op, the argument and what was expected', async (t) 
   const bi = ops.batchNorm(x, c3(2), c3(1), c3(0), c3(4), { training: false, eps: 1e-9 });
   t.ok(close(bi.data(), Array.from(x.data(), (v) => v + 1)), 'batchNorm inference: 2 * x / sqrt(4) + 1');
   t.same([...ops.fill(Tensor.zeros([2]), 3).data()], [3, 3], 'fill');
+  t.throws(() => ops.batchNormTrain(Tensor.zeros([1, 1, 1, 3]), c3(1), c3(0), c3(0), c3(1), c3(0), c3(0)),
+    /batchNormTrain: batch statistics need more than 1 value per channel, input \[1, 1, 1, 3\] has 1/);
   const sq = Tensor.randn([1, 4, 4, 2], 4);
   t.throws(() => ops.conv2d(sq, Tensor.randn([2, 3, 3, 2], 5), null, { padding: 1 }, sq), /conv2d: out must not share storage with an input/);
   t.throws(() => ops.maxPool2d(sq, { kernel: 3, stride: 1, padding: 1 }, sq), /maxPool2d: out must not share storage/);

@@ -203,6 +203,10 @@ export function batchNormTrain(x: Tensor, gamma: Tensor, beta: Tensor, runningMe
   need(op, 'input', x);
   const b = x.backend;
   const p = bnParams(op, x, opts);
+  if (p.rows < 2) {
+    // The unbiased running variance would divide by zero (torch refuses this too).
+    throw new ConvnetsError(`${op}: batch statistics need more than 1 value per channel, input ${shapeToString(x.shape)} has ${p.rows}`);
+  }
   checkChannelVecs(op, b, p.c, [['gamma', gamma], ['beta', beta], ['runningMean', runningMean], ['runningVar', runningVar],
     ['saveMean', saveMean], ['saveInvStd', saveInvStd]]);
   const y = output(op, b, x.shape, out);

@@ -1,7 +1,8 @@
 // Compiles assembly/ into build/convnets.wasm (SIMD128 + threads) and build/convnets-relaxed.wasm
 // (adds relaxed SIMD: fused multiply-add). The backend loads the relaxed build only where the runtime
-// validates it. Runs offline from node_modules/.bin/asc; any compiler failure fails the build loudly.
-import { spawnSync } from 'node:child_process';
+// validates it. Runs offline from node_modules/.bin/asc (both builds in parallel); any compiler failure
+// fails the build loudly.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,12 +24,24 @@ const builds = [
   { out: 'build/convnets.wasm', extra: [] },
   { out: 'build/convnets-relaxed.wasm', extra: ['--enable', 'relaxed-simd'] },
 ];
-for (const b of builds) {
+
+function compile(b) {
   const t0 = Date.now();
-  const r = spawnSync(asc, [...common, ...b.extra, '-o', b.out], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
-  if (r.status !== 0 || !existsSync(join(root, b.out))) {
-    console.error(`build:wasm: asc failed for ${b.out} (exit ${r.status ?? r.signal})`);
-    process.exit(1);
-  }
-  console.log(`build:wasm: ${b.out} (${statSync(join(root, b.out)).size} bytes, ${Date.now() - t0} ms)`);
+  return new Promise((resolve) => {
+    const child = spawn(asc, [...common, ...b.extra, '-o', b.out], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+    child.on('error', (e) => resolve(`${b.out}: cannot run asc: ${e.message}`));
+    child.on('close', (code, signal) => {
+      if (code !== 0 || !existsSync(join(root, b.out))) resolve(`${b.out}: asc exited with ${code ?? signal}`);
+      else {
+        console.log(`build:wasm: ${b.out} (${statSync(join(root, b.out)).size} bytes, ${Date.now() - t0} ms)`);
+        resolve(null);
+      }
+    });
+  });
+}
+
+const failures = (await Promise.all(builds.map(compile))).filter((f) => f !== null);
+if (failures.length) {
+  for (const f of failures) console.error(`build:wasm: FAILED ${f}`);
+  process.exit(1);
 }

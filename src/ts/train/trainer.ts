@@ -250,6 +250,7 @@ export async function fit(model: Module, data: DatasetSplit, options: FitOptions
     if (t.shape.length === 2) return t;
     const shape = [t.shape[0], t.shape[t.shape.length - 1]];
     const v = ops.reshape(t, shape, views.get(t));
+    if (views.size > 16) views.clear(); // a model that returns fresh tensors must not grow this cache
     views.set(t, v);
     return v;
   };
@@ -258,6 +259,7 @@ export async function fit(model: Module, data: DatasetSplit, options: FitOptions
   const gradAs = (g: Tensor, raw: Tensor): Tensor => {
     if (raw.shape.length === g.shape.length) return g;
     const v = ops.reshape(g, raw.shape, gradViews.get(g));
+    if (gradViews.size > 16) gradViews.clear();
     gradViews.set(g, v);
     return v;
   };

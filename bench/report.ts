@@ -28,23 +28,24 @@ export function markdown(results: BenchResult[], meta: Record<string, string>): 
     const rs = results.filter((r) => r.suite === suite);
     if (!rs.length) continue;
     lines.push(`## ${titles[suite]}`, '');
-    lines.push('| case | runtime | median ms | min-max ms | ±rme | GFLOP/s | agrees | speed-up of ours |');
-    lines.push('|---|---|---:|---:|---:|---:|---:|---|');
+    lines.push('| case | runtime | median ms | min-max ms | ±rme | CPU ms/call | GFLOP/s | agrees | speed-up of ours |');
+    lines.push('|---|---|---:|---:|---:|---:|---:|---:|---|');
     for (const r of rs) {
       const name = suite === 'kernels' ? `${r.case}${r.from ? ` (${r.from})` : ''}` : r.case;
       if (!r.timing) {
-        lines.push(`| ${cell(name)} | ${r.runtime} | - | - | - | - | - | ${cell(r.error ? `cannot run: ${r.error}` : r.note)} |`);
+        lines.push(`| ${cell(name)} | ${r.runtime} | - | - | - | - | - | - | ${cell(r.error ? `cannot run: ${r.error}` : r.note)} |`);
         continue;
       }
       const t = r.timing;
       const perf = r.gflops !== undefined ? r.gflops.toFixed(2) : r.gbps !== undefined ? `${r.gbps.toFixed(2)} GB/s` : '-';
       const agree = r.maxRelDiff === undefined ? 'ref' : r.maxRelDiff.toExponential(1);
-      lines.push(`| ${cell(name)} | ${r.runtime} | ${ms(t.median)} | ${ms(t.min)}-${ms(t.max)} | ${t.rme.toFixed(1)}% | ${perf} | ${agree} | ${cell([speedups(r, results), r.note].filter(Boolean).join('; '))} |`);
+      lines.push(`| ${cell(name)} | ${r.runtime} | ${ms(t.median)} | ${ms(t.min)}-${ms(t.max)} | ${t.rme.toFixed(1)}% | ${t.cpuMedian !== undefined ? ms(t.cpuMedian) : '-'} | ${perf} | ${agree} | ${cell([speedups(r, results), r.note].filter(Boolean).join('; '))} |`);
     }
     lines.push('');
   }
   lines.push('"agrees": max |output - reference| / max |reference| against our first backend (kernels) or our model output (peers); peers are timed only when it is below 1e-3.');
   lines.push('"speed-up of ours": peer median / our median at the same thread count (above 1: we are faster).');
+  lines.push('"CPU ms/call": median process CPU time per call (all threads summed): on a loaded machine, the better single-thread latency estimate.');
   return lines.join('\n') + '\n';
 }
 

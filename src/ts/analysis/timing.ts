@@ -12,6 +12,12 @@ export interface Timing {
   samples: number;
   /** Calls timed in all. */
   calls: number;
+  /**
+   * Median process CPU time (user + system, all threads) per call, ms. On a shared, overloaded machine
+   * this excludes time the process waited to be scheduled; for one thread it is the better latency
+   * estimate, for several it is their sum.
+   */
+  cpuMedian?: number;
 }
 
 export interface TimingOptions {
@@ -41,9 +47,31 @@ function stats(samplesMs: number[], calls: number): Timing {
 }
 
 /** Times `fn` (sync or async). */
-export async function measure(fn: () => unknown, o: TimingOptions = {}): Promise<Timing> {
+export async function measure(fn0: () => unknown, o: TimingOptions = {}): Promise<Timing> {
+  const t = await measureWall(withCpu(fn0), o);
+  const cpu = cpuSamples.splice(0);
+  if (cpu.length) { cpu.sort((a, b) => a - b); t.cpuMedian = cpu[cpu.length >> 1]; }
+  return t;
+}
+
+const cpuSamples: number[] = [];
+
+/** Wraps fn to record the process CPU time of each call. */
+function withCpu(fn: () => unknown): () => unknown {
+  return () => {
+    const c0 = process.cpuUsage();
+    const done = (): void => { const c = process.cpuUsage(c0); cpuSamples.push((c.user + c.system) / 1000); };
+    const r = fn();
+    if (r && typeof (r as Promise<unknown>).then === 'function') return (r as Promise<unknown>).then((v) => { done(); return v; });
+    done();
+    return r;
+  };
+}
+
+async function measureWall(fn: () => unknown, o: TimingOptions): Promise<Timing> {
   const minSamples = o.minSamples ?? 5, maxTime = o.maxTime ?? 2, warmup = o.warmup ?? 1;
   for (let i = 0; i < warmup; i++) await fn();
+  cpuSamples.length = 0;
   let Benchmark: any = null; // eslint-disable-line @typescript-eslint/no-explicit-any
   try { Benchmark = (await import('benchmark')).default; } catch { Benchmark = null; }
   if (!Benchmark) return plainLoop(fn, minSamples, maxTime);

@@ -16,7 +16,7 @@ function fmtRow(r: ModelTiming, ours: number | null): string {
   if (!r.timing) return `${r.runtime.padEnd(20)} ${'-'.padStart(10)}  ${r.error ?? ''}`;
   const t = r.timing;
   const sp = ours !== null && !r.runtime.startsWith('convnets') ? `  speed-up of ours x${(t.median / ours).toFixed(2)}` : '';
-  return `${r.runtime.padEnd(20)} ${t.median.toFixed(2).padStart(10)}  ${t.min.toFixed(2)}-${t.max.toFixed(2)} ms  ±${t.rme.toFixed(1)}%  ` +
+  return `${r.runtime.padEnd(20)} ${t.median.toFixed(2).padStart(10)}  ${t.min.toFixed(2)}-${t.max.toFixed(2)} ms  ±${t.rme.toFixed(1)}%  ${t.cpuMedian !== undefined ? `cpu ${t.cpuMedian.toFixed(2)} ms  ` : ''}` +
     `${r.gflops !== undefined ? r.gflops.toFixed(2) + ' GFLOP/s' : ''}${r.maxRelDiff !== undefined ? `  diff ${r.maxRelDiff.toExponential(1)}` : ''}${sp}${r.note ? `  (${r.note})` : ''}`;
 }
 
@@ -61,7 +61,7 @@ export function register(program: Command): void {
         } else {
           console.log(JSON.stringify({
             model: o.model, backend: b.name, threads, batch: o.batch, input: shape[1], mode: 'forward', macs,
-            median_ms: ours.timing.median, min_ms: ours.timing.min, max_ms: ours.timing.max, rme: ours.timing.rme, samples: ours.timing.samples,
+            median_ms: ours.timing.median, cpu_ms: ours.timing.cpuMedian ?? null, min_ms: ours.timing.min, max_ms: ours.timing.max, rme: ours.timing.rme, samples: ours.timing.samples,
             gflops: mine.gflops,
             peers: peerRows.map((r) => ({ runtime: r.runtime, threads: r.threads, median_ms: r.timing?.median ?? null, max_rel_diff: r.maxRelDiff ?? null, error: r.error ?? null })),
           }));

@@ -21,6 +21,7 @@ import { Dropout } from '../ts/nn/dropout.js';
 import { Linear } from '../ts/nn/linear.js';
 import { AvgPool2d, GlobalAvgPool2d, MaxPool2d } from '../ts/nn/pool.js';
 import { SqueezeExcite } from '../ts/nn/squeeze_excite.js';
+import { kaimingNormal_, truncNormal_, uniform_ } from '../ts/nn/init.js';
 
 export type Named = [string, Module];
 export type Act = ActivationKind | null;
@@ -570,6 +571,29 @@ export function Fire(inC: number, squeeze: number, e1: number, e3: number): Modu
     [['expand3x3', x3], ['expand3x3_activation', x3a]]]));
   return new Flat(inner, [['squeeze', sq], ['squeeze_activation', sqa], ['expand1x1', x1], ['expand1x1_activation', x1a],
     ['expand3x3', x3], ['expand3x3_activation', x3a]], 'Fire');
+}
+
+// ---- family initialisations (torchvision's, where they differ from the nn defaults) ---------------------
+
+/**
+ * Re-initialises a built model the way its torchvision family does. 'trunc_normal' (GoogLeNet 0.01,
+ * Inception-v3 0.1 with the aux head's 0.01 / 0.001): conv and linear weights; 'densenet': convs
+ * kaiming-normal fan_in, linear torch-default uniform; 'efficientnet': linear U(-1/sqrt(out), 1/sqrt(out)).
+ */
+export function familyInit(model: Module, kind: 'googlenet' | 'inception_v3' | 'densenet' | 'efficientnet'): void {
+  for (const [name, m] of model.namedModules()) {
+    if (m instanceof Conv2d) {
+      if (kind === 'googlenet') truncNormal_(m.weight.value, 0.01, 0, -2, 2);
+      else if (kind === 'inception_v3') truncNormal_(m.weight.value, /AuxLogits\.conv1\./.test(`${name}.`) ? 0.01 : 0.1, 0, -2, 2);
+      else if (kind === 'densenet') kaimingNormal_(m.weight.value, 'fan_in');
+    } else if (m instanceof Linear) {
+      const w = m.weight.value;
+      if (kind === 'googlenet') truncNormal_(w, 0.01, 0, -2, 2);
+      else if (kind === 'inception_v3') truncNormal_(w, name.startsWith('AuxLogits') ? 0.001 : 0.1, 0, -2, 2);
+      else if (kind === 'densenet') { const b = 1 / Math.sqrt(m.inFeatures); uniform_(w, -b, b); }
+      else { const b = 1 / Math.sqrt(m.outFeatures); uniform_(w, -b, b); }
+    }
+  }
 }
 
 // ---- misc ------------------------------------------------------------------------------------------------

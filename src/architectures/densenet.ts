@@ -1,6 +1,6 @@
 // DenseNet 121/161/169/201 as torchvision (memory-naive concat; bn_size 4; compression 0.5).
 import type { Named } from './blocks.js';
-import { Conv2d, DenseBlock, Flatten, GlobalAvgPool2d, Linear, MaxPool2d, Sequential, Transition, act, bn } from './blocks.js';
+import { Conv2d, DenseBlock, familyInit, Flatten, GlobalAvgPool2d, Linear, MaxPool2d, Sequential, Transition, act, bn } from './blocks.js';
 import { ConvNet, common } from './model.js';
 import type { ModelOptions } from './model.js';
 
@@ -35,10 +35,12 @@ export function densenet(name: string, o: ModelOptions = {}): ConvNet {
     }
   });
   f.push(['norm5', bn(ch)]);
-  return new ConvNet({ name, family: 'densenet', defaultInputSize: c.inputSize, inputChannels: c.inputChannels, numClasses: c.numClasses }, [
+  const model = new ConvNet({ name, family: 'densenet', defaultInputSize: c.inputSize, inputChannels: c.inputChannels, numClasses: c.numClasses }, [
     ['features', Sequential.named(f)], ['relu', act('relu')], ['avgpool', new GlobalAvgPool2d()], ['flatten', new Flatten()],
     ['classifier', new Linear(ch, c.numClasses)],
   ]);
+  familyInit(model, 'densenet');
+  return model;
 }
 
 export const densenet121 = (o?: ModelOptions): ConvNet => densenet('densenet121', o);

@@ -1,7 +1,7 @@
 // EfficientNet B0-B7 exactly as torchvision, plus the chapter's compound-scaled family for any phi.
 import { ConvnetsError } from '../ts/core/backend.js';
 import type { Module } from '../ts/nn/module.js';
-import { BN_DEFAULT, BN_TF, ConvBnAct, Dropout, Flatten, GlobalAvgPool2d, InvertedResidual, Linear, Sequential, makeDivisible } from './blocks.js';
+import { BN_DEFAULT, BN_TF, ConvBnAct, familyInit, Dropout, Flatten, GlobalAvgPool2d, InvertedResidual, Linear, Sequential, makeDivisible } from './blocks.js';
 import type { NormCfg } from './blocks.js';
 import { ConvNet, common, positive, rate } from './model.js';
 import type { ModelOptions } from './model.js';
@@ -56,10 +56,12 @@ export function efficientnetScaled(s: EfficientNetScale, o: ModelOptions = {}): 
   });
   const last = 4 * inC;
   feats.push(ConvBnAct(inC, last, 1, { act: 'silu', norm: s.norm }));
-  return new ConvNet({ name: s.name, family: 'efficientnet', defaultInputSize: c.inputSize, inputChannels: c.inputChannels, numClasses: c.numClasses }, [
+  const model = new ConvNet({ name: s.name, family: 'efficientnet', defaultInputSize: c.inputSize, inputChannels: c.inputChannels, numClasses: c.numClasses }, [
     ['features', new Sequential(...feats)], ['avgpool', new GlobalAvgPool2d()], ['flatten', new Flatten()],
     ['classifier', new Sequential(new Dropout(c.dropout), new Linear(last, c.numClasses))],
   ]);
+  familyInit(model, 'efficientnet');
+  return model;
 }
 
 /** torchvision efficientnet_bN: B5-B7 use BN eps 1e-3, momentum 0.01 (their TF-ported weights). */

@@ -1,7 +1,7 @@
 // GoogLeNet (Inception v1) and Inception v3 as torchvision, with optional auxiliary classifiers.
 import type { Module } from '../ts/nn/module.js';
 import {
-  AuxTap, BasicConv2d, Dropout, Flatten, GlobalAvgPool2d, GoogLeNetAux, GoogLeNetInception, InceptionA, InceptionB,
+  AuxTap, BasicConv2d, familyInit, Dropout, Flatten, GlobalAvgPool2d, GoogLeNetAux, GoogLeNetInception, InceptionA, InceptionB,
   InceptionC, InceptionD, InceptionE, InceptionV3Aux, Linear, MaxPool2d,
 } from './blocks.js';
 import type { Named } from './blocks.js';
@@ -38,7 +38,9 @@ export function googlenet(o: ModelOptions = {}): ConvNet {
   named.push(inc('inception4e'), ['maxpool4', pool(2)], inc('inception5a'), inc('inception5b'),
     ['avgpool', new GlobalAvgPool2d()], ['flatten', new Flatten()], ['dropout', new Dropout(c.dropout)],
     ['fc', new Linear(1024, c.numClasses)]);
-  return new ConvNet({ name, family: 'inception', defaultInputSize: c.inputSize, inputChannels: c.inputChannels, numClasses: c.numClasses }, named);
+  const model = new ConvNet({ name, family: 'inception', defaultInputSize: c.inputSize, inputChannels: c.inputChannels, numClasses: c.numClasses }, named);
+  familyInit(model, 'googlenet');
+  return model;
 }
 
 /** torchvision inception_v3 (299 input; smallest accepted 75). With aux: AuxLogits after Mixed_6e. */
@@ -62,5 +64,7 @@ export function inception_v3(o: ModelOptions = {}): ConvNet {
   named.push(['Mixed_7a', InceptionD(768)], ['Mixed_7b', InceptionE(1280)], ['Mixed_7c', InceptionE(2048)],
     ['avgpool', new GlobalAvgPool2d()], ['dropout', new Dropout(c.dropout)], ['flatten', new Flatten()],
     ['fc', new Linear(2048, c.numClasses)]);
-  return new ConvNet({ name, family: 'inception', defaultInputSize: c.inputSize, inputChannels: c.inputChannels, numClasses: c.numClasses }, named);
+  const model = new ConvNet({ name, family: 'inception', defaultInputSize: c.inputSize, inputChannels: c.inputChannels, numClasses: c.numClasses }, named);
+  familyInit(model, 'inception_v3');
+  return model;
 }

@@ -26,7 +26,8 @@ export async function sweepBackend(): Promise<Backend> {
 /** Forward (no NaN/Inf, right shape) and one backward (every parameter gets a nonzero gradient) per model. */
 export async function sweep(part: number, parts: number): Promise<void> {
   const be = await sweepBackend();
-  const names = listModels().filter((_, i) => i % parts === part);
+  const only = process.env.CONVNETS_SWEEP_ONLY ? new RegExp(process.env.CONVNETS_SWEEP_ONLY) : null;
+  const names = listModels().filter((n, i) => i % parts === part && (!only || only.test(n)));
   t.comment(`registry sweep part ${part + 1}/${parts} on ${be.name}: ${names.join(', ')}`);
   const cpu0 = process.cpuUsage();
   for (const name of names) {

@@ -133,7 +133,7 @@ export function register(program: Command): void {
           return t.timing.median;
         } finally { built.dispose(); }
       });
-      const label = b.name === 'wasm' ? `wasm ${o.threads ?? 1}t` : b.name;
+      const label = b.name === 'wasm' ? `wasm ${(b as { threads?: number }).threads ?? o.threads ?? 1}t` : b.name;
       if (o.json) console.log(JSON.stringify(rows));
       else console.log(formatSelect(rows, label));
     });

@@ -35,7 +35,8 @@ export function register(program: Command): void {
     .option('--json', 'print a JSON object as the last line (median_ms ...)')
     .action(async (o: BenchOpts) => {
       const b = await startBackend(o.backend, o.threads);
-      const threads = o.threads ?? 1;
+      // The backend's own thread count when it has one (wasm defaults to the available cores).
+      const threads = (b as { threads?: number }).threads ?? o.threads ?? 1;
       const timing = quickTiming(!!o.quick);
       const peers = (o.peerList ? o.peerList.split(',').map((s) => s.trim()) : [...ALL_PEERS]) as PeerName[];
       for (const p of peers) if (!ALL_PEERS.includes(p)) throw new ConvnetsError(`--peer-list: unknown peer '${p}' (known: ${ALL_PEERS.join(', ')})`);

@@ -23,3 +23,4 @@ export type { ModelOptions, MacroSpec, StageSpec, Constraints, ValidationReport 
 export * as architectures from '../architectures/index.js';
 export * from './data/index.js';
 export * from './train/index.js';
+export * as analysis from './analysis/index.js';

@@ -19,6 +19,28 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader ||
 command -v node >/dev/null || { echo "node not on PATH: source .device/env.sh first"; exit 2; }
 [ -d .device/dist ] || { echo ".device/dist missing: run scripts/gpu-check-prepare.sh on the dev machine and carry .device"; exit 2; }
 
+# cuDNN / cuBLAS from PyTorch's NVIDIA wheels, wherever their layout puts them (nvidia/<lib>/lib or
+# nvidia/cu13/lib): the addon dlopens them by soname, so their folders go on LD_LIBRARY_PATH.
+libdirs=$(python3 - <<'PY' 2>/dev/null
+import glob, os
+try:
+    import nvidia
+    roots = list(nvidia.__path__)
+except Exception:
+    roots = []
+dirs = []
+for r in roots:
+    for pat in ("**/libcudnn.so.9", "**/libcublas.so.1[23]"):
+        for f in glob.glob(os.path.join(r, pat), recursive=True):
+            d = os.path.dirname(f)
+            if d not in dirs:
+                dirs.append(d)
+print(":".join(dirs))
+PY
+)
+[ -n "$libdirs" ] && export LD_LIBRARY_PATH="$libdirs:${LD_LIBRARY_PATH:-}"
+echo "cuDNN/cuBLAS folders: ${libdirs:-none found}"
+
 step "build addon"
 build=/tmp/convnets-native-build
 t0=$(date +%s)

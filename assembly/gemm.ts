@@ -134,8 +134,9 @@ export function igemm(tid: i32, nt: i32): void {
   const ldcB = <usize>ldc << 2;
   const nMB = (M + MB - 1) / MB;
   const panels = G * NB;
-  // Split rows when there are enough; otherwise (dense at batch 1, 7x7 maps) split column panels.
-  const byRows = nMB >= 2 * nt || panels < nt;
+  // Split row blocks when they divide evenly or are plenty; otherwise (7x7 and 14x14 maps, dense at
+  // batch 1) split (row block, column panel) items, which balances to within one panel.
+  const byRows = nt == 1 || (nMB % nt == 0 && nMB >= nt) || nMB >= 8 * nt;
   const items = byRows ? nMB : nMB * panels;
   const i0 = split(items, tid, nt), i1 = split(items, tid + 1, nt);
   let lastMb = -1;

@@ -121,7 +121,8 @@ function fillRandom(shape: Shape, seed: number, draw: (r: Rng) => number): Float
 export function checkBackend(op: string, backend: Backend, ...tensors: (Tensor | null | undefined)[]): void {
   for (const t of tensors) {
     if (t && t.backend !== backend) {
-      throw new ConvnetsError(`${op}: tensor ${shapeToString(t.shape)} belongs to backend '${t.backend.name}', ` +
+      const where = t.backend.name === backend.name ? `another instance of backend '${backend.name}'` : `backend '${t.backend.name}'`;
+      throw new ConvnetsError(`${op}: tensor ${shapeToString(t.shape)} belongs to ${where}, ` +
         `but the op runs on '${backend.name}'; copy it explicitly with tensor.to(backend)`);
     }
   }

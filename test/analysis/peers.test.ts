@@ -9,7 +9,7 @@ import {
   Conv2d, BatchNorm2d, ReLU, ReLU6, Hardswish, Sequential, Residual, Concat, MaxPool2d, GlobalAvgPool2d, Flatten, Linear, SqueezeExcite, manualSeed,
 } from '../../src/ts/nn/index.js';
 import type { Module } from '../../src/ts/nn/module.js';
-import { traceForward, replayTfjs, loadTfjs, useTfjsBackend, maxRelDiff, exportOnnxBytes, ortSession, nhwcToNchw } from '../../src/ts/analysis/peers.js';
+import { traceForward, replayTfjs, loadTfjs, useTfjsBackend, maxRelDiff, exportOnnxBytes, ortSession, nhwcToNchw, tfjsTrainAttempt } from '../../src/ts/analysis/peers.js';
 import { traceMacs } from '../../src/ts/analysis/modelbench.js';
 import { fuseForInference } from '../../src/ts/nn/fuse.js';
 
@@ -70,6 +70,21 @@ t.test('traced network replays on tfjs and onnxruntime with the same outputs', a
       t.ok(maxRelDiff(y, ref) < 1e-5, `ort-node: max rel diff ${maxRelDiff(y, ref)}`);
     } finally { await sess.dispose(); }
   } finally { model.dispose(); x.dispose(); }
+});
+
+t.test('tfjs training: wasm reports its missing gradient kernel, cpu trains', async (t) => {
+  await initBackend('js');
+  manualSeed(2);
+  const model = Sequential.named([['conv', new Conv2d(3, 4, 3, { padding: 1 })], ['relu', new ReLU()], ['gap', new GlobalAvgPool2d()], ['flatten', new Flatten()], ['fc', new Linear(4, 3)]]);
+  const input = Tensor.uniform([2, 6, 6, 3], 1, -1, 1);
+  try {
+    const built = { model, input, inputShape: [2, 6, 6, 3] };
+    const w = await tfjsTrainAttempt(built, 'wasm', { minSamples: 1, maxTime: 0.01 });
+    t.match(w.error, /Conv2DBackpropFilter|not registered/);
+    const c = await tfjsTrainAttempt(built, 'cpu', { minSamples: 2, maxTime: 0.01 });
+    t.equal(c.error, undefined);
+    t.ok(c.timing!.median > 0);
+  } finally { model.dispose(); input.dispose(); }
 });
 
 t.test('nhwcToNchw', async (t) => {

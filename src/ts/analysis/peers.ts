@@ -352,8 +352,9 @@ export async function tfjsTrainAttempt(built: { model: Module; input: Tensor; in
   timing: { minSamples?: number; maxTime?: number } = { minSamples: 3, maxTime: 0.5 }): Promise<{ timing?: import('./timing.js').Timing; error?: string; note?: string }> {
   try {
     const tf = await loadTfjs();
-    // Gradients of tfjs ops are registered by this module (tfjs-layers would import it too).
-    await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+    // tfjs-core alone has no gradients: importing tfjs-layers registers them (its dist ESM files
+    // cannot be imported one by one in Node: extensionless specifiers).
+    await import('@tensorflow/tfjs-layers');
     await useTfjsBackend(tf, backend);
     const tr = traceForward(built.model, built.input);
     const net = replayTfjs(tf, tr, { variables: true });

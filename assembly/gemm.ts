@@ -381,7 +381,30 @@ export function denseBwdFilterSmall(tid: i32, nt: i32): void {
     const wr = dw + <usize>o * rowB;
     memory.fill(wr, 0, rowB);
     let bs: f32 = 0;
-    for (let m = 0; m < M; m++) {
+    let m = 0;
+    // Four rows per sweep: one load and one store of the dw row per four multiply-adds.
+    for (; m + 4 <= M; m += 4) {
+      const g0 = load<f32>(dy + (<usize>(m * outC + o) << 2)), g1 = load<f32>(dy + (<usize>((m + 1) * outC + o) << 2));
+      const g2 = load<f32>(dy + (<usize>((m + 2) * outC + o) << 2)), g3 = load<f32>(dy + (<usize>((m + 3) * outC + o) << 2));
+      bs += g0 + g1 + g2 + g3;
+      const v0 = f32x4.splat(g0), v1 = f32x4.splat(g1), v2 = f32x4.splat(g2), v3 = f32x4.splat(g3);
+      const x0 = x + <usize>m * rowB, x1 = x0 + rowB, x2 = x1 + rowB, x3 = x2 + rowB;
+      let i = 0;
+      for (; i + 4 <= inC; i += 4) {
+        const q = <usize>i << 2;
+        let acc = v128.load(wr + q);
+        acc = madd(v0, v128.load(x0 + q), acc);
+        acc = madd(v1, v128.load(x1 + q), acc);
+        acc = madd(v2, v128.load(x2 + q), acc);
+        acc = madd(v3, v128.load(x3 + q), acc);
+        v128.store(wr + q, acc);
+      }
+      for (; i < inC; i++) {
+        const q = <usize>i << 2;
+        store<f32>(wr + q, load<f32>(wr + q) + g0 * load<f32>(x0 + q) + g1 * load<f32>(x1 + q) + g2 * load<f32>(x2 + q) + g3 * load<f32>(x3 + q));
+      }
+    }
+    for (; m < M; m++) {
       const g = load<f32>(dy + (<usize>(m * outC + o) << 2));
       bs += g;
       const gv = f32x4.splat(g);

@@ -161,7 +161,7 @@ t.test('smallInput, inputChannels, width and efficientnet phi', async (t) => {
   const s1 = compoundScale({ phi: 1 });
   t.ok(Math.abs(s1.depth - 1.2) < 1e-12 && Math.abs(s1.width - 1.1) < 1e-12 && s1.inputSize === 258, 'phi 1: d 1.2, w 1.1, r 224*1.15');
   t.equal(createModel('efficientnet', { init: 'none' }).paramCount(), 5_288_548, 'phi 0 is B0');
-  const p2 = efficientnet({ phi: 2 }, { init: 'none' } as never);
+  const p2 = createModel('efficientnet', { phi: 2, init: 'none' });
   t.equal(p2.defaultInputSize, Math.round(224 * 1.15 ** 2));
   t.ok(p2.paramCount() > 7_794_184, 'phi 2 is larger than B1');
 });

@@ -69,13 +69,45 @@ function tile4x8(pt0: usize, pt1: usize, pt2: usize, pt3: usize, KK: i32, K: i32
 function buildPointers(mode: i32, m0: i32, cnt: i32, pt: usize, KK: i32): void {
   const A = pu(P_A), zero = pu(P_ZERO);
   const inH = pi(P_IH), inW = pi(P_IW), inC = pi(P_IC), outH = pi(P_OH), outW = pi(P_OW), outC = pi(P_OC);
-  if (mode >= 2) {
+  if (mode == 2 || mode == 3) {
     const ld = <usize>(mode == 2 ? inC : outC) << 2;
     for (let i = 0; i < cnt; i++) store<u32>(pt + (<usize>i << 2), <u32>(A + <usize>(m0 + i) * ld));
     return;
   }
   const kH = pi(P_KH), kW = pi(P_KW), sH = pi(P_SH), sW = pi(P_SW), pT = pi(P_PT), pL = pi(P_PL);
   const dH = pi(P_DH), dW = pi(P_DLW);
+  if (mode == 4) {
+    // Row-merged taps (dilation-1 rows, few channels): one tap per kernel row covering kW*inC contiguous
+    // floats; windows cut by the left/right border are staged, zero-padded, after the pointer table.
+    const hw = outH * outW;
+    const segF = kW * inC;
+    const stage = pt + (<usize>(MB * KK) << 2);
+    for (let i = 0; i < cnt; i++) {
+      const m = m0 + i;
+      const n = m / hw, r = m - n * hw, oh = r / outW, ow = r - oh * outW;
+      const iw0 = ow * sW - pL;
+      const inside = iw0 >= 0 && iw0 + kW <= inW;
+      for (let kh = 0; kh < kH; kh++) {
+        const ih = oh * sH - pT + kh * dH;
+        let p = zero;
+        if (ih >= 0 && ih < inH) {
+          const rowp = A + (<usize>((n * inH + ih) * inW) * <usize>inC << 2);
+          if (inside) p = rowp + (<usize>(iw0 * inC) << 2);
+          else {
+            p = stage + (<usize>((i * kH + kh) * segF) << 2);
+            for (let kw = 0; kw < kW; kw++) {
+              const iw = iw0 + kw;
+              const d = p + (<usize>(kw * inC) << 2);
+              if (iw >= 0 && iw < inW) memory.copy(d, rowp + (<usize>(iw * inC) << 2), <usize>inC << 2);
+              else memory.fill(d, 0, <usize>inC << 2);
+            }
+          }
+        }
+        store<u32>(pt + (<usize>(i * KK + kh) << 2), <u32>p);
+      }
+    }
+    return;
+  }
   if (mode == 0) {
     const hw = outH * outW;
     for (let i = 0; i < cnt; i++) {
@@ -119,9 +151,10 @@ export function igemm(tid: i32, nt: i32): void {
   const mode = pi(P_MODE);
   const G = pi(P_G), inC = pi(P_IC), outC = pi(P_OC);
   const cpg = inC / G, opg = outC / G;
-  const KK = mode >= 2 ? 1 : pi(P_KH) * pi(P_KW);
-  const fwd = mode == 0 || mode == 2;
-  const K = fwd ? cpg : opg;
+  // Mode 4 (row-merged forward) has the packing of mode 0 read as kH taps of kW*cpg.
+  const KK = mode == 4 ? pi(P_KH) : mode >= 2 ? 1 : pi(P_KH) * pi(P_KW);
+  const fwd = mode == 0 || mode == 2 || mode == 4;
+  const K = mode == 4 ? pi(P_KW) * cpg : fwd ? cpg : opg;
   const ncolsG = fwd ? opg : cpg;
   const ldc = fwd ? outC : inC;
   const M = fwd ? pi(P_N) * pi(P_OH) * pi(P_OW) : pi(P_N) * pi(P_IH) * pi(P_IW);
@@ -170,7 +203,7 @@ export function igemm(tid: i32, nt: i32): void {
  * Backward data (dir 1): panels over input channels, inner (tap, out-channel).
  */
 export function igemmPack(tid: i32, nt: i32): void {
-  const mode = pi(P_MODE);
+  const mode = pi(P_MODE) == 4 ? 0 : pi(P_MODE);
   const fwd = mode == 0 || mode == 2;
   const G = pi(P_G), inC = pi(P_IC), outC = pi(P_OC);
   const cpg = inC / G, opg = outC / G;
@@ -217,7 +250,7 @@ export function igemmPack(tid: i32, nt: i32): void {
 
 /** Packed-weight floats for a conv in the given mode (host computes the same to size scratch). */
 export function igemmPackedFloats(): i32 {
-  const mode = pi(P_MODE);
+  const mode = pi(P_MODE) == 4 ? 0 : pi(P_MODE);
   const fwd = mode == 0 || mode == 2;
   const G = pi(P_G), cpg = pi(P_IC) / G, opg = pi(P_OC) / G;
   const KK = mode >= 2 ? 1 : pi(P_KH) * pi(P_KW);

@@ -322,8 +322,10 @@ export class WasmBackend implements Backend {
 
   /** Forward and backward-data through the indirect GEMM. mode: 0 conv fwd, 1 conv bwd data, 2 direct fwd, 3 direct bwd data. */
   private igemm(kernel: string, p: Conv2dParams, mode: number, a: WasmBuffer, w: WasmBuffer, bias: WasmBuffer | null, c: WasmBuffer): void {
-    const KK = mode >= 2 ? 1 : p.kH * p.kW;
-    const fwd = mode === 0 || mode === 2;
+    // Few input channels, dilation-1 rows (stems): merge each kernel row into one tap of kW*inC floats.
+    if (mode === 0 && p.groups === 1 && p.dilationW === 1 && p.inC <= 16 && p.kW > 1) mode = 4;
+    const KK = mode === 2 || mode === 3 ? 1 : p.kH * p.kW;
+    const fwd = mode === 0 || mode === 2 || mode === 4;
     const floats = this.packedFloats(p, fwd, KK);
     const dir = fwd ? 'f' : 'b';
     let byDir = this.packs.get(w);
@@ -343,9 +345,10 @@ export class WasmBackend implements Backend {
     const rowsM = fwd ? p.n * p.outH * p.outW : p.n * p.inH * p.inW;
     const flops = rowsM * KK * (p.inC / p.groups) * p.outC;
     const nt = this.nt(flops);
-    const scrT = MB * KK * 4;
+    // Pointer table; mode 4 adds a staging area for border windows (MB rows x kH segments of kW*inC).
+    const scrT = mode === 4 ? MB * KK * 4 + MB * p.kH * p.kW * p.inC * 4 : MB * KK * 4;
     const ptrs = this.scr('ptr', (scrT * nt) / 4);
-    const zero = this.scr('zero', Math.max(p.inC, p.outC) + 16);
+    const zero = this.scr('zero', Math.max(p.inC * p.kW, p.outC, p.inC) + 16);
     this.setConv(p, mode, fwd && p.activation ? ACT_CODE[p.activation] : 0);
     this.setPtr(P_A, a); this.setPtr(P_W, w); this.setPtr(P_BIAS, bias); this.setPtr(P_C, c);
     this.setPtr(P_PACK, pack); this.setPtr(P_SCR, ptrs); this.setPtr(P_ZERO, zero);

@@ -1,7 +1,7 @@
 // Model-level check of the wasm kernels: forward time of a registered model (conv-BN-activation fused
 // for inference, as an inference engine runs it) and a per-kernel breakdown by layer shape.
 //
-//   node --import=@tapjs/typescript/import bench/kernels/model_profile.ts [--threads 1] [--models mobilenet_v2,resnet50] [--profile] [--tfjs]
+//   node --import=@tapjs/typescript/import bench/kernels/model_profile.ts [--threads 1] [--grain 16384] [--models mobilenet_v2,resnet50] [--profile] [--tfjs]
 //
 // --tfjs replays the same traced (fused) network on tfjs-backend-wasm (1 thread in Node) and times it
 // interleaved with ours.
@@ -26,7 +26,8 @@ const models = arg('models', 'mobilenet_v2,resnet50').split(',');
 const reps = Number(arg('reps', '7'));
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
-const b = await createBackend('wasm', { threads });
+const grain = process.argv.includes('--grain') ? Number(arg('grain', '16384')) : undefined;
+const b = await createBackend('wasm', grain === undefined ? { threads } : { threads, grain });
 setBackend(b);
 for (const name of models) {
   const m = createModel(name);

@@ -42,7 +42,8 @@ async function check(t: Tap.Test, name: string, size: number, fn: (g: Graph, x: 
   const err = maxRelError(res.data, ref);
   t.ok(err <= 1e-5, `${name}: onnxruntime matches (max rel err ${err.toExponential(2)})`);
 }
-declare namespace Tap { type Test = typeof t; }
+import type { Test as TapTest } from 'tap';
+declare namespace Tap { type Test = TapTest; }
 
 t.test('conv variants: groups, dilation, stride, asymmetric same padding, fused activation', async (t) => {
   await check(t, 'conv 3x3 s2 same (asymmetric)', 9, (g, x) => ops.conv2d(x, g.p('w', [5, 3, 3, 3]), g.p('b', [5]), { stride: 2, padding: 'same' }));

@@ -28,7 +28,8 @@ function throwsConvnets(t: Tap.Test, fn: () => unknown, re: RegExp, msg: string)
     t.match((e as Error).message, re, msg);
   }
 }
-declare namespace Tap { type Test = typeof t; }
+import type { Test as TapTest } from 'tap';
+declare namespace Tap { type Test = TapTest; }
 
 t.test('round trip keeps names, shapes, values, metadata; header is 8-aligned', async (t) => {
   const a = Float32Array.from([1, -2.5, 3.25, Math.PI, 1e-30, -0]);

@@ -35,7 +35,7 @@ if (!addon) {
     b.free(c);
     tt.equal(b.allocated(), 0);
     const e = caught(() => b.write(b.alloc(3), [1, 2, 3, 4]));
-    tt.ok(e instanceof ConvnetsError && /write: 4 values at offset 0 do not fit a buffer of 3/.test(e.message), e?.message);
+    tt.ok(e instanceof ConvnetsError && /write: 4 values at offset 0 do not fit a buffer of 3/.test(e.message), String(e?.message));
     b.dispose();
   });
 

@@ -52,11 +52,11 @@ const ref = run(await createBackend('js', { dtype: 'float64' }));
 for (const name of ['wasm', 'native']) {
   t.test(`${name} backend`, async (t) => {
     try { await import(`../../src/ts/backends/${name}/index.js`); } catch (e) {
-      t.skip(`${name}: backend module does not load (${(e as Error).message.split('\n')[0]})`);
+      t.skip(`${name}: backend module does not load (${(e as Error).message.split("\n")[0]})`, () => {});
       return;
     }
     const why = await backendAvailability(name);
-    if (why) { t.skip(`${name} unavailable here: ${why}`); return; }
+    if (why) { t.skip(`${name} unavailable here: ${why}`, () => {}); return; }
     const b = await createBackend(name, { threads: 2 });
     try {
       const got = run(b);

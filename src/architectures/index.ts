@@ -2,7 +2,7 @@
 // (torchvision-style parameter counts, Keras-style counts, MACs).
 import { ConvnetsError } from '../ts/core/backend.js';
 import type { Backend, Buf } from '../ts/core/backend.js';
-import { Rng } from '../ts/core/random.js';
+import { withoutInit } from '../ts/nn/init.js';
 import { getBackend, hasBackend, setBackend } from '../ts/core/registry.js';
 import type { Module } from '../ts/nn/module.js';
 import { Conv2d } from '../ts/nn/conv.js';
@@ -140,16 +140,10 @@ let meta: Backend | null = null;
 export function withoutStorage<T>(build: () => T): T {
   meta ??= metaBackend();
   const prev = hasBackend() ? getBackend() : null;
-  const proto = Rng.prototype as unknown as { normal: () => number; uniform: () => number };
-  const { normal, uniform } = proto;
   setBackend(meta);
-  proto.normal = (): number => 0;
-  proto.uniform = (): number => 0.5;
   try {
-    return build();
+    return withoutInit(build);
   } finally {
-    proto.normal = normal;
-    proto.uniform = uniform;
     if (prev) setBackend(prev);
     else (setBackend as (b: Backend | null) => void)(null);
   }

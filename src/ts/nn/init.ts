@@ -9,6 +9,15 @@ import { getBackend } from '../core/registry.js';
 
 let rng = new Rng(0);
 let salt = 0;
+/** While false, initialisers leave tensors as they are and draw nothing (storage-less counting builds). */
+let drawing = true;
+
+/** Runs `fn` with initialisation switched off: no random draws, no writes. Restores the previous state. */
+export function withoutInit<T>(fn: () => T): T {
+  const prev = drawing;
+  drawing = false;
+  try { return fn(); } finally { drawing = prev; }
+}
 
 /** Seeds every later initialisation and dropout salt (torch.manual_seed's role). */
 export function manualSeed(seed: number): void {
@@ -38,6 +47,7 @@ const CHUNK = 1 << 16;
 
 /** Fills t from `draw` in chunks, so a 100M-element layer needs no 100M-element host copy. */
 function fill(t: Tensor, draw: () => number): Tensor {
+  if (!drawing) return t;
   const buf = t.buffer;
   const v = new Float64Array(Math.min(CHUNK, t.size));
   for (let off = 0; off < t.size; off += CHUNK) {
@@ -51,7 +61,7 @@ function fill(t: Tensor, draw: () => number): Tensor {
 
 export function normal_(t: Tensor, std: number, mean = 0): Tensor { return fill(t, () => mean + std * rng.normal()); }
 export function uniform_(t: Tensor, low: number, high: number): Tensor { return fill(t, () => low + (high - low) * rng.uniform()); }
-export function constant_(t: Tensor, value: number): Tensor { t.backend.fill(t.buffer, value); return t; }
+export function constant_(t: Tensor, value: number): Tensor { if (drawing) t.backend.fill(t.buffer, value); return t; }
 export function zeros_(t: Tensor): Tensor { return constant_(t, 0); }
 export function ones_(t: Tensor): Tensor { return constant_(t, 1); }
 

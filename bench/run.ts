@@ -26,11 +26,18 @@ function arg(name: string, env: string, dflt: string): string {
 }
 const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
 
-async function loadBackends(): Promise<void> {
-  // Computed specifiers: these backends are built by other engineers and may be absent.
+/** Imports the optional backends; returns which SIMD build the wasm backend will run. */
+async function loadBackends(): Promise<string> {
+  let wasmSimd = 'unavailable';
+  // Computed specifiers: these backends are built separately and may be absent.
   for (const spec of ['../src/ts/backends/wasm/index.js', '../src/ts/backends/native/index.js']) {
-    try { await import(spec); } catch { /* reported as unavailable below */ }
+    try {
+      const m = await import(spec) as { enableRelaxedSimd?: () => boolean };
+      // The runner owns its process, as the CLI does: fused multiply-add where V8 has it behind a flag.
+      if (m.enableRelaxedSimd) wasmSimd = m.enableRelaxedSimd() ? 'relaxed SIMD (fused multiply-add)' : 'SIMD128 (CONVNETS_WASM_RELAXED=0 or no relaxed SIMD in this runtime)';
+    } catch { /* reported as unavailable below */ }
   }
+  return wasmSimd;
 }
 
 async function main(): Promise<void> {
@@ -45,7 +52,7 @@ async function main(): Promise<void> {
   const timing = quickTiming(quick);
   const log = (s: string): void => { process.stderr.write(s + '\n'); };
 
-  await loadBackends();
+  const wasmSimd = await loadBackends();
   const runtimes: Runtime[] = [];
   const unavailable: string[] = [];
   for (const name of wantBackends) {
@@ -129,6 +136,7 @@ async function main(): Promise<void> {
     mode: quick ? 'quick (3+ samples, 0.5 s per case)' : 'full (5+ samples, 2 s per case)',
     command: `node dist/bench/run.js ${process.argv.slice(2).join(' ')}`.trim(),
     runtimes: runtimes.map((r) => r.name).join(', ') + (unavailable.length ? ` (unavailable: ${unavailable.join('; ')})` : ''),
+    'wasm build': wasmSimd,
   };
   mkdirSync(outDir, { recursive: true });
   const stamp = meta.date.replace(/[:.]/g, '-');

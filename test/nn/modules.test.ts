@@ -141,3 +141,19 @@ t.test('Identity and Sequential plumbing', async (t) => {
   t.same([...s.children.keys()], ['0', '1', '2']);
   gradCheck(t, 'sequential', s, [1, 4, 4, 2]);
 });
+
+t.test('noInputGrad: the first conv skips dL/dx of the batch, weight gradients unchanged', async (t) => {
+  const net = new Sequential(new Conv2d(3, 4, 3, { stride: 2, padding: 1 }), new ReLU(), new Conv2d(4, 2, 3, { padding: 1 }));
+  const x = Tensor.randn([2, 7, 6, 3], 11);
+  const grads = (ctxInput: Tensor | undefined): { dx: number[]; g: number[][] } => {
+    for (const [, p] of net.namedParameters()) p.grad?.dispose(), p.grad = null;
+    const y = net.forward(x, { training: true, noInputGrad: ctxInput });
+    const dx = net.backward(Tensor.randn(y.shape, 12));
+    return { dx: [...dx.data()], g: [...net.namedParameters()].map(([, p]) => [...p.grad!.data()]) };
+  };
+  const full = grads(undefined), skipped = grads(x), other = grads(Tensor.zeros([1]));
+  t.same(skipped.g, full.g, 'every parameter gradient is the same with the input gradient skipped');
+  t.ok(skipped.dx.every((v) => Number.isNaN(v)), 'the skipped dx is NaN, never a plausible gradient');
+  t.same(other.dx, full.dx, 'another tensor as noInputGrad changes nothing');
+  t.ok(full.dx.every((v) => Number.isFinite(v)) && full.dx.some((v) => v !== 0));
+});

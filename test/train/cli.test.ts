@@ -43,6 +43,7 @@ t.test('trains, writes a checkpoint, resumes, prints JSON last', async (t) => {
   t.equal(r.model, 'resnet_digits');
   t.equal(r.epochs, 2);
   t.equal(r.steps, 8);
+  t.equal(r.backend, 'js');
   for (const k of ['testAccuracy', 'seconds', 'imagesPerSecond']) t.type(r[k], 'number', k);
   t.ok(r.testAccuracy >= 0 && r.testAccuracy <= 1);
   t.ok(existsSync(ck) && existsSync(join(dir, 'm.csv')));
@@ -60,6 +61,7 @@ t.test('errors the user can fix', async (t) => {
   await t.rejects(train('--data', 'cifar10:'), /give the directory/);
   await t.rejects(train('--optimizer', 'lamb'), /--optimizer must be sgd or adamw/);
   await t.rejects(train('--epochs', 'x'), /--epochs must be an integer/);
+  await t.rejects(train('--crop-padding', '-1'), /--crop-padding must be an integer >= 0/);
   const bad = join(dir, 'bad');
   mkdirSync(bad);
   for (const f of ['train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) writeFileSync(join(bad, f), encodeIdx([1], new Uint8Array(1)));

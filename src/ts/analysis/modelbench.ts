@@ -96,7 +96,7 @@ export async function timeOurTrainStep(b: Backend, built: Built, timing: TimingO
     let seed = 1;
     const step = (): void => {
       setBackend(b);
-      const logits = model.forward(built.input, { training: true, seed: seed++ });
+      const logits = model.forward(built.input, { training: true, seed: seed++, noInputGrad: built.input });
       const flat = logits.reshape([n, logits.size / n]);
       const l = loss.forward(flat, labels);
       if (!Number.isFinite(l)) throw new ConvnetsError(`training step: loss is ${l}`);

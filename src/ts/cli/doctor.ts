@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { arch, platform } from 'node:os';
 import { backendAvailability, registeredBackends } from '../core/registry.js';
 import '../backends/js/index.js';
-import '../backends/wasm/index.js';
+import { wasmBuild } from '../backends/wasm/index.js';
 import { loadAddon, noDeviceReason } from '../backends/native/index.js';
 import type { NativeDeviceInfo, NativeLibraryInfo } from '../backends/native/index.js';
 
@@ -16,6 +16,8 @@ export interface DoctorReport {
   /** What initBackend() picks without CONVNETS_BACKEND: the first available of native, wasm, js. */
   defaultBackend: string | null;
   envBackend: string | null;
+  /** The wasm build this process would run (relaxed SIMD = fused multiply-add), or null when not built. */
+  wasm: { build: string; relaxedSimd: boolean } | null;
   native: {
     addonBuilt: boolean;
     addonPath: string | null;
@@ -67,6 +69,7 @@ export async function doctorReport(): Promise<DoctorReport> {
     backends,
     defaultBackend: backends.find((b) => b.available && ['native', 'wasm', 'js'].includes(b.name))?.name ?? null,
     envBackend: process.env.CONVNETS_BACKEND ?? null,
+    wasm: ((w) => (w ? { build: w.path, relaxedSimd: w.relaxed } : null))(wasmBuild()),
     native,
   };
 }
@@ -80,6 +83,7 @@ export function formatDoctor(r: DoctorReport): string {
   const out: string[] = [`convnets doctor: node ${r.node} on ${r.platform}`, 'backends:'];
   for (const b of r.backends) out.push(`  ${b.name.padEnd(7)} ${b.available ? 'available' : `unavailable: ${b.reason}`}`);
   out.push(`default backend: ${r.defaultBackend ?? 'none'}${r.envBackend ? ` (CONVNETS_BACKEND=${r.envBackend} overrides)` : ''}`);
+  out.push(`wasm: ${r.wasm ? `${r.wasm.relaxedSimd ? 'relaxed SIMD (fused multiply-add)' : 'SIMD128'} (${r.wasm.build})` : 'not built'}`);
   const n = r.native;
   out.push('native (CUDA):');
   out.push(`  addon: ${n.addonBuilt ? `built (${n.addonPath})` : 'not built'}${n.loadError ? ` - ${n.loadError}` : ''}`);

@@ -1,6 +1,7 @@
 // `convnets` command line. Each command lives in its own file and registers itself here.
 import { Command, CommanderError } from 'commander';
 import { ConvnetsError } from '../core/backend.js';
+import { enableRelaxedSimd } from '../backends/wasm/index.js';
 
 import { register as summary } from './summary.js';
 import { register as train } from './train.js';
@@ -23,6 +24,8 @@ export function program(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // The CLI owns its process: let the wasm backend use fused multiply-add where V8 has it behind a flag.
+  enableRelaxedSimd();
   try {
     await program().parseAsync(argv);
   } catch (e) {

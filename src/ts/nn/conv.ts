@@ -34,7 +34,7 @@ export class Conv2d extends PlannedModule {
   readonly outChannels: number;
   readonly kernelSize: [number, number];
   readonly opts: Required<Omit<Conv2dModuleOptions, 'bias' | 'padding'>> & { padding: Padding };
-  private saved: { x: Tensor; p: Conv2dParams } | null = null;
+  private saved: { x: Tensor; p: Conv2dParams; skipDx: boolean } | null = null;
   private resolved: { shape: readonly number[]; p: Conv2dParams } | null = null;
 
   constructor(inChannels: number, outChannels: number, kernel: number | readonly [number, number], opts: Conv2dModuleOptions = {}) {
@@ -101,13 +101,13 @@ export class Conv2d extends PlannedModule {
       return y;
     }
     ops.conv2d(x, this.weight.value, this.bias ? this.bias.value : null, this.opts, y);
-    this.saved = ctx.training ? { x, p } : null;
+    this.saved = ctx.training ? { x, p, skipDx: ctx.noInputGrad === x } : null;
     return y;
   }
 
   backward(dy: Tensor): Tensor {
     if (!this.saved) noForward('Conv2d');
-    const { x, p } = this.saved;
+    const { x, p, skipDx } = this.saved;
     const w = this.weight;
     const b = this.bias;
     if (w.trainable || (b && b.trainable)) {
@@ -115,7 +115,9 @@ export class Conv2d extends PlannedModule {
       const db = b ? (b.trainable ? b.gradTensor() : this.plan.tensor('dbScratch', b.value.shape, x.backend)) : null;
       ops.conv2dBackwardFilter(p, x, dy, dw, db);
     }
-    return ops.conv2dBackwardData(p, dy, w.value, this.plan.tensor('dx', x.shape, x.backend));
+    const dx = this.plan.tensor('dx', x.shape, x.backend);
+    if (skipDx) { x.backend.fill(dx.buffer, NaN); return dx; }
+    return ops.conv2dBackwardData(p, dy, w.value, dx);
   }
 
   protected override releasePlan(): void {

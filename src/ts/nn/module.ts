@@ -12,6 +12,12 @@ export interface ForwardContext {
   training: boolean;
   /** Seed for dropout / drop-connect in this step (the trainer advances it per step). */
   seed?: number;
+  /**
+   * A tensor whose gradient nobody needs (the trainer passes the image batch). A convolution whose
+   * forward input is this very tensor skips its backward-data pass and returns dx filled with NaN,
+   * so a misuse is loud. Identity, not shape, decides: an intermediate activation is never skipped.
+   */
+  noInputGrad?: Tensor;
 }
 
 /** A learnable tensor with its gradient (same backend, same shape). */

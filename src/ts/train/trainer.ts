@@ -285,7 +285,7 @@ export async function fit(model: Module, data: DatasetSplit, options: FitOptions
       const logEvery = Math.max(1, Math.round(stepsPerEpoch / 4));
       for (const b of trainLoader.batches(epoch)) {
         const lrNow = schedule.lr(step);
-        const raw = model.forward(b.x, { training: true, seed: hash32(runSeed, step) });
+        const raw = model.forward(b.x, { training: true, seed: hash32(runSeed, step), noInputGrad: b.x });
         const logits = logits2d(raw);
         let loss = lossFn.forward(logits, b.y);
         for (let k = 0; k < taps.length; k++) {

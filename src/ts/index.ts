@@ -10,7 +10,7 @@ export * from './backends/js/index.js';
 export * from './io/onnx.js';
 export * from './io/torchvision.js';
 export * from './io/images.js';
-export { WasmBackend } from './backends/wasm/index.js';
+export { WasmBackend, enableRelaxedSimd, wasmBuild } from './backends/wasm/index.js';
 export * as ops from './core/ops.js';
 export type { Tracer, TraceRecord } from './core/ops.js';
 export * from './nn/index.js';

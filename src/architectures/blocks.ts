@@ -146,24 +146,8 @@ class HostAdaptivePool extends Module {
       this.y?.dispose();
       this.y = new Tensor(x.backend, out);
     }
-    const xd = x.data();
     const yd = new Float64Array(this.y.size);
-    const rows = adaptiveWindows(h, this.outH), cols = adaptiveWindows(w, this.outW);
-    for (let b = 0; b < n; b++) {
-      for (let oh = 0; oh < this.outH; oh++) {
-        for (let ow = 0; ow < this.outW; ow++) {
-          const [h0, h1] = rows[oh], [w0, w1] = cols[ow];
-          const inv = 1 / ((h1 - h0) * (w1 - w0));
-          const yo = ((b * this.outH + oh) * this.outW + ow) * c;
-          for (let ih = h0; ih < h1; ih++) {
-            for (let iw = w0; iw < w1; iw++) {
-              const xo = ((b * h + ih) * w + iw) * c;
-              for (let ch = 0; ch < c; ch++) yd[yo + ch] += xd[xo + ch] * inv;
-            }
-          }
-        }
-      }
-    }
+    this.windows(n, h, w, c, x.data(), yd, false);
     return this.y.set(yd);
   }
 
@@ -173,8 +157,13 @@ class HostAdaptivePool extends Module {
       this.dx?.dispose();
       this.dx = new Tensor(dy.backend, this.xShape);
     }
-    const g = dy.data();
     const dx = new Float64Array(this.dx.size);
+    this.windows(n, h, w, c, dy.data(), dx, true);
+    return this.dx.set(dx);
+  }
+
+  /** y[window] = mean of x over torch's window (adjoint = false), or its transpose dx += dy / size (adjoint = true). */
+  private windows(n: number, h: number, w: number, c: number, src: ArrayLike<number>, dst: Float64Array, adjoint: boolean): void {
     const rows = adaptiveWindows(h, this.outH), cols = adaptiveWindows(w, this.outW);
     for (let b = 0; b < n; b++) {
       for (let oh = 0; oh < this.outH; oh++) {
@@ -185,13 +174,13 @@ class HostAdaptivePool extends Module {
           for (let ih = h0; ih < h1; ih++) {
             for (let iw = w0; iw < w1; iw++) {
               const xo = ((b * h + ih) * w + iw) * c;
-              for (let ch = 0; ch < c; ch++) dx[xo + ch] += g[yo + ch] * inv;
+              if (adjoint) for (let ch = 0; ch < c; ch++) dst[xo + ch] += src[yo + ch] * inv;
+              else for (let ch = 0; ch < c; ch++) dst[yo + ch] += src[xo + ch] * inv;
             }
           }
         }
       }
     }
-    return this.dx.set(dx);
   }
 
   outputShape(input: Shape): number[] { return [input[0], this.outH, this.outW, input[3]]; }

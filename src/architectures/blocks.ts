@@ -9,7 +9,7 @@ import { ConvnetsError } from '../ts/core/backend.js';
 import type { ActivationKind } from '../ts/core/backend.js';
 import * as ops from '../ts/core/ops.js';
 import type { Shape } from '../ts/core/shape.js';
-import { shapeToString } from '../ts/core/shape.js';
+import { adaptiveWindows, shapeToString } from '../ts/core/shape.js';
 import { Tensor } from '../ts/core/tensor.js';
 import { Module } from '../ts/nn/module.js';
 import type { ForwardContext, LayerInfo } from '../ts/nn/module.js';
@@ -81,7 +81,8 @@ export class Flat extends Module {
 /**
  * torch's AdaptiveAvgPool2d(out). Uniform cases run through ops (identity, global pool, avgPool with
  * kernel = stride = in/out). Other sizes (e.g. VGG's 7x7 from a 1x1 map, GoogLeNet aux 14 -> 4) use
- * torch's uneven windows, computed on the host: exact, but invisible to the tracer (ONNX export).
+ * torch's uneven windows, computed on the host (exact) and reported to the tracer as 'adaptiveAvgPool2d',
+ * which exporters map to a pooling-matrix product.
  */
 export class AdaptiveAvgPool2d extends Module {
   private plan: { key: string; impl: Module } | null = null;
@@ -125,12 +126,6 @@ export class AdaptiveAvgPool2d extends Module {
   protected override releasePlan(): void { this.plan?.impl.dispose(); this.plan = null; }
 }
 
-function adaptiveWindows(inSize: number, outSize: number): [number, number][] {
-  const r: [number, number][] = [];
-  for (let i = 0; i < outSize; i++) r.push([Math.floor((i * inSize) / outSize), Math.ceil(((i + 1) * inSize) / outSize)]);
-  return r;
-}
-
 /** Uneven-window adaptive average pool on the host (read, compute, write). */
 class HostAdaptivePool extends Module {
   private y: Tensor | null = null;
@@ -148,7 +143,10 @@ class HostAdaptivePool extends Module {
     }
     const yd = new Float64Array(this.y.size);
     this.windows(n, h, w, c, x.data(), yd, false);
-    return this.y.set(yd);
+    this.y.set(yd);
+    // Computed on the host, but reported like a kernel so exporters and peer replays see it.
+    ops.recordHostOp('adaptiveAvgPool2d', { n, inH: h, inW: w, c, outH: this.outH, outW: this.outW }, [x], this.y);
+    return this.y;
   }
 
   backward(dy: Tensor): Tensor {

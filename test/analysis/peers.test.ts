@@ -1,5 +1,5 @@
 // Peers run exactly our network: a tiny model with every op kind the replay handles (conv + BN + ReLU,
-// depthwise, squeeze-excite, residual add, max pool, concat, global pool, linear) traced on js and
+// depthwise, squeeze-excite, residual add, max pool, concat, uneven adaptive pool, global pool, linear) traced on js and
 // replayed on tfjs-cpu / tfjs-wasm and, through the ONNX exporter, onnxruntime-node.
 import t from 'tap';
 import '../../src/ts/backends/js/index.js';
@@ -12,6 +12,7 @@ import type { Module } from '../../src/ts/nn/module.js';
 import { traceForward, replayTfjs, loadTfjs, useTfjsBackend, maxRelDiff, exportOnnxBytes, ortSession, nhwcToNchw, tfjsTrainAttempt } from '../../src/ts/analysis/peers.js';
 import { traceMacs } from '../../src/ts/analysis/modelbench.js';
 import { fuseForInference } from '../../src/ts/nn/fuse.js';
+import { AdaptiveAvgPool2d } from '../../src/architectures/blocks.js';
 
 function tiny(): Module {
   const m = Sequential.named([
@@ -23,6 +24,8 @@ function tiny(): Module {
       ['pw', new Conv2d(8, 8, 1)], ['hs', new Hardswish()],
     ])],
     ['mix', new Concat([[['a', new Conv2d(8, 4, 1)]], [['b', new Conv2d(8, 6, [1, 3], { padding: [0, 1] })]]])],
+    // 4x4 -> 3x3: uneven windows, computed on the host and replayed as a pooling matrix.
+    ['adaptive', new AdaptiveAvgPool2d(3)],
     ['gap', new GlobalAvgPool2d()], ['flatten', new Flatten()], ['fc', new Linear(10, 5)],
   ]);
   // Non-trivial BN statistics so folding is exercised.
@@ -47,6 +50,7 @@ t.test('traced network replays on tfjs and onnxruntime with the same outputs', a
     t.equal(ref.length, 10);
     t.ok(traceMacs(tr) > 0);
     t.ok(tr.records.some((r) => r.op === 'dwconv2d') && tr.records.some((r) => r.op === 'concat') && tr.records.some((r) => r.op === 'channelScale'));
+    t.ok(tr.records.some((r) => r.op === 'adaptiveAvgPool2d'), 'the host adaptive pool is in the trace');
     const tf = await loadTfjs();
     for (const b of ['cpu', 'wasm'] as const) {
       await useTfjsBackend(tf, b);

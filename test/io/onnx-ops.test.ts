@@ -120,3 +120,18 @@ t.test('untraced computation is reported, not silently exported wrong', async (t
   });
   t.throws(() => exportOnnx(g, { inputSize: 4 }), /onnx export: op 'add' reads a tensor/);
 });
+
+t.test('adaptive average pool with uneven windows (host path) exports as a pooling matrix', async (t) => {
+  const { AdaptiveAvgPool2d } = await import('../../src/architectures/blocks.js');
+  const pools = new Map<string, InstanceType<typeof AdaptiveAvgPool2d>>();
+  const pool = (k: string, h: number, w = h): InstanceType<typeof AdaptiveAvgPool2d> => {
+    if (!pools.has(k)) pools.set(k, new AdaptiveAvgPool2d(h, w));
+    return pools.get(k)!;
+  };
+  await check(t, '5x5 -> 3x3 after a conv', 5, (g, x) => pool('a', 3).forward(ops.conv2d(x, g.p('w', [4, 3, 3, 3]), null, { padding: 1 }), { training: false }));
+  await check(t, '14x14 -> 4x4 (GoogLeNet aux)', 14, (_g, x) => pool('b', 4).forward(x, { training: false }), 2);
+  await check(t, '1x1 -> 7x7 (VGG head on a small input) then dense', 1, (g, x) => {
+    const y = pool('c', 7).forward(x, { training: false });
+    return ops.dense(ops.reshape(y, [y.shape[0], 49 * 3]), g.p('w', [5, 49 * 3]), g.p('b', [5]));
+  });
+});

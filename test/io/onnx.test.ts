@@ -21,7 +21,7 @@ try {
   await initBackend('js');
 }
 
-/** VGG's standard head pools adaptively to 7x7, traceable only at 224; the sweep uses its small-input head. */
+/** VGG's standard head (7x7 adaptive pool, then a 25088-wide Linear: ~400 MB) is too big for a sweep at tiny inputs: the small-input head. */
 const OPTIONS: Record<string, object> = Object.fromEntries(
   ['vgg11', 'vgg13', 'vgg16', 'vgg19'].flatMap((v) => [[v, { smallInput: true }], [`${v}_bn`, { smallInput: true }]]));
 

@@ -8,6 +8,7 @@
 import { ConvnetsError } from '../core/backend.js';
 import type { Conv2dParams, Pool2dParams, BatchNormParams, ActivationKind, DenseParams } from '../core/backend.js';
 import { setTracer } from '../core/ops.js';
+import { adaptivePoolMatrix } from '../core/shape.js';
 import type { TraceRecord } from '../core/ops.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Module } from '../nn/module.js';
@@ -257,6 +258,18 @@ export function replayTfjs(tf: TF, tr: Trace, o: { variables?: boolean } = {}): 
         break;
       }
       case 'dropout': run = ([x]) => x; break;
+      case 'adaptiveAvgPool2d': {
+        // Uneven windows: one matrix product over the spatial positions, P [o, hw] . X [hw, n*c].
+        const p = r.params as { n: number; inH: number; inW: number; c: number; outH: number; outW: number };
+        const hw = p.inH * p.inW, o = p.outH * p.outW;
+        const pm = keep(tf.tensor2d(adaptivePoolMatrix(p.inH, p.inW, p.outH, p.outW), [o, hw]));
+        run = ([x]) => {
+          const cols = tf.reshape(tf.transpose(tf.reshape(x, [p.n, hw, p.c]), [1, 0, 2]), [hw, p.n * p.c]);
+          const y = tf.reshape(tf.matMul(pm, cols), [o, p.n, p.c]);
+          return tf.reshape(tf.transpose(y, [1, 0, 2]), [p.n, p.outH, p.outW, p.c]);
+        };
+        break;
+      }
       default:
         throw new ConvnetsError(`tfjs replay: op '${r.op}' is not supported`);
     }

@@ -54,6 +54,14 @@ function trace(op: string, params: object, inputs: Tensor[], weights: Record<str
   if (tracer) tracer.record(attrs ? { op, params, inputs, weights, output, attrs } : { op, params, inputs, weights, output });
 }
 
+/**
+ * For a forward computation done outside the kernels (on the host): reports it to the tracer like a
+ * kernel, so exporters and peer replays see the op instead of a tensor nobody produced.
+ */
+export function recordHostOp(op: string, params: object, inputs: Tensor[], output: Tensor): void {
+  trace(op, params, inputs, {}, output);
+}
+
 // ---- helpers -------------------------------------------------------------------------------------
 
 function need(op: string, arg: string, t: unknown): Tensor {

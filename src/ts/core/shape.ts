@@ -193,3 +193,30 @@ export function concatShape(op: string, shapes: readonly Shape[]): number[] {
 export function receptiveFieldStep(rf: number, jump: number, k: number, stride: number, dilation = 1): [number, number] {
   return [rf + (k - 1) * dilation * jump, jump * stride];
 }
+
+// ---- adaptive average pooling ----------------------------------------------------------------------
+
+/** torch's AdaptiveAvgPool windows along one axis: [floor(i*in/out), ceil((i+1)*in/out)) for i < out. */
+export function adaptiveWindows(inSize: number, outSize: number): [number, number][] {
+  const r: [number, number][] = [];
+  for (let i = 0; i < outSize; i++) r.push([Math.floor((i * inSize) / outSize), Math.ceil(((i + 1) * inSize) / outSize)]);
+  return r;
+}
+
+/**
+ * The adaptive average pool as a matrix P [outH*outW, inH*inW]: y[o, c] = sum_i P[o, i] x[i, c] over
+ * row-major spatial positions. Exporters use it where a graph has no uneven-window pool.
+ */
+export function adaptivePoolMatrix(inH: number, inW: number, outH: number, outW: number): Float32Array {
+  const rows = adaptiveWindows(inH, outH), cols = adaptiveWindows(inW, outW);
+  const m = new Float32Array(outH * outW * inH * inW);
+  for (let oh = 0; oh < outH; oh++) {
+    for (let ow = 0; ow < outW; ow++) {
+      const [h0, h1] = rows[oh], [w0, w1] = cols[ow];
+      const inv = 1 / ((h1 - h0) * (w1 - w0));
+      const o = (oh * outW + ow) * inH * inW;
+      for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) m[o + ih * inW + iw] = inv;
+    }
+  }
+  return m;
+}

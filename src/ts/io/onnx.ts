@@ -10,6 +10,7 @@ import type { ActivationKind, BatchNormParams, Conv2dParams, Pool2dParams } from
 import { setTracer } from '../core/ops.js';
 import type { TraceRecord } from '../core/ops.js';
 import { getBackend } from '../core/registry.js';
+import { adaptivePoolMatrix } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import type { Module } from '../nn/module.js';
 import { ATTR, ONNX_FLOAT, ONNX_INT64, onnxTypes } from './onnx-schema.js';
@@ -212,6 +213,18 @@ class GraphBuilder {
       }
       case 'reshape': out = this.reshape(r.inputs[0], inName(0), r.output.shape); break;
       case 'dropout': out = inName(0); break; // identity at inference
+      case 'adaptiveAvgPool2d': {
+        // Uneven windows (ONNX has no such pool): NCHW -> [N, C, H*W] . P^T -> [N, C, outH, outW].
+        const p = r.params as { inH: number; inW: number; c: number; outH: number; outW: number };
+        const m = adaptivePoolMatrix(p.inH, p.inW, p.outH, p.outW);
+        const hw = p.inH * p.inW, o = p.outH * p.outW;
+        const mt = new Float32Array(hw * o);
+        for (let i = 0; i < o; i++) for (let j = 0; j < hw; j++) mt[j * o + i] = m[i * hw + j];
+        const flat = this.node('Reshape', [inName(0), this.int64Init('shape', [0, p.c, hw])]);
+        const pooled = this.node('MatMul', [flat, this.floatInit('adaptive_pool', [hw, o], mt)]);
+        out = this.node('Reshape', [pooled, this.int64Init('shape', [0, p.c, p.outH, p.outW])]);
+        break;
+      }
       default:
         throw new ConvnetsError(`onnx export: traced op '${op}' has no ONNX mapping`);
     }

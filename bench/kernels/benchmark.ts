@@ -6,7 +6,7 @@
 // process's CPU time (user + system) per run instead of wall time: on a shared, overloaded machine this
 // excludes the time the process was not scheduled (meaningful for 1 thread only).
 //
-//   node --import=@tapjs/typescript/import bench/kernels/benchmark.ts [--threads 1,2] [--reps 9] [--filter r50] [--backward]
+//   node --import=@tapjs/typescript/import bench/kernels/benchmark.ts [--threads 1,2] [--reps 9] [--filter r50] [--backward] [--batch 8]
 //   node dist/bench/kernels/benchmark.js ...   (after npm run build)
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -44,6 +44,8 @@ function arg(name: string, dflt: string): string {
 const THREADS = arg('threads', '1').split(',').map(Number);
 const REPS = Number(arg('reps', '9'));
 const FILTER = arg('filter', '');
+/** Batch of the conv layers (training steps run at 8 and more; the dense cases keep theirs). */
+const BATCH = Number(arg('batch', '1'));
 const BACKWARD = process.argv.includes('--backward');
 const NO_TFJS = process.argv.includes('--no-tfjs');
 const CPU = process.argv.includes('--cpu');
@@ -98,10 +100,11 @@ for (const threads of THREADS) {
   console.log('layer'.padEnd(36) + 'ours ms  GFLOP/s | tfjs ms  GFLOP/s | speed-up' + (BACKWARD ? ' | bwdData ms GF/s | bwdFilter ms GF/s' : ''));
   for (const L of LAYERS) {
     if (FILTER && !L.name.includes(FILTER)) continue;
-    const p: Conv2dParams = conv2dParams(L.x, L.w, L.opts);
+    const xs = L.dense ? L.x : [L.x[0] * BATCH, ...L.x.slice(1)];
+    const p: Conv2dParams = conv2dParams(xs, L.w, L.opts);
     const kind = convKind(p);
     const flops = 2 * p.n * p.outH * p.outW * p.outC * p.kH * p.kW * (p.inC / p.groups);
-    const nx = prod(L.x), nw = prod(L.w), ny = p.n * p.outH * p.outW * p.outC;
+    const nx = prod(xs), nw = prod(L.w), ny = p.n * p.outH * p.outW * p.outC;
     const xd = Float32Array.from({ length: nx }, (_, i) => Math.sin(i) * 0.5);
     const wd = Float32Array.from({ length: nw }, (_, i) => Math.cos(i) * 0.1);
     const x = b.alloc(nx), w = b.alloc(nw), y = b.alloc(ny), dx = b.alloc(nx), dw = b.alloc(nw), bias = b.alloc(p.outC);
@@ -113,7 +116,7 @@ for (const threads of THREADS) {
     let theirs: (() => void) | null = null;
     const disposeT: { dispose(): void }[] = [];
     if (tf) {
-      const tx = tf.tensor4d(xd, L.x as [number, number, number, number]);
+      const tx = tf.tensor4d(xd, xs as [number, number, number, number]);
       disposeT.push(tx);
       if (L.dense) {
         const a = tf.reshape(tx, [p.n, p.inC]) as import('@tensorflow/tfjs-core').Tensor2D;

@@ -231,10 +231,10 @@ Napi::Object testExports(Napi::Env env) {
           return Napi::Number::New(info.Env(), hash32(seed, idx));
         }));
   t.Set("avgPoolDivisor", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-          int v[10];
-          for (int i = 0; i < 10; i++) v[i] = info[i].As<Napi::Number>().Int32Value();
+          int v[12];
+          for (int i = 0; i < 12; i++) v[i] = info[i].As<Napi::Number>().Int32Value();
           return Napi::Number::New(info.Env(), avgPoolDivisor(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8],
-                                                              v[9], info[10].ToBoolean()));
+                                                              v[9], v[10], v[11], info[12].ToBoolean()));
         }));
   t.Set("bucket", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
           return Napi::Number::New(info.Env(), (double)CachingAllocator::bucket((size_t)info[0].As<Napi::Number>().Int64Value()));

@@ -54,9 +54,9 @@ struct ConvP {
 constexpr int CONV_FIELDS = 17;
 
 struct PoolP {
-  int n, inH, inW, c, outH, outW, kH, kW, strideH, strideW, padTop, padLeft, countIncludePad;
+  int n, inH, inW, c, outH, outW, kH, kW, strideH, strideW, padTop, padLeft, countIncludePad, padBottom, padRight;
 };
-constexpr int POOL_FIELDS = 13;
+constexpr int POOL_FIELDS = 15;
 
 /** Decoders: check count, positivity and consistency; throw argError naming op and field. */
 ConvP decodeConv(const std::string& op, const int32_t* v, size_t count);

@@ -28,12 +28,12 @@ CN_HD inline uint32_t hash32(uint32_t seed, uint32_t index) {
 }
 
 /** Divisor of one average-pool window, as torch: the window clipped to the padded extent, then
- *  (without countIncludePad) to the input. Bottom/right padding mirror top/left (torch's symmetric pad). */
+ *  (without countIncludePad) to the input. padB/padR: padding below/right (torch: equal to padT/padL). */
 CN_HD inline int avgPoolDivisor(int oh, int ow, int inH, int inW, int kH, int kW, int sH, int sW, int padT, int padL,
-                                bool includePad) {
+                                int padB, int padR, bool includePad) {
   int h0 = oh * sH - padT, w0 = ow * sW - padL;
-  int h1 = h0 + kH < inH + padT ? h0 + kH : inH + padT;
-  int w1 = w0 + kW < inW + padL ? w0 + kW : inW + padL;
+  int h1 = h0 + kH < inH + padB ? h0 + kH : inH + padB;
+  int w1 = w0 + kW < inW + padR ? w0 + kW : inW + padR;
   int full = (h1 - h0) * (w1 - w0);
   if (includePad) return full;
   if (h0 < 0) h0 = 0;

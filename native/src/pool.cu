@@ -64,7 +64,7 @@ __global__ void avgPoolK(PoolP p, const float* __restrict__ x, float* __restrict
       }
     }
     y[i] = acc / (float)avgPoolDivisor(oh, ow, p.inH, p.inW, p.kH, p.kW, p.strideH, p.strideW, p.padTop, p.padLeft,
-                                       p.countIncludePad != 0);
+                                       p.padBottom, p.padRight, p.countIncludePad != 0);
   }
 }
 
@@ -89,7 +89,7 @@ __global__ void avgPoolBackK(PoolP p, const float* __restrict__ dy, float* __res
       for (int ow = ow0; ow <= ow1; ow++)
         acc += dy[(((int64_t)img * p.outH + oh) * p.outW + ow) * p.c + ch] /
                (float)avgPoolDivisor(oh, ow, p.inH, p.inW, p.kH, p.kW, p.strideH, p.strideW, p.padTop, p.padLeft,
-                                     p.countIncludePad != 0);
+                                     p.padBottom, p.padRight, p.countIncludePad != 0);
     dx[i] = acc;
   }
 }

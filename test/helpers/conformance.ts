@@ -91,6 +91,9 @@ export function conformanceCases(mode: 'small' | 'full' = 'small'): ConformanceC
       { name: '3x3 s1 p1 excl pad (inception)', x: [2, 7, 9, 3], opts: { kernel: 3, stride: 1, padding: 1, countIncludePad: false } },
       { name: '2x2 s2 7x9', x: [2, 7, 9, 3], opts: { kernel: 2, stride: 2 } },
       { name: '3x3 s2 p1 ceil 19 channels', x: [1, 7, 9, 19], opts: { kernel: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: true } },
+      { name: '3x3 s2 same (asymmetric) incl pad', x: [2, 8, 7, 3], opts: { kernel: 3, stride: 2, padding: 'same', countIncludePad: true } },
+      { name: '3x3 s2 pads [0,1,1,0] incl pad', x: [2, 7, 8, 5], opts: { kernel: 3, stride: 2, padding: [0, 1, 1, 0], countIncludePad: true } },
+      { name: '3x3 s2 pads [0,1,1,0] excl pad', x: [2, 7, 8, 5], opts: { kernel: 3, stride: 2, padding: [0, 1, 1, 0], countIncludePad: false } },
     ],
     batchNorm: [
       { name: 'rows 189 c 5', rows: 189, c: 5, eps: 1e-5, momentum: 0.1 },

@@ -266,6 +266,16 @@ export const COVERAGE: Record<KernelName, KernelCoverage> = {
         },
       },
       {
+        // Padding [top 0, bottom 1, left 0, right 1] on ones(3x3), 2x2 s2: the counted bottom/right pad
+        // halves the edge windows and quarters the corner.
+        what: 'asymmetric padding: count_include_pad counts the bottom/right pad',
+        run: (b) => {
+          const p = pool2dParams([1, 3, 3, 1], { kernel: 2, stride: 2, padding: [0, 1, 0, 1], countIncludePad: true });
+          const [y] = withBufs(b, [new Array(9).fill(1)], [4], ([x], [yb]) => b.avgPool2d(p, x, yb));
+          return { got: y, want: [1, 0.5, 0.5, 0.25] };
+        },
+      },
+      {
         what: 'count_include_pad=False: ones stay ones everywhere (ceil, padding)',
         run: (b) => {
           const p = pool2dParams([1, 6, 6, 1], { kernel: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false });

@@ -72,6 +72,8 @@ t.test('pools: ceil mode, padding, count_include_pad', async (t) => {
   await check(t, 'avgpool 3 s2 pad1 exclude pad', 7, (_g, x) => ops.avgPool2d(x, { kernel: 3, stride: 2, padding: 1, countIncludePad: false }));
   await check(t, 'avgpool 2 s2 ceil', 7, (_g, x) => ops.avgPool2d(x, { kernel: 2, stride: 2, ceilMode: true }));
   await check(t, 'avgpool 3 s2 pad1 ceil include pad', 8, (_g, x) => ops.avgPool2d(x, { kernel: 3, stride: 2, padding: 1, ceilMode: true }));
+  await check(t, 'avgpool 3 s2 same (asymmetric) include pad', 8, (_g, x) => ops.avgPool2d(x, { kernel: 3, stride: 2, padding: 'same' }));
+  await check(t, 'avgpool 2 s2 pads [0,1,0,1] include pad', 7, (_g, x) => ops.avgPool2d(x, { kernel: 2, stride: 2, padding: [0, 1, 0, 1] }));
 });
 
 t.test('flatten in NHWC order + dense, global pool, add, concat, squeeze-excite', async (t) => {

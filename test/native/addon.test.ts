@@ -85,16 +85,18 @@ if (!l.addon) {
 
   t.test('average-pool divisor equals the js reference', async (tt) => {
     let bad = 0, n = 0;
-    for (const [inH, kH, sH, pad] of [[7, 3, 2, 1], [8, 2, 2, 0], [5, 3, 1, 1], [9, 3, 2, 1], [6, 4, 3, 2]]) {
-      const outH = Math.ceil((inH + 2 * pad - kH) / sH) + 1; // ceil mode: includes overhang windows
+    // [inH, kH, sH, pad top/left, pad bottom/right]: symmetric as torch, and asymmetric as 'same'.
+    for (const [inH, kH, sH, pad, padB] of [[7, 3, 2, 1, 1], [8, 2, 2, 0, 0], [5, 3, 1, 1, 1], [9, 3, 2, 1, 1], [6, 4, 3, 2, 2], [8, 3, 2, 0, 1], [6, 4, 1, 1, 2]]) {
+      const outH = Math.ceil((inH + pad + padB - kH) / sH) + 1; // ceil mode: includes overhang windows
       for (const cip of [true, false]) {
-        const p = { n: 1, inH, inW: inH + 1, c: 1, outH, outW: outH, kH, kW: kH, strideH: sH, strideW: sH, padTop: pad, padLeft: pad, countIncludePad: cip };
+        const p = { n: 1, inH, inW: inH + 1, c: 1, outH, outW: outH, kH, kW: kH, strideH: sH, strideW: sH, padTop: pad, padLeft: pad,
+          padBottom: padB, padRight: padB, countIncludePad: cip };
         for (let oh = 0; oh < outH; oh++) {
           for (let ow = 0; ow < outH; ow++) {
             n++;
             const want = avgDivisor(p, oh, ow);
             if (want <= 0) continue;
-            if (addon._test.avgPoolDivisor(oh, ow, p.inH, p.inW, kH, kH, sH, sH, pad, pad, cip) !== want) bad++;
+            if (addon._test.avgPoolDivisor(oh, ow, p.inH, p.inW, kH, kH, sH, sH, pad, pad, padB, padB, cip) !== want) bad++;
           }
         }
       }

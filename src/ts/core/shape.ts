@@ -163,7 +163,7 @@ export function pool2dParams(xShape: Shape, opts: Pool2dOptions, op = 'pool2d'):
   const outW = windowOutSize(op, 'width', inW, kW, strideW, 1, pad.left, pad.right, ceil);
   return {
     n, inH, inW, c, outH, outW, kH, kW, strideH, strideW, padTop: pad.top, padLeft: pad.left,
-    countIncludePad: opts.countIncludePad ?? true,
+    padBottom: pad.bottom, padRight: pad.right, countIncludePad: opts.countIncludePad ?? true,
   };
 }
 

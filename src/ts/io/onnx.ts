@@ -233,22 +233,23 @@ class GraphBuilder {
 
   private pool(op: string, p: Pool2dParams, ceil: boolean, x: string): string {
     const type = op === 'maxPool2d' ? 'MaxPool' : 'AveragePool';
-    // torch pads symmetrically; the end pad that yields outH exactly (ceil mode's overhang included).
+    // The end pad that yields outH exactly (ceil mode's overhang included).
     const needB = (p.outH - 1) * p.strideH + p.kH - p.inH - p.padTop;
     const needR = (p.outW - 1) * p.strideW + p.kW - p.inW - p.padLeft;
     const attrs = [attrInts('kernel_shape', [p.kH, p.kW]), attrInts('strides', [p.strideH, p.strideW])];
-    const overhang = needB > p.padTop || needR > p.padLeft;
+    const padB = p.padBottom ?? p.padTop, padR = p.padRight ?? p.padLeft;
+    const overhang = needB > padB || needR > padR;
     if (type === 'MaxPool' || !p.countIncludePad || !overhang) {
       // Max ignores padded cells and count_include_pad=0 never counts them: explicit end pads are exact.
-      // With count_include_pad=1 and no overhang the symmetric pads are exact too.
+      // With count_include_pad=1 and no overhang the declared pads are exact too.
       const pads = type === 'AveragePool' && p.countIncludePad
-        ? [p.padTop, p.padLeft, p.padTop, p.padLeft]
+        ? [p.padTop, p.padLeft, padB, padR]
         : [p.padTop, p.padLeft, Math.max(0, needB), Math.max(0, needR)];
       attrs.push(attrInts('pads', pads));
       if (type === 'AveragePool') attrs.push(attrI('count_include_pad', p.countIncludePad ? 1 : 0));
     } else {
       // Counted padding plus a ceil-mode overhang that torch does not count: ONNX's ceil_mode matches.
-      attrs.push(attrInts('pads', [p.padTop, p.padLeft, p.padTop, p.padLeft]), attrI('ceil_mode', ceil ? 1 : 0),
+      attrs.push(attrInts('pads', [p.padTop, p.padLeft, padB, padR]), attrI('ceil_mode', ceil ? 1 : 0),
         attrI('count_include_pad', 1));
     }
     return this.node(type, [x], attrs);

@@ -65,7 +65,7 @@ export interface NativeAddon {
   _test: {
     hash32(seed: number, index: number): number;
     avgPoolDivisor(oh: number, ow: number, inH: number, inW: number, kH: number, kW: number, sH: number, sW: number,
-      padTop: number, padLeft: number, countIncludePad: boolean): number;
+      padTop: number, padLeft: number, padBottom: number, padRight: number, countIncludePad: boolean): number;
     bucket(bytes: number): number;
     convPlan(params: Int32Array, tf32?: boolean, maxColBytes?: number): NativeConvPlan;
     cudaError(code: number, op: string): Error & NativeErrorFields;

@@ -623,15 +623,16 @@ export class WasmBackend implements Backend {
     for (const k of ['n', 'inH', 'inW', 'c', 'outH', 'outW', 'kH', 'kW', 'strideH', 'strideW'] as const) {
       if (!Number.isInteger(p[k]) || p[k] <= 0) throw new ConvnetsError(`${kernel}: params.${k} must be a positive integer, got ${p[k]}`);
     }
-    for (const k of ['padTop', 'padLeft'] as const) {
-      if (!Number.isInteger(p[k]) || p[k] < 0) throw new ConvnetsError(`${kernel}: params.${k} must be a non-negative integer, got ${p[k]}`);
+    const padB = p.padBottom ?? p.padTop, padR = p.padRight ?? p.padLeft;
+    for (const [k, v] of [['padTop', p.padTop], ['padLeft', p.padLeft], ['padBottom', padB], ['padRight', padR]] as const) {
+      if (!Number.isInteger(v) || v < 0) throw new ConvnetsError(`${kernel}: params.${k} must be a non-negative integer, got ${v}`);
     }
     if ((p.outH - 1) * p.strideH - p.padTop >= p.inH || (p.outW - 1) * p.strideW - p.padLeft >= p.inW || p.padTop >= p.kH || p.padLeft >= p.kW) {
       throw new ConvnetsError(`${kernel}: a window would lie entirely in padding (in ${p.inH}x${p.inW}, out ${p.outH}x${p.outW}, ` +
         `kernel ${p.kH}x${p.kW}, stride ${p.strideH}x${p.strideW}, pad ${p.padTop},${p.padLeft})`);
     }
     const v = [p.n, p.inH, p.inW, p.c, p.outH, p.outW, p.kH, p.kW, p.strideH, p.strideW, p.padTop, p.padLeft,
-      p.countIncludePad ? 1 : 0, p.padTop, p.padLeft, mode];
+      p.countIncludePad ? 1 : 0, padB, padR, mode];
     for (let i = 0; i < v.length; i++) this.pi[16 + i] = v[i];
     return { nx: p.n * p.inH * p.inW * p.c, ny: p.n * p.outH * p.outW * p.c };
   }

@@ -40,6 +40,15 @@ function fail(msg) {
   process.exit(1);
 }
 
+// `--install` is the package's install script, for `npm install convnets` from the registry (npm asks
+// users to approve install scripts): there it builds the addon where nvcc is found, but never fails
+// the install (the library falls back to wasm; `convnets doctor` says why). In a git checkout it does
+// nothing: `prepare` (npm run build) builds the addon there, and fails loudly.
+if (process.argv.includes('--install')) {
+  if (existsSync(join(root, '.git'))) process.exit(0);
+  process.env.CONVNETS_NATIVE_OPTIONAL ??= '1';
+}
+
 if (truthy(process.env.CONVNETS_SKIP_NATIVE)) {
   console.log(`${tag} skipped (CONVNETS_SKIP_NATIVE is set); the native backend will be unavailable`);
   process.exit(0);
@@ -56,7 +65,7 @@ let cmakeJs;
 try {
   cmakeJs = createRequire(import.meta.url).resolve('cmake-js/bin/cmake-js');
 } catch {
-  fail('the cmake-js package is not installed (it is a devDependency: run npm ci in the package)');
+  fail('the cmake-js package is not installed (an optional dependency of convnets: reinstall without --omit=optional)');
 }
 
 const jobs = Number(process.env.CONVNETS_NATIVE_JOBS) || Math.max(1, cpus().length);

@@ -4,11 +4,14 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const script = fileURLToPath(new URL('../../scripts/build-native.mjs', import.meta.url));
-const run = (env: Record<string, string>) => {
+const run = (env: Record<string, string>, args: string[] = [], path = script) => {
   const base: Record<string, string> = { PATH: '/nonexistent', HOME: process.env.HOME ?? '/tmp' };
-  const r = spawnSync(process.execPath, [script], { env: { ...base, ...env }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path, ...args], { env: { ...base, ...env }, encoding: 'utf8' });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 };
 
@@ -33,4 +36,21 @@ t.test('nvcc present but no cmake: loud failure, or a warning when optional', as
   const o = run({ CONVNETS_NVCC: fake, CONVNETS_NATIVE_OPTIONAL: '1' });
   tt.equal(o.code, 0);
   tt.match(o.out, /WARNING: .*cmake is not on PATH.*native backend is unavailable/);
+});
+
+t.test('--install (the registry install script): silent in a git checkout, never fails an install', async (tt) => {
+  const inRepo = run({ CONVNETS_NVCC: process.execPath }, ['--install']);
+  tt.equal(inRepo.code, 0);
+  tt.equal(inRepo.out, '', 'a git checkout leaves the build to prepare');
+  // A package as installed from the registry: no .git next to scripts/.
+  const pkg = mkdtempSync(join(tmpdir(), 'convnets-pkg-'));
+  mkdirSync(join(pkg, 'scripts'));
+  copyFileSync(script, join(pkg, 'scripts', 'build-native.mjs'));
+  const copy = join(pkg, 'scripts', 'build-native.mjs');
+  const none = run({ CONVNETS_NVCC: '/nonexistent/nvcc' }, ['--install'], copy);
+  tt.equal(none.code, 0);
+  tt.match(none.out, /skipped: nvcc not found/);
+  const broken = run({ CONVNETS_NVCC: process.execPath }, ['--install'], copy);
+  tt.equal(broken.code, 0, 'a toolchain problem is a warning, not a failed npm install');
+  tt.match(broken.out, /WARNING: .*cmake is not on PATH/);
 });

@@ -88,6 +88,25 @@ t.test('loader: seeded order, every sample once, reused buffers', async (t) => {
   t.equal(be.allocated(), before, 'dispose frees the batch tensors');
 });
 
+t.test('padLast: one batch shape, the padding repeats a real sample and is not counted', async (t) => {
+  const ds = grid(10);
+  const l = new DataLoader(ds, { batchSize: 4, mean: [0, 0], std: [1, 1], padLast: true, backend: be });
+  const got: { size: number; shape: number[]; imgs: number[] }[] = [];
+  const xs = new Set<unknown>();
+  for (const bt of l.batches(0)) {
+    xs.add(bt.x);
+    const x = bt.x.data();
+    const imgs = Array.from({ length: bt.x.shape[0] }, (_, i) => Math.round((x[i * 24] * 255 - 1) / 20));
+    got.push({ size: bt.size, shape: [...bt.x.shape], imgs });
+    t.same([...bt.labels], imgs.map((i) => i % 3), 'labels travel with the (repeated) images');
+  }
+  t.same(got.map((g) => g.size), [4, 4, 2]);
+  t.ok(got.every((g) => g.shape[0] === 4), 'every batch has 4 rows');
+  t.same(got[2].imgs, [8, 9, 8, 8], 'the short batch is padded with its first sample');
+  t.equal(xs.size, 1, 'one tensor for the whole epoch');
+  l.dispose();
+});
+
 t.test('loader checks, subset and stats', async (t) => {
   const ds = grid(4);
   t.throws(() => new DataLoader(ds, { batchSize: 0, mean: [0, 0], std: [1, 1], backend: be }), /batchSize must be a positive integer/);

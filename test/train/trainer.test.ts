@@ -153,3 +153,21 @@ t.test('auxiliary classifier losses are added with their weight and train the au
   const extra = on.losses[0] - off.losses[0];
   t.ok(extra > 0.3 * Math.log(4) * 0.8 && extra < 0.3 * Math.log(4) * 1.2, `aux term ${extra.toFixed(4)} ~ 0.3 ln 4`);
 });
+
+t.test('evaluate: a padded last batch gives exactly the per-sample result', async (t) => {
+  const { evaluate } = await import('../../src/ts/train/trainer.js');
+  const { DataLoader } = await import('../../src/ts/data/loader.js');
+  const { CrossEntropyLoss } = await import('../../src/ts/train/losses.js');
+  const m = tinyNet();
+  await fit(m, data, { ...base, epochs: 1 });
+  const flat = (x: import('../../src/ts/core/tensor.js').Tensor) => x;
+  const run = (batchSize: number, padLast: boolean) => {
+    const l = new DataLoader(data.test, { batchSize, padLast, mean: data.mean, std: data.std, backend: be });
+    const loss = new CrossEntropyLoss();
+    try { return evaluate(m, l, loss, flat); } finally { l.dispose(); loss.dispose(); }
+  };
+  const one = run(1, false), padded = run(20, true); // 48 = 20 + 20 + 8 real rows
+  t.equal(padded.accuracy, one.accuracy, 'accuracy over the 48 real samples only');
+  t.ok(Math.abs(padded.loss - one.loss) < 1e-6, `mean loss ${padded.loss} vs ${one.loss}`);
+  m.dispose();
+});

@@ -21,16 +21,23 @@ export interface LoaderOptions {
   augment?: Augmentation;
   /** Drop the short last batch (training); kept by default for evaluation. */
   dropLast?: boolean;
+  /**
+   * Pad a short last batch to the full size by repeating its first sample; `size` counts the real
+   * rows. Every batch then has one shape, so a model's planned buffers are never re-planned and peak
+   * memory stays that of one batch size (evaluation).
+   */
+  padLast?: boolean;
   backend?: Backend;
 }
 
 export interface Batch {
-  /** [size, h, w, c] on the backend: owned by the loader, overwritten by the next batch. */
+  /** [rows, h, w, c] on the backend: owned by the loader, overwritten by the next batch. */
   x: Tensor;
-  /** [size] class indices as floats (the loss kernel's label format). */
+  /** [rows] class indices as floats (the loss kernel's label format). */
   y: Tensor;
   /** Host copy of the labels of this batch (for accuracy). */
   labels: Uint8Array;
+  /** Real samples: the first `size` rows (rows = size unless padLast padded a short last batch). */
   size: number;
   /** Batch index within the epoch. */
   index: number;
@@ -92,13 +99,18 @@ export class DataLoader {
     for (let bi = 0; bi < this.batchesPerEpoch; bi++) {
       const start = bi * this.batchSize;
       const size = Math.min(this.batchSize, d.count - start);
-      const s = this.slot(size);
+      const s = this.slot(this.opts.padLast ? this.batchSize : size);
       for (let i = 0; i < size; i++) {
         const j = order[start + i];
         drawTransform(this.opts.augment, rng, this.t);
         transformInto(d.images, j * per, d.height, d.width, d.channels, s.host, i * per, this.lut, this.t, pad);
         s.labels[i] = d.labels[j];
         s.hostY[i] = d.labels[j];
+      }
+      for (let i = size; i < s.size; i++) {
+        s.host.copyWithin(i * per, 0, per);
+        s.labels[i] = s.labels[0];
+        s.hostY[i] = s.hostY[0];
       }
       s.x.set(s.host);
       s.y.set(s.hostY);

@@ -61,9 +61,10 @@ export class CrossEntropyLoss {
   }
 }
 
-/** Number of rows of probs/logits [n, classes] whose argmax equals the label. */
-export function countCorrect(scores: Tensor, labels: ArrayLike<number>): number {
-  const [n, c] = scores.shape;
+/** Number of rows of probs/logits [n, classes] (the first `rows` of them) whose argmax equals the label. */
+export function countCorrect(scores: Tensor, labels: ArrayLike<number>, rows?: number): number {
+  const [all, c] = scores.shape;
+  const n = Math.min(all, rows ?? all);
   const d = scores.data();
   let ok = 0;
   for (let i = 0; i < n; i++) {

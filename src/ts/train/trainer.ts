@@ -137,8 +137,11 @@ export function evaluate(model: Module, loader: DataLoader, loss: CrossEntropyLo
   let sum = 0, correct = 0, count = 0;
   for (const b of loader.batches(0)) {
     const y = logits2d(model.forward(b.x, { training: false }));
-    sum += loss.forward(y, b.y) * b.size;
-    correct += countCorrect(loss.lastProbs(), b.labels);
+    loss.forward(y, b.y);
+    // Only the first b.size rows are samples (a padded last batch repeats one).
+    const per = loss.lastLosses();
+    for (let i = 0; i < b.size; i++) sum += per[i];
+    correct += countCorrect(loss.lastProbs(), b.labels, b.size);
     count += b.size;
   }
   model.train();
@@ -232,7 +235,10 @@ export async function fit(model: Module, data: DatasetSplit, options: FitOptions
     if (startEpoch >= o.epochs) log0(`the checkpoint has already trained ${startEpoch} of ${o.epochs} epochs`);
   }
   const trainLoader = new DataLoader(data.train, { batchSize: o.batchSize, mean: data.mean, std: data.std, shuffle: true, seed: runSeed, augment: o.augment, dropLast: true, backend });
-  const testLoader = new DataLoader(data.test, { batchSize: Math.max(o.batchSize, 256), mean: data.mean, std: data.std, backend });
+  // Evaluation at the training batch size, the last batch padded: one shape for the whole run, so the
+  // model's planned buffers are never re-planned and peak memory is that of training (a larger eval
+  // batch made ResNet-50 on 28x28 digits outgrow wasm's 4 GiB).
+  const testLoader = new DataLoader(data.test, { batchSize: o.batchSize, padLast: true, mean: data.mean, std: data.std, backend });
   const stepsPerEpoch = trainLoader.batchesPerEpoch;
   const totalSteps = stepsPerEpoch * o.epochs;
   const schedule = createSchedule(o.schedule ?? { kind: 'onecycle' }, lr, totalSteps, o.warmupSteps ?? 0);

@@ -185,7 +185,8 @@ export class WasmBackend implements Backend {
         this.memory.grow(pages);
       } catch (e) {
         throw new ConvnetsError(`wasm backend: cannot grow memory by ${pages} pages to ${((have + pages * PAGE) / 2 ** 20).toFixed(0)} MiB ` +
-          `(limit ${MAX_PAGES * PAGE / 2 ** 30} GiB; in use ${(this.top / 2 ** 20).toFixed(0)} MiB): ${(e as Error).message}`);
+          `(limit ${MAX_PAGES * PAGE / 2 ** 30} GiB; in use ${(this.top / 2 ** 20).toFixed(0)} MiB): ${(e as Error).message}; ` +
+          'wasm32 memory cannot exceed 4 GiB: use a smaller batch or input size (or the native backend)');
       }
       this.refreshViews();
     }

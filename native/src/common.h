@@ -54,7 +54,7 @@ struct ConvP {
 constexpr int CONV_FIELDS = 17;
 
 struct PoolP {
-  int n, inH, inW, c, outH, outW, kH, kW, strideH, strideW, padTop, padLeft, countIncludePad, padBottom, padRight;
+  int n, inH, inW, c, outH, outW, kH, kW, strideH, strideW, padTop, padLeft, padBottom, padRight, countIncludePad;
 };
 constexpr int POOL_FIELDS = 15;
 

@@ -54,11 +54,11 @@ ConvP decodeConv(const std::string& op, const int32_t* v, size_t count) {
 
 PoolP decodePool(const std::string& op, const int32_t* v, size_t count) {
   static const char* names[POOL_FIELDS] = {"n", "inH", "inW", "c", "outH", "outW", "kH", "kW", "strideH", "strideW",
-                                           "padTop", "padLeft", "countIncludePad", "padBottom", "padRight"};
+                                           "padTop", "padLeft", "padBottom", "padRight", "countIncludePad"};
   need(count == POOL_FIELDS, op, "expected " + std::to_string(POOL_FIELDS) + " pooling parameters, got " +
                                      std::to_string(count));
   for (int i = 0; i < 10; i++) need(v[i] > 0, op, std::string(names[i]) + " must be positive, got " + std::to_string(v[i]));
-  need(v[10] >= 0 && v[11] >= 0 && v[13] >= 0 && v[14] >= 0, op, "padding must be non-negative");
+  need(v[10] >= 0 && v[11] >= 0 && v[12] >= 0 && v[13] >= 0, op, "padding must be non-negative");
   PoolP p{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]};
   return p;
 }

@@ -146,7 +146,7 @@ t.test('noInputGrad: the first conv skips dL/dx of the batch, weight gradients u
   const net = new Sequential(new Conv2d(3, 4, 3, { stride: 2, padding: 1 }), new ReLU(), new Conv2d(4, 2, 3, { padding: 1 }));
   const x = Tensor.randn([2, 7, 6, 3], 11);
   const grads = (ctxInput: Tensor | undefined): { dx: number[]; g: number[][] } => {
-    for (const [, p] of net.namedParameters()) p.grad?.dispose(), p.grad = null;
+    for (const [, p] of net.namedParameters()) { p.grad?.dispose(); p.grad = null; }
     const y = net.forward(x, { training: true, noInputGrad: ctxInput });
     const dx = net.backward(Tensor.randn(y.shape, 12));
     return { dx: [...dx.data()], g: [...net.namedParameters()].map(([, p]) => [...p.grad!.data()]) };

@@ -44,6 +44,8 @@ export async function doctorReport(): Promise<DoctorReport> {
     const reason = await backendAvailability(name);
     backends.push({ name, available: reason === null, reason });
   }
+  const w = wasmBuild();
+  const wasm = w ? { build: w.path, relaxedSimd: w.relaxed } : null;
   const l = loadAddon();
   const native: DoctorReport['native'] = {
     addonBuilt: l.path !== null, addonPath: l.path, loadError: l.error, searched: l.searched,
@@ -69,7 +71,7 @@ export async function doctorReport(): Promise<DoctorReport> {
     backends,
     defaultBackend: backends.find((b) => b.available && ['native', 'wasm', 'js'].includes(b.name))?.name ?? null,
     envBackend: process.env.CONVNETS_BACKEND ?? null,
-    wasm: ((w) => (w ? { build: w.path, relaxedSimd: w.relaxed } : null))(wasmBuild()),
+    wasm,
     native,
   };
 }

@@ -40,10 +40,10 @@ export interface Pool2dParams {
   padTop: number; padLeft: number;
   /**
    * Padding below / right of the input, which only the avg divisor with countIncludePad reads (windows
-   * never read padding). Default padTop / padLeft: torch pads pools symmetrically; 'same' padding
-   * and explicit [top, bottom, left, right] pads may not.
+   * never read padding). torch pads pools symmetrically (= padTop / padLeft); 'same' padding and
+   * explicit [top, bottom, left, right] pads may not.
    */
-  padBottom?: number; padRight?: number;
+  padBottom: number; padRight: number;
   /** Avg pool only: count padded positions in the divisor (torch count_include_pad). */
   countIncludePad: boolean;
 }

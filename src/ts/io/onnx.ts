@@ -237,7 +237,7 @@ class GraphBuilder {
     const needB = (p.outH - 1) * p.strideH + p.kH - p.inH - p.padTop;
     const needR = (p.outW - 1) * p.strideW + p.kW - p.inW - p.padLeft;
     const attrs = [attrInts('kernel_shape', [p.kH, p.kW]), attrInts('strides', [p.strideH, p.strideW])];
-    const padB = p.padBottom ?? p.padTop, padR = p.padRight ?? p.padLeft;
+    const padB = p.padBottom, padR = p.padRight;
     const overhang = needB > padB || needR > padR;
     if (type === 'MaxPool' || !p.countIncludePad || !overhang) {
       // Max ignores padded cells and count_include_pad=0 never counts them: explicit end pads are exact.

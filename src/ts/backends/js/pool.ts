@@ -6,7 +6,6 @@
 //   countIncludePad:  (min(h0 + kH, inH + padBottom) - h0) * (min(w0 + kW, inW + padRight) - w0)
 //                     i.e. padding counts, but a ceil-mode window's overhang beyond the padded input does not;
 //   otherwise:        the number of in-bounds elements.
-// padBottom / padRight default to padTop / padLeft (torch pads pools symmetrically).
 import { ConvnetsError } from '../../core/backend.js';
 import type { Buf, Pool2dParams } from '../../core/backend.js';
 import { arr } from './memory.js';
@@ -16,9 +15,7 @@ function checkPool(kernel: string, p: Pool2dParams): void {
     if (!Number.isInteger(p[k]) || p[k] <= 0) throw new ConvnetsError(`${kernel}: params.${k} must be a positive integer, got ${p[k]}`);
   }
   for (const k of ['padTop', 'padLeft', 'padBottom', 'padRight'] as const) {
-    const v = p[k];
-    if (v === undefined && (k === 'padBottom' || k === 'padRight')) continue;
-    if (!Number.isInteger(v) || v! < 0) throw new ConvnetsError(`${kernel}: params.${k} must be a non-negative integer, got ${v}`);
+    if (!Number.isInteger(p[k]) || p[k] < 0) throw new ConvnetsError(`${kernel}: params.${k} must be a non-negative integer, got ${p[k]}`);
   }
   // Every window must touch the input, or max pool would have nothing to pick.
   if ((p.outH - 1) * p.strideH - p.padTop >= p.inH || (p.outW - 1) * p.strideW - p.padLeft >= p.inW ||
@@ -69,7 +66,7 @@ export function maxPool2dBackward(p: Pool2dParams, xb: Buf, dyb: Buf, dxb: Buf):
 export function avgDivisor(p: Pool2dParams, oh: number, ow: number): number {
   const h0 = oh * p.strideH - p.padTop, w0 = ow * p.strideW - p.padLeft;
   if (p.countIncludePad) {
-    const hEnd = Math.min(h0 + p.kH, p.inH + (p.padBottom ?? p.padTop)), wEnd = Math.min(w0 + p.kW, p.inW + (p.padRight ?? p.padLeft));
+    const hEnd = Math.min(h0 + p.kH, p.inH + p.padBottom), wEnd = Math.min(w0 + p.kW, p.inW + p.padRight);
     return (hEnd - h0) * (wEnd - w0);
   }
   const hs = Math.max(h0, 0), he = Math.min(h0 + p.kH, p.inH), ws = Math.max(w0, 0), we = Math.min(w0 + p.kW, p.inW);

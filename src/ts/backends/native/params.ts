@@ -34,15 +34,13 @@ export function packConv(op: string, p: Conv2dParams): Int32Array {
   return a;
 }
 
-export const POOL_FIELDS = ['n', 'inH', 'inW', 'c', 'outH', 'outW', 'kH', 'kW', 'strideH', 'strideW', 'padTop', 'padLeft'] as const;
+export const POOL_FIELDS = ['n', 'inH', 'inW', 'c', 'outH', 'outW', 'kH', 'kW', 'strideH', 'strideW', 'padTop', 'padLeft',
+  'padBottom', 'padRight'] as const;
 
-/** POOL_FIELDS, countIncludePad, padBottom, padRight (as native/src/common.h PoolP). */
 export function packPool(op: string, p: Pool2dParams): Int32Array {
-  const a = new Int32Array(POOL_FIELDS.length + 3);
+  const a = new Int32Array(POOL_FIELDS.length + 1);
   POOL_FIELDS.forEach((k, i) => { a[i] = int(op, `params.${k}`, p[k]); });
   a[POOL_FIELDS.length] = p.countIncludePad ? 1 : 0;
-  a[POOL_FIELDS.length + 1] = int(op, 'params.padBottom', p.padBottom ?? p.padTop);
-  a[POOL_FIELDS.length + 2] = int(op, 'params.padRight', p.padRight ?? p.padLeft);
   return a;
 }
 

@@ -80,8 +80,11 @@ export function enableRelaxedSimd(): boolean {
   return relaxedOk;
 }
 
-/** Whether this runtime validates relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd). */
-function pickBuild(): { path: string; relaxed: boolean } | null {
+/**
+ * Which wasm build a backend created now runs: its file, and whether it is the relaxed-SIMD one (used
+ * where this runtime validates it; Node 20 needs --experimental-wasm-relaxed-simd or enableRelaxedSimd()).
+ */
+export function wasmBuild(): { path: string; relaxed: boolean } | null {
   const plain = findBuild('convnets.wasm');
   const relaxed = findBuild('convnets-relaxed.wasm');
   if (relaxed && process.env.CONVNETS_WASM_RELAXED !== '0') {
@@ -90,9 +93,6 @@ function pickBuild(): { path: string; relaxed: boolean } | null {
   }
   return plain ? { path: plain, relaxed: false } : null;
 }
-
-/** Which wasm build a backend created now would run: its file, and whether it is the relaxed-SIMD one. */
-export function wasmBuild(): { path: string; relaxed: boolean } | null { return pickBuild(); }
 
 const compiled = new Map<string, WebAssembly.Module>();
 
@@ -138,7 +138,7 @@ export class WasmBackend implements Backend {
   }
 
   static async create(opts: BackendOptions = {}): Promise<WasmBackend> {
-    const build = pickBuild();
+    const build = wasmBuild();
     if (!build) throw new ConvnetsError('wasm backend: build/convnets.wasm is missing (run npm run build:wasm)');
     let module = compiled.get(build.path);
     if (!module) {
@@ -624,16 +624,15 @@ export class WasmBackend implements Backend {
     for (const k of ['n', 'inH', 'inW', 'c', 'outH', 'outW', 'kH', 'kW', 'strideH', 'strideW'] as const) {
       if (!Number.isInteger(p[k]) || p[k] <= 0) throw new ConvnetsError(`${kernel}: params.${k} must be a positive integer, got ${p[k]}`);
     }
-    const padB = p.padBottom ?? p.padTop, padR = p.padRight ?? p.padLeft;
-    for (const [k, v] of [['padTop', p.padTop], ['padLeft', p.padLeft], ['padBottom', padB], ['padRight', padR]] as const) {
-      if (!Number.isInteger(v) || v < 0) throw new ConvnetsError(`${kernel}: params.${k} must be a non-negative integer, got ${v}`);
+    for (const k of ['padTop', 'padLeft', 'padBottom', 'padRight'] as const) {
+      if (!Number.isInteger(p[k]) || p[k] < 0) throw new ConvnetsError(`${kernel}: params.${k} must be a non-negative integer, got ${p[k]}`);
     }
     if ((p.outH - 1) * p.strideH - p.padTop >= p.inH || (p.outW - 1) * p.strideW - p.padLeft >= p.inW || p.padTop >= p.kH || p.padLeft >= p.kW) {
       throw new ConvnetsError(`${kernel}: a window would lie entirely in padding (in ${p.inH}x${p.inW}, out ${p.outH}x${p.outW}, ` +
         `kernel ${p.kH}x${p.kW}, stride ${p.strideH}x${p.strideW}, pad ${p.padTop},${p.padLeft})`);
     }
     const v = [p.n, p.inH, p.inW, p.c, p.outH, p.outW, p.kH, p.kW, p.strideH, p.strideW, p.padTop, p.padLeft,
-      p.countIncludePad ? 1 : 0, padB, padR, mode];
+      p.countIncludePad ? 1 : 0, p.padBottom, p.padRight, mode];
     for (let i = 0; i < v.length; i++) this.pi[16 + i] = v[i];
     return { nx: p.n * p.inH * p.inW * p.c, ny: p.n * p.outH * p.outW * p.c };
   }
@@ -842,7 +841,7 @@ export class WasmBackend implements Backend {
 registerBackend('wasm', {
   async unavailableReason() {
     if (typeof WebAssembly !== 'object' || typeof SharedArrayBuffer !== 'function') return 'WebAssembly or SharedArrayBuffer is not available';
-    const b = pickBuild();
+    const b = wasmBuild();
     if (!b) return 'build/convnets.wasm is missing (run npm run build:wasm)';
     try {
       if (!WebAssembly.validate(readFileSync(b.path))) return `${b.path} does not validate (this runtime lacks WebAssembly SIMD/threads?)`;

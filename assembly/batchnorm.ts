@@ -1,9 +1,9 @@
 // Batch norm over the channel axis of [rows, c]. Statistics passes split channels across threads and
 // accumulate in f64; the per-element pass is one affine map out = a[c]*u + b[c]*v + d[c] split by rows.
 import { pu, pi, pf, split, madd, storeN } from './memory';
+import { BATCH_NORM_BETA, BATCH_NORM_C, BATCH_NORM_DBETA, BATCH_NORM_DGAMMA, BATCH_NORM_DY, BATCH_NORM_EPS, BATCH_NORM_GAMMA, BATCH_NORM_MEAN, BATCH_NORM_MOMENTUM, BATCH_NORM_OUT, BATCH_NORM_ROWS, BATCH_NORM_SAVE_INV_STD, BATCH_NORM_SAVE_MEAN, BATCH_NORM_SCR, BATCH_NORM_TRAIN, BATCH_NORM_U, BATCH_NORM_USE_V, BATCH_NORM_V, BATCH_NORM_VARIANCE, BATCH_NORM_X } from './abi';
 
-// Params: 0 x, 1 gamma, 2 beta, 3 y/dy, 4 runMean/mean, 5 runVar/var, 6 saveMean, 7 saveInvStd,
-// 8 scratch, 9 dgamma, 10 dbeta, 11 u, 12 v, 13 out; 16 rows, 17 c, 18 eps, 19 momentum.
+// Parameter block: layout 'batchNorm' of the ABI schema (assembly/abi.ts).
 @inline function cpad(c: i32): i32 { return (c + 7) & ~7; }
 
 @inline function coefA(scr: usize, Cp: i32): usize { return scr + (<usize>Cp << 4); }
@@ -24,8 +24,8 @@ function channelSums(x: usize, rows: i32, C: i32, c0: i32, c1: i32, s1: usize): 
 
 /** Training statistics + running-stat update + the affine coefficients of y. Threads split channels. */
 export function bnTrainStats(tid: i32, nt: i32): void {
-  const x = pu(0), gamma = pu(1), beta = pu(2), rm = pu(4), rv = pu(5), sm = pu(6), si = pu(7), scr = pu(8);
-  const rows = pi(16), C = pi(17), eps = <f64>pf(18), mom = <f64>pf(19);
+  const x = pu(BATCH_NORM_X), gamma = pu(BATCH_NORM_GAMMA), beta = pu(BATCH_NORM_BETA), rm = pu(BATCH_NORM_MEAN), rv = pu(BATCH_NORM_VARIANCE), sm = pu(BATCH_NORM_SAVE_MEAN), si = pu(BATCH_NORM_SAVE_INV_STD), scr = pu(BATCH_NORM_SCR);
+  const rows = pi(BATCH_NORM_ROWS), C = pi(BATCH_NORM_C), eps = <f64>pf(BATCH_NORM_EPS), mom = <f64>pf(BATCH_NORM_MOMENTUM);
   const Cp = cpad(C);
   const c0 = split(C, tid, nt), c1 = split(C, tid + 1, nt);
   if (c0 >= c1) return;
@@ -60,8 +60,8 @@ export function bnTrainStats(tid: i32, nt: i32): void {
 
 /** Inference coefficients from running statistics. */
 export function bnInferencePrep(tid: i32, nt: i32): void {
-  const gamma = pu(1), beta = pu(2), mean = pu(4), vr = pu(5), scr = pu(8);
-  const C = pi(17), eps = <f64>pf(18);
+  const gamma = pu(BATCH_NORM_GAMMA), beta = pu(BATCH_NORM_BETA), mean = pu(BATCH_NORM_MEAN), vr = pu(BATCH_NORM_VARIANCE), scr = pu(BATCH_NORM_SCR);
+  const C = pi(BATCH_NORM_C), eps = <f64>pf(BATCH_NORM_EPS);
   const Cp = cpad(C);
   const A = coefA(scr, Cp), B = coefB(scr, Cp), D = coefD(scr, Cp);
   const c0 = split(C, tid, nt), c1 = split(C, tid + 1, nt);
@@ -79,9 +79,9 @@ export function bnInferencePrep(tid: i32, nt: i32): void {
  * Param 20: 1 = training (saved mean / invstd, batch-stat terms), 0 = inference (constant stats).
  */
 export function bnBackwardStats(tid: i32, nt: i32): void {
-  const x = pu(0), gamma = pu(1), dy = pu(3), mp = pu(4), vp = pu(5), sm = pu(6), si = pu(7), scr = pu(8);
-  const dg = pu(9), dbt = pu(10);
-  const rows = pi(16), C = pi(17), eps = <f64>pf(18), train = pi(20) != 0;
+  const x = pu(BATCH_NORM_X), gamma = pu(BATCH_NORM_GAMMA), dy = pu(BATCH_NORM_DY), mp = pu(BATCH_NORM_MEAN), vp = pu(BATCH_NORM_VARIANCE), sm = pu(BATCH_NORM_SAVE_MEAN), si = pu(BATCH_NORM_SAVE_INV_STD), scr = pu(BATCH_NORM_SCR);
+  const dg = pu(BATCH_NORM_DGAMMA), dbt = pu(BATCH_NORM_DBETA);
+  const rows = pi(BATCH_NORM_ROWS), C = pi(BATCH_NORM_C), eps = <f64>pf(BATCH_NORM_EPS), train = pi(BATCH_NORM_TRAIN) != 0;
   const Cp = cpad(C);
   const c0 = split(C, tid, nt), c1 = split(C, tid + 1, nt);
   if (c0 >= c1) return;
@@ -125,11 +125,11 @@ export function bnBackwardStats(tid: i32, nt: i32): void {
 
 /** out[r, c] = a[c]*u[r, c] + b[c]*v[r, c] + d[c]; threads split rows. */
 export function bnApply(tid: i32, nt: i32): void {
-  const u = pu(11), v = pu(12), out = pu(13), scr = pu(8);
-  const rows = pi(16), C = pi(17);
+  const u = pu(BATCH_NORM_U), v = pu(BATCH_NORM_V), out = pu(BATCH_NORM_OUT), scr = pu(BATCH_NORM_SCR);
+  const rows = pi(BATCH_NORM_ROWS), C = pi(BATCH_NORM_C);
   const Cp = cpad(C);
   const A = coefA(scr, Cp), B = coefB(scr, Cp), D = coefD(scr, Cp);
-  const useB = pi(21) != 0;
+  const useB = pi(BATCH_NORM_USE_V) != 0;
   const r0 = split(rows, tid, nt), r1 = split(rows, tid + 1, nt);
   for (let r = r0; r < r1; r++) {
     const base = <usize>(r * C) << 2;

@@ -1,9 +1,10 @@
 // Squeeze-excite scaling y[i, p, c] = x[i, p, c] * s[i, c] and its backward.
 import { pu, pi, split, storeN } from './memory';
+import { CHANNEL_SCALE_C, CHANNEL_SCALE_DS, CHANNEL_SCALE_DX, CHANNEL_SCALE_DY, CHANNEL_SCALE_HW, CHANNEL_SCALE_N, CHANNEL_SCALE_S, CHANNEL_SCALE_X, CHANNEL_SCALE_Y } from './abi';
 
-// Params: 0 x, 1 s, 2 y|dy, 3 dx, 4 ds; 16 n, 17 hw, 18 c.
+// Parameter block: layout 'channelScale' of the ABI schema (assembly/abi.ts).
 export function csForward(tid: i32, nt: i32): void {
-  const x = pu(0), s = pu(1), y = pu(2), n = pi(16), hw = pi(17), C = pi(18);
+  const x = pu(CHANNEL_SCALE_X), s = pu(CHANNEL_SCALE_S), y = pu(CHANNEL_SCALE_Y), n = pi(CHANNEL_SCALE_N), hw = pi(CHANNEL_SCALE_HW), C = pi(CHANNEL_SCALE_C);
   const R = n * hw;
   const r0 = split(R, tid, nt), r1 = split(R, tid + 1, nt);
   for (let r = r0; r < r1; r++) {
@@ -17,7 +18,7 @@ export function csForward(tid: i32, nt: i32): void {
 }
 
 export function csBackward(tid: i32, nt: i32): void {
-  const x = pu(0), s = pu(1), dy = pu(2), dx = pu(3), ds = pu(4), n = pi(16), hw = pi(17), C = pi(18);
+  const x = pu(CHANNEL_SCALE_X), s = pu(CHANNEL_SCALE_S), dy = pu(CHANNEL_SCALE_DY), dx = pu(CHANNEL_SCALE_DX), ds = pu(CHANNEL_SCALE_DS), n = pi(CHANNEL_SCALE_N), hw = pi(CHANNEL_SCALE_HW), C = pi(CHANNEL_SCALE_C);
   const R = n * hw;
   const r0 = split(R, tid, nt), r1 = split(R, tid + 1, nt);
   for (let r = r0; r < r1; r++) {

@@ -3,16 +3,15 @@
 // takes the SIMD path with weights repacked tap-major [tap][C padded to 8]; other multipliers take a
 // scalar generic path.
 import { pu, pi, split, madd, store8N, actVec, actScalar, actNeedsScalar } from './memory';
-import { P_A, P_W, P_BIAS, P_C, P_PACK, P_SCR, P_SCRT, P_DWT, P_DB, P_N, P_IH, P_IW, P_IC, P_OH, P_OW, P_OC,
-  P_KH, P_KW, P_SH, P_SW, P_PT, P_PL, P_DH, P_DLW, P_ACT, P_HASB } from './gemm';
+import { CONV_A, CONV_ACTIVATION, CONV_BIAS, CONV_C, CONV_DB, CONV_DILATION_H, CONV_DILATION_W, CONV_DWT, CONV_HAS_BIAS, CONV_IN_C, CONV_IN_H, CONV_IN_W, CONV_K_H, CONV_K_W, CONV_N, CONV_OUT_C, CONV_OUT_H, CONV_OUT_W, CONV_PACK, CONV_PAD_LEFT, CONV_PAD_TOP, CONV_SCR, CONV_SCR_T, CONV_STRIDE_H, CONV_STRIDE_W, CONV_W, ACTIVATION_NONE } from './abi';
 
 // Channels padded to 16: the SIMD paths run 16 channels (4 independent accumulators) per step.
 @inline function cpad(c: i32): i32 { return (c + 15) & ~15; }
 
 /** wt[tap][c] = w[c][tap] (multiplier 1), zero-padded to a multiple of 8 channels. */
 export function dwPack(tid: i32, nt: i32): void {
-  const C = pi(P_OC), KK = pi(P_KH) * pi(P_KW), Cp = cpad(C);
-  const w = pu(P_W), wt = pu(P_PACK);
+  const C = pi(CONV_OUT_C), KK = pi(CONV_K_H) * pi(CONV_K_W), Cp = cpad(C);
+  const w = pu(CONV_W), wt = pu(CONV_PACK);
   const t0 = split(KK, tid, nt), t1 = split(KK, tid + 1, nt);
   for (let t = t0; t < t1; t++) {
     for (let c = 0; c < Cp; c++) {
@@ -22,12 +21,12 @@ export function dwPack(tid: i32, nt: i32): void {
 }
 
 export function dwForward(tid: i32, nt: i32): void {
-  const n = pi(P_N), inH = pi(P_IH), inW = pi(P_IW), inC = pi(P_IC), outH = pi(P_OH), outW = pi(P_OW), C = pi(P_OC);
-  const kH = pi(P_KH), kW = pi(P_KW), sH = pi(P_SH), sW = pi(P_SW), pT = pi(P_PT), pL = pi(P_PL), dH = pi(P_DH), dW = pi(P_DLW);
-  const x = pu(P_A), w = pu(P_W), bias = pu(P_BIAS), y = pu(P_C), wt = pu(P_PACK);
-  const hasB = pi(P_HASB) != 0, act = pi(P_ACT);
+  const n = pi(CONV_N), inH = pi(CONV_IN_H), inW = pi(CONV_IN_W), inC = pi(CONV_IN_C), outH = pi(CONV_OUT_H), outW = pi(CONV_OUT_W), C = pi(CONV_OUT_C);
+  const kH = pi(CONV_K_H), kW = pi(CONV_K_W), sH = pi(CONV_STRIDE_H), sW = pi(CONV_STRIDE_W), pT = pi(CONV_PAD_TOP), pL = pi(CONV_PAD_LEFT), dH = pi(CONV_DILATION_H), dW = pi(CONV_DILATION_W);
+  const x = pu(CONV_A), w = pu(CONV_W), bias = pu(CONV_BIAS), y = pu(CONV_C), wt = pu(CONV_PACK);
+  const hasB = pi(CONV_HAS_BIAS) != 0, act = pi(CONV_ACTIVATION);
   const KK = kH * kW, Cp = cpad(C), mult = C / inC;
-  const tl = pu(P_SCR) + <usize>tid * pu(P_SCRT);
+  const tl = pu(CONV_SCR) + <usize>tid * pu(CONV_SCR_T);
   for (let kh = 0; kh < kH; kh++) {
     for (let kw = 0; kw < kW; kw++) {
       const e = tl + (<usize>(kh * kW + kw) << 3);
@@ -76,7 +75,7 @@ export function dwForward(tid: i32, nt: i32): void {
             a2 = madd(v128.load(xp, 32), v128.load(wp, 32), a2);
             a3 = madd(v128.load(xp, 48), v128.load(wp, 48), a3);
           }
-          if (act != 0) { a0 = actVec(a0, act); a1 = actVec(a1, act); a2 = actVec(a2, act); a3 = actVec(a3, act); }
+          if (act != ACTIVATION_NONE) { a0 = actVec(a0, act); a1 = actVec(a1, act); a2 = actVec(a2, act); a3 = actVec(a3, act); }
           store8N(yp + cb, a0, a1, C - c);
           if (C - c > 8) store8N(yp + cb + 32, a2, a3, C - c - 8);
         }
@@ -92,7 +91,7 @@ export function dwForward(tid: i32, nt: i32): void {
                 load<f32>(w + (<usize>(o * KK + kh * kW + kw) << 2));
             }
           }
-          store<f32>(yp + (<usize>o << 2), act != 0 && !actNeedsScalar(act) ? actScalar(s, act) : s);
+          store<f32>(yp + (<usize>o << 2), act != ACTIVATION_NONE && !actNeedsScalar(act) ? actScalar(s, act) : s);
         }
       }
       if (actNeedsScalar(act)) {
@@ -107,11 +106,11 @@ export function dwForward(tid: i32, nt: i32): void {
 
 /** dx[n, ih, iw, c] = sum over taps reaching (ih, iw) of dy * w; threads split dx rows. */
 export function dwBackwardData(tid: i32, nt: i32): void {
-  const n = pi(P_N), inH = pi(P_IH), inW = pi(P_IW), inC = pi(P_IC), outH = pi(P_OH), outW = pi(P_OW), C = pi(P_OC);
-  const kH = pi(P_KH), kW = pi(P_KW), sH = pi(P_SH), sW = pi(P_SW), pT = pi(P_PT), pL = pi(P_PL), dH = pi(P_DH), dW = pi(P_DLW);
-  const dy = pu(P_A), w = pu(P_W), dx = pu(P_C), wt = pu(P_PACK);
+  const n = pi(CONV_N), inH = pi(CONV_IN_H), inW = pi(CONV_IN_W), inC = pi(CONV_IN_C), outH = pi(CONV_OUT_H), outW = pi(CONV_OUT_W), C = pi(CONV_OUT_C);
+  const kH = pi(CONV_K_H), kW = pi(CONV_K_W), sH = pi(CONV_STRIDE_H), sW = pi(CONV_STRIDE_W), pT = pi(CONV_PAD_TOP), pL = pi(CONV_PAD_LEFT), dH = pi(CONV_DILATION_H), dW = pi(CONV_DILATION_W);
+  const dy = pu(CONV_A), w = pu(CONV_W), dx = pu(CONV_C), wt = pu(CONV_PACK);
   const KK = kH * kW, Cp = cpad(C), mult = C / inC;
-  const tl = pu(P_SCR) + <usize>tid * pu(P_SCRT);
+  const tl = pu(CONV_SCR) + <usize>tid * pu(CONV_SCR_T);
   const R = n * inH;
   const r0 = split(R, tid, nt), r1 = split(R, tid + 1, nt);
   for (let r = r0; r < r1; r++) {
@@ -183,10 +182,10 @@ export function dwBackwardData(tid: i32, nt: i32): void {
  * per output row and tap, along the row with 16 channels of the tap's gradient held in 4 registers.
  */
 export function dwBackwardFilter(tid: i32, nt: i32): void {
-  const n = pi(P_N), inH = pi(P_IH), inW = pi(P_IW), inC = pi(P_IC), outH = pi(P_OH), outW = pi(P_OW), C = pi(P_OC);
-  const kH = pi(P_KH), kW = pi(P_KW), sH = pi(P_SH), sW = pi(P_SW), pT = pi(P_PT), pL = pi(P_PL), dH = pi(P_DH), dW = pi(P_DLW);
-  const x = pu(P_A), dy = pu(P_C), dw = pu(P_W), acc = pu(P_DWT), db = pu(P_DB);
-  const hasB = pi(P_HASB) != 0;
+  const n = pi(CONV_N), inH = pi(CONV_IN_H), inW = pi(CONV_IN_W), inC = pi(CONV_IN_C), outH = pi(CONV_OUT_H), outW = pi(CONV_OUT_W), C = pi(CONV_OUT_C);
+  const kH = pi(CONV_K_H), kW = pi(CONV_K_W), sH = pi(CONV_STRIDE_H), sW = pi(CONV_STRIDE_W), pT = pi(CONV_PAD_TOP), pL = pi(CONV_PAD_LEFT), dH = pi(CONV_DILATION_H), dW = pi(CONV_DILATION_W);
+  const x = pu(CONV_A), dy = pu(CONV_C), dw = pu(CONV_W), acc = pu(CONV_DWT), db = pu(CONV_DB);
+  const hasB = pi(CONV_HAS_BIAS) != 0;
   const KK = kH * kW, Cp = cpad(C), mult = C / inC;
   const nCB = Cp >> 4;
   const c0 = split(nCB, tid, nt) * 16, c1 = min(C, split(nCB, tid + 1, nt) * 16);

@@ -3,18 +3,14 @@
 // copy: a 4x8 register tile of C accumulates over all taps. Weights are packed into 8-column panels
 // [bias(8) | tap | k | 8 lanes], cheap enough to redo every training step.
 //
-// Parameter block (host mirror: src/ts/backends/wasm/params.ts):
+// Parameter block: layout 'conv' of the ABI schema (assembly/abi.ts, generated).
 import { pu, pi, split, madd, store8N, actVec, actScalar, actNeedsScalar } from './memory';
+import { GEMM_MODE_CONV_FORWARD, GEMM_MODE_CONV_BACKWARD_DATA, GEMM_MODE_DIRECT_FORWARD, GEMM_MODE_DIRECT_BACKWARD_DATA,
+  GEMM_MODE_ROW_TAP_FORWARD, CONV_A, CONV_ACTIVATION, CONV_BIAS, CONV_C, CONV_DB, CONV_DILATION_H, CONV_DILATION_W, CONV_DWT, CONV_GROUPS, CONV_HAS_BIAS, CONV_IN_C, CONV_IN_H, CONV_IN_W, CONV_K_H, CONV_K_W, CONV_MODE, CONV_N, CONV_NTU, CONV_OUT_C, CONV_OUT_H, CONV_OUT_W, CONV_PACK, CONV_PAD_LEFT, CONV_PAD_TOP, CONV_SCR, CONV_SCR_T, CONV_STRIDE_H, CONV_STRIDE_W, CONV_W, CONV_ZERO, ACTIVATION_NONE } from './abi';
 
-export const P_A: i32 = 0, P_W: i32 = 1, P_BIAS: i32 = 2, P_C: i32 = 3, P_PACK: i32 = 4, P_SCR: i32 = 5,
-  P_ZERO: i32 = 6, P_SCRT: i32 = 7, P_DWT: i32 = 8, P_DB: i32 = 9,
-  P_N: i32 = 10, P_IH: i32 = 11, P_IW: i32 = 12, P_IC: i32 = 13, P_OH: i32 = 14, P_OW: i32 = 15, P_OC: i32 = 16,
-  P_KH: i32 = 17, P_KW: i32 = 18, P_SH: i32 = 19, P_SW: i32 = 20, P_PT: i32 = 21, P_PL: i32 = 22,
-  P_DH: i32 = 23, P_DLW: i32 = 24, P_G: i32 = 25, P_ACT: i32 = 26, P_HASB: i32 = 27, P_MODE: i32 = 28,
-  P_NTU: i32 = 29;
-
-// Modes: 0 conv forward (indirect over x), 1 conv backward data (indirect over dy),
-// 2 direct forward (rows of A = x, stride inC), 3 direct backward data (rows of A = dy, stride outC).
+// Modes (enum gemmMode): conv forward (indirect over x), conv backward data (indirect over dy), direct
+// forward (rows of A = x, stride inC), direct backward data (rows of A = dy, stride outC), row-tap forward
+// (stems). `mode >= GEMM_MODE_DIRECT_FORWARD` reads 'direct' only where row-tap was mapped away first.
 const MB: i32 = 32; // rows per pointer block (multiple of 4)
 
 /** 4x8 tile: rows' pointer tables at pt0..pt3 (KK u32 each), K inner steps per tap. */
@@ -23,7 +19,7 @@ function tile4x8(pt0: usize, pt1: usize, pt2: usize, pt3: usize, KK: i32, K: i32
   let c00 = v128.load(b), c01 = v128.load(b, 16);
   let c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
   let bp = b + 32;
-  const zero = pu(P_ZERO) + goff;
+  const zero = pu(CONV_ZERO) + goff;
   const tapB = <usize>K << 5;
   for (let t = 0; t < KK; t++) {
     const to = <usize>t << 2;
@@ -46,7 +42,7 @@ function tile4x8(pt0: usize, pt1: usize, pt2: usize, pt3: usize, KK: i32, K: i32
       a0 += 4; a1 += 4; a2 += 4; a3 += 4; bp += 32;
     }
   }
-  if (act != 0) {
+  if (act != ACTIVATION_NONE) {
     c00 = actVec(c00, act); c01 = actVec(c01, act); c10 = actVec(c10, act); c11 = actVec(c11, act);
     c20 = actVec(c20, act); c21 = actVec(c21, act); c30 = actVec(c30, act); c31 = actVec(c31, act);
   }
@@ -67,16 +63,16 @@ function tile4x8(pt0: usize, pt1: usize, pt2: usize, pt3: usize, KK: i32, K: i32
 
 /** Fills pointer rows [m0, m0+cnt) x KK taps at pt according to the mode. */
 function buildPointers(mode: i32, m0: i32, cnt: i32, pt: usize, KK: i32): void {
-  const A = pu(P_A), zero = pu(P_ZERO);
-  const inH = pi(P_IH), inW = pi(P_IW), inC = pi(P_IC), outH = pi(P_OH), outW = pi(P_OW), outC = pi(P_OC);
-  if (mode == 2 || mode == 3) {
-    const ld = <usize>(mode == 2 ? inC : outC) << 2;
+  const A = pu(CONV_A), zero = pu(CONV_ZERO);
+  const inH = pi(CONV_IN_H), inW = pi(CONV_IN_W), inC = pi(CONV_IN_C), outH = pi(CONV_OUT_H), outW = pi(CONV_OUT_W), outC = pi(CONV_OUT_C);
+  if (mode == GEMM_MODE_DIRECT_FORWARD || mode == GEMM_MODE_DIRECT_BACKWARD_DATA) {
+    const ld = <usize>(mode == GEMM_MODE_DIRECT_FORWARD ? inC : outC) << 2;
     for (let i = 0; i < cnt; i++) store<u32>(pt + (<usize>i << 2), <u32>(A + <usize>(m0 + i) * ld));
     return;
   }
-  const kH = pi(P_KH), kW = pi(P_KW), sH = pi(P_SH), sW = pi(P_SW), pT = pi(P_PT), pL = pi(P_PL);
-  const dH = pi(P_DH), dW = pi(P_DLW);
-  if (mode == 4) {
+  const kH = pi(CONV_K_H), kW = pi(CONV_K_W), sH = pi(CONV_STRIDE_H), sW = pi(CONV_STRIDE_W), pT = pi(CONV_PAD_TOP), pL = pi(CONV_PAD_LEFT);
+  const dH = pi(CONV_DILATION_H), dW = pi(CONV_DILATION_W);
+  if (mode == GEMM_MODE_ROW_TAP_FORWARD) {
     // Row-merged taps (dilation-1 rows, few channels): one tap per kernel row covering kW*inC contiguous
     // floats; windows cut by the left/right border are staged, zero-padded, after the pointer table.
     const hw = outH * outW;
@@ -108,7 +104,7 @@ function buildPointers(mode: i32, m0: i32, cnt: i32, pt: usize, KK: i32): void {
     }
     return;
   }
-  if (mode == 0) {
+  if (mode == GEMM_MODE_CONV_FORWARD) {
     const hw = outH * outW;
     for (let i = 0; i < cnt; i++) {
       const m = m0 + i;
@@ -148,21 +144,21 @@ function buildPointers(mode: i32, m0: i32, cnt: i32, pt: usize, KK: i32): void {
 
 /** The driver behind conv forward, conv backward data, pointwise and dense. */
 export function igemm(tid: i32, nt: i32): void {
-  const mode = pi(P_MODE);
-  const G = pi(P_G), inC = pi(P_IC), outC = pi(P_OC);
+  const mode = pi(CONV_MODE);
+  const G = pi(CONV_GROUPS), inC = pi(CONV_IN_C), outC = pi(CONV_OUT_C);
   const cpg = inC / G, opg = outC / G;
   // Mode 4 (row-merged forward) has the packing of mode 0 read as kH taps of kW*cpg.
-  const KK = mode == 4 ? pi(P_KH) : mode >= 2 ? 1 : pi(P_KH) * pi(P_KW);
-  const fwd = mode == 0 || mode == 2 || mode == 4;
-  const K = mode == 4 ? pi(P_KW) * cpg : fwd ? cpg : opg;
+  const KK = mode == GEMM_MODE_ROW_TAP_FORWARD ? pi(CONV_K_H) : mode >= GEMM_MODE_DIRECT_FORWARD ? 1 : pi(CONV_K_H) * pi(CONV_K_W);
+  const fwd = mode == GEMM_MODE_CONV_FORWARD || mode == GEMM_MODE_DIRECT_FORWARD || mode == GEMM_MODE_ROW_TAP_FORWARD;
+  const K = mode == GEMM_MODE_ROW_TAP_FORWARD ? pi(CONV_K_W) * cpg : fwd ? cpg : opg;
   const ncolsG = fwd ? opg : cpg;
   const ldc = fwd ? outC : inC;
-  const M = fwd ? pi(P_N) * pi(P_OH) * pi(P_OW) : pi(P_N) * pi(P_IH) * pi(P_IW);
+  const M = fwd ? pi(CONV_N) * pi(CONV_OUT_H) * pi(CONV_OUT_W) : pi(CONV_N) * pi(CONV_IN_H) * pi(CONV_IN_W);
   const NB = (ncolsG + 7) >> 3;
   const BF = 8 + KK * K * 8;
-  const pack = pu(P_PACK), C = pu(P_C);
-  const act = fwd ? pi(P_ACT) : 0;
-  const pt = pu(P_SCR) + <usize>tid * pu(P_SCRT);
+  const pack = pu(CONV_PACK), C = pu(CONV_C);
+  const act = fwd ? pi(CONV_ACTIVATION) : 0;
+  const pt = pu(CONV_SCR) + <usize>tid * pu(CONV_SCR_T);
   const ptStride = <usize>KK << 2;
   const ldcB = <usize>ldc << 2;
   const nMB = (M + MB - 1) / MB;
@@ -203,17 +199,17 @@ export function igemm(tid: i32, nt: i32): void {
  * Backward data (dir 1): panels over input channels, inner (tap, out-channel).
  */
 export function igemmPack(tid: i32, nt: i32): void {
-  const mode = pi(P_MODE) == 4 ? 0 : pi(P_MODE);
-  const fwd = mode == 0 || mode == 2;
-  const G = pi(P_G), inC = pi(P_IC), outC = pi(P_OC);
+  const mode = pi(CONV_MODE) == GEMM_MODE_ROW_TAP_FORWARD ? GEMM_MODE_CONV_FORWARD : pi(CONV_MODE);
+  const fwd = mode == GEMM_MODE_CONV_FORWARD || mode == GEMM_MODE_DIRECT_FORWARD;
+  const G = pi(CONV_GROUPS), inC = pi(CONV_IN_C), outC = pi(CONV_OUT_C);
   const cpg = inC / G, opg = outC / G;
-  const KK = mode >= 2 ? 1 : pi(P_KH) * pi(P_KW);
+  const KK = mode >= GEMM_MODE_DIRECT_FORWARD ? 1 : pi(CONV_K_H) * pi(CONV_K_W);
   const K = fwd ? cpg : opg;
   const ncolsG = fwd ? opg : cpg;
   const NB = (ncolsG + 7) >> 3;
   const BF = 8 + KK * K * 8;
-  const W = pu(P_W), bias = pu(P_BIAS), pack = pu(P_PACK);
-  const hasB = fwd && pi(P_HASB) != 0;
+  const W = pu(CONV_W), bias = pu(CONV_BIAS), pack = pu(CONV_PACK);
+  const hasB = fwd && pi(CONV_HAS_BIAS) != 0;
   const panels = G * NB;
   const p0 = split(panels, tid, nt), p1 = split(panels, tid + 1, nt);
   const wRow = KK * cpg; // floats per output channel in OHWI
@@ -250,10 +246,10 @@ export function igemmPack(tid: i32, nt: i32): void {
 
 /** Packed-weight floats for a conv in the given mode (host computes the same to size scratch). */
 export function igemmPackedFloats(): i32 {
-  const mode = pi(P_MODE) == 4 ? 0 : pi(P_MODE);
-  const fwd = mode == 0 || mode == 2;
-  const G = pi(P_G), cpg = pi(P_IC) / G, opg = pi(P_OC) / G;
-  const KK = mode >= 2 ? 1 : pi(P_KH) * pi(P_KW);
+  const mode = pi(CONV_MODE) == GEMM_MODE_ROW_TAP_FORWARD ? GEMM_MODE_CONV_FORWARD : pi(CONV_MODE);
+  const fwd = mode == GEMM_MODE_CONV_FORWARD || mode == GEMM_MODE_DIRECT_FORWARD;
+  const G = pi(CONV_GROUPS), cpg = pi(CONV_IN_C) / G, opg = pi(CONV_OUT_C) / G;
+  const KK = mode >= GEMM_MODE_DIRECT_FORWARD ? 1 : pi(CONV_K_H) * pi(CONV_K_W);
   const K = fwd ? cpg : opg, ncolsG = fwd ? opg : cpg;
   return G * ((ncolsG + 7) >> 3) * (8 + KK * K * 8);
 }
@@ -266,19 +262,19 @@ export function igemmPackedFloats(): i32 {
 const MC: i32 = 64;
 
 export function convBwdFilter(tid: i32, nt: i32): void {
-  const mode = pi(P_MODE); // 0 indirect (conv), 2 direct rows (pointwise/dense)
-  const G = pi(P_G), inC = pi(P_IC), outC = pi(P_OC);
+  const mode = pi(CONV_MODE); // 0 indirect (conv), 2 direct rows (pointwise/dense)
+  const G = pi(CONV_GROUPS), inC = pi(CONV_IN_C), outC = pi(CONV_OUT_C);
   const cpg = inC / G, opg = outC / G;
-  const KK = mode >= 2 ? 1 : pi(P_KH) * pi(P_KW);
+  const KK = mode >= GEMM_MODE_DIRECT_FORWARD ? 1 : pi(CONV_K_H) * pi(CONV_K_W);
   const cB = (cpg + 3) >> 2, oB = (opg + 7) >> 3;
   const T = G * KK * cB * oB;
-  const M = pi(P_N) * pi(P_OH) * pi(P_OW);
-  const dy = pu(P_C);
+  const M = pi(CONV_N) * pi(CONV_OUT_H) * pi(CONV_OUT_W);
+  const dy = pu(CONV_C);
   const perT = (<usize>T << 7) + (<usize>(G * oB) << 5);
-  const acc0 = pu(P_DWT) + <usize>tid * perT;
+  const acc0 = pu(CONV_DWT) + <usize>tid * perT;
   const bacc = acc0 + (<usize>T << 7);
-  const hasB = pi(P_HASB) != 0;
-  const pt = pu(P_SCR) + <usize>tid * pu(P_SCRT);
+  const hasB = pi(CONV_HAS_BIAS) != 0;
+  const pt = pu(CONV_SCR) + <usize>tid * pu(CONV_SCR_T);
   const xpack = pt + (<usize>(MC * KK) << 2);
   const dpack = xpack + (<usize>(KK * cB * MC) << 4);
   // Tiles start from zero in the thread's first chunk (no fill, no load); only bias partials are cleared.
@@ -351,23 +347,23 @@ export function convBwdFilter(tid: i32, nt: i32): void {
 
 /** Per-thread scratch bytes convBwdFilter needs (host sizes scratch with the same formula). */
 export function convBwdFilterScratch(): i32 {
-  const mode = pi(P_MODE);
-  const G = pi(P_G), cpg = pi(P_IC) / G, opg = pi(P_OC) / G;
-  const KK = mode >= 2 ? 1 : pi(P_KH) * pi(P_KW);
+  const mode = pi(CONV_MODE);
+  const G = pi(CONV_GROUPS), cpg = pi(CONV_IN_C) / G, opg = pi(CONV_OUT_C) / G;
+  const KK = mode >= GEMM_MODE_DIRECT_FORWARD ? 1 : pi(CONV_K_H) * pi(CONV_K_W);
   return MC * KK * 4 + KK * ((cpg + 3) >> 2) * MC * 16 + ((opg + 7) >> 3) * MC * 32;
 }
 
 /** Adds the threads' partial tiles and scatters them into dw [outC, kH, kW, cpg]; dbias likewise. */
 export function convBwdFilterFinish(tid: i32, nt: i32): void {
-  const mode = pi(P_MODE);
-  const G = pi(P_G), inC = pi(P_IC), outC = pi(P_OC);
+  const mode = pi(CONV_MODE);
+  const G = pi(CONV_GROUPS), inC = pi(CONV_IN_C), outC = pi(CONV_OUT_C);
   const cpg = inC / G, opg = outC / G;
-  const KK = mode >= 2 ? 1 : pi(P_KH) * pi(P_KW);
+  const KK = mode >= GEMM_MODE_DIRECT_FORWARD ? 1 : pi(CONV_K_H) * pi(CONV_K_W);
   const cB = (cpg + 3) >> 2, oB = (opg + 7) >> 3;
   const T = G * KK * cB * oB;
-  const dw = pu(P_W), dwt = pu(P_DWT), db = pu(P_DB);
-  const hasB = pi(P_HASB) != 0;
-  const ntu = pi(P_NTU);
+  const dw = pu(CONV_W), dwt = pu(CONV_DWT), db = pu(CONV_DB);
+  const hasB = pi(CONV_HAS_BIAS) != 0;
+  const ntu = pi(CONV_NTU);
   const perT = (<usize>T << 7) + (<usize>(G * oB) << 5);
   const t0 = split(T, tid, nt), t1 = split(T, tid + 1, nt);
   for (let t = t0; t < t1; t++) {
@@ -404,10 +400,10 @@ export function convBwdFilterFinish(tid: i32, nt: i32): void {
  * an outer-product update per row with the dw row hot in L1; threads split output channels.
  */
 export function denseBwdFilterSmall(tid: i32, nt: i32): void {
-  const inC = pi(P_IC), outC = pi(P_OC);
-  const M = pi(P_N) * pi(P_OH) * pi(P_OW);
-  const x = pu(P_A), dy = pu(P_C), dw = pu(P_W), db = pu(P_DB);
-  const hasB = pi(P_HASB) != 0;
+  const inC = pi(CONV_IN_C), outC = pi(CONV_OUT_C);
+  const M = pi(CONV_N) * pi(CONV_OUT_H) * pi(CONV_OUT_W);
+  const x = pu(CONV_A), dy = pu(CONV_C), dw = pu(CONV_W), db = pu(CONV_DB);
+  const hasB = pi(CONV_HAS_BIAS) != 0;
   const o0 = split(outC, tid, nt), o1 = split(outC, tid + 1, nt);
   const rowB = <usize>inC << 2;
   for (let o = o0; o < o1; o++) {

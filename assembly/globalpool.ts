@@ -1,9 +1,10 @@
 // Global average pool [n, hw, c] -> [n, c] and its backward (broadcast of dy / hw).
 import { pu, pi, split, storeN } from './memory';
+import { GLOBAL_POOL_C, GLOBAL_POOL_DX, GLOBAL_POOL_DY, GLOBAL_POOL_HW, GLOBAL_POOL_N, GLOBAL_POOL_X, GLOBAL_POOL_Y } from './abi';
 
-// Params: 0 x|dy, 1 y|dx; 16 n, 17 hw, 18 c.
+// Parameter block: layout 'globalPool' of the ABI schema (assembly/abi.ts).
 export function gapForward(tid: i32, nt: i32): void {
-  const x = pu(0), y = pu(1), n = pi(16), hw = pi(17), C = pi(18);
+  const x = pu(GLOBAL_POOL_X), y = pu(GLOBAL_POOL_Y), n = pi(GLOBAL_POOL_N), hw = pi(GLOBAL_POOL_HW), C = pi(GLOBAL_POOL_C);
   const nCB = (C + 3) >> 2;
   const I = n * nCB;
   const i0 = split(I, tid, nt), i1 = split(I, tid + 1, nt);
@@ -18,7 +19,7 @@ export function gapForward(tid: i32, nt: i32): void {
 }
 
 export function gapBackward(tid: i32, nt: i32): void {
-  const dy = pu(0), dx = pu(1), n = pi(16), hw = pi(17), C = pi(18);
+  const dy = pu(GLOBAL_POOL_DY), dx = pu(GLOBAL_POOL_DX), n = pi(GLOBAL_POOL_N), hw = pi(GLOBAL_POOL_HW), C = pi(GLOBAL_POOL_C);
   const R = n * hw;
   const r0 = split(R, tid, nt), r1 = split(R, tid + 1, nt);
   const scale = f32x4.splat(<f32>1 / <f32>hw);

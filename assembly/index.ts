@@ -2,7 +2,8 @@
 export { igemm, igemmPack, igemmPackedFloats, convBwdFilter, convBwdFilterFinish, convBwdFilterScratch, denseBwdFilterSmall } from './gemm';
 export { dwPack, dwForward, dwBackwardData, dwBackwardFilter } from './dwconv2d';
 export { bnTrainStats, bnInferencePrep, bnBackwardStats, bnApply } from './batchnorm';
-export { poolForward, poolBackward } from './pool';
+export { poolForward, poolBackward, adaptiveForward, adaptiveBackward } from './pool';
+export { abiProbe } from './abi';
 export { gapForward, gapBackward } from './globalpool';
 export { actForward, actBackward } from './activation';
 export { elementwise, sumSquaresPartial } from './elementwise';

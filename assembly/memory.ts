@@ -3,6 +3,9 @@
 // shared memory, then calls `kernel(tid, nt)` on the calling thread and on each worker: every thread reads
 // the same block and takes its own slice of the work, so a call needs no per-thread marshalling.
 
+import { ACTIVATION_RELU, ACTIVATION_RELU6, ACTIVATION_SILU, ACTIVATION_SIGMOID, ACTIVATION_HARDSWISH, ACTIVATION_HARDSIGMOID,
+  ACTIVATION_GELU } from './abi';
+
 export const PARAMS: usize = 1024;
 
 @inline export function pu(i: i32): usize { return <usize>load<u32>(PARAMS + (<usize>i << 2)); }
@@ -35,15 +38,15 @@ export const PARAMS: usize = 1024;
   if (n > 4) storeN(p + 16, v1, n - 4);
 }
 
-// Activation codes (host: ACT_CODES): 0 none, 1 relu, 2 relu6, 3 silu, 4 sigmoid, 5 hardswish, 6 hardsigmoid.
+// Activations by their schema codes (enum activation in assembly/abi.ts).
 @inline export function actVec(v: v128, act: i32): v128 {
-  if (act == 1) return f32x4.max(v, f32x4.splat(0));
-  if (act == 2) return f32x4.min(f32x4.max(v, f32x4.splat(0)), f32x4.splat(6));
-  if (act == 5) {
+  if (act == ACTIVATION_RELU) return f32x4.max(v, f32x4.splat(0));
+  if (act == ACTIVATION_RELU6) return f32x4.min(f32x4.max(v, f32x4.splat(0)), f32x4.splat(6));
+  if (act == ACTIVATION_HARDSWISH) {
     const t = f32x4.min(f32x4.max(f32x4.add(v, f32x4.splat(3)), f32x4.splat(0)), f32x4.splat(6));
     return f32x4.mul(v, f32x4.mul(t, f32x4.splat(1.0 / 6.0)));
   }
-  if (act == 6) {
+  if (act == ACTIVATION_HARDSIGMOID) {
     const t = f32x4.min(f32x4.max(f32x4.add(v, f32x4.splat(3)), f32x4.splat(0)), f32x4.splat(6));
     return f32x4.mul(t, f32x4.splat(1.0 / 6.0));
   }
@@ -57,17 +60,47 @@ export const PARAMS: usize = 1024;
   return e / (<f32>1 + e);
 }
 
+/**
+ * The standard normal CDF in f64: 0.5 * (1 + erf(x / sqrt 2)) by its Taylor series where that is exact
+ * to rounding (|z| < 3), else 0.5 * erfc(|z|) by its continued fraction, so the tail keeps its relative
+ * accuracy (GELU of a negative input is a small number, not a difference of two near-equal ones).
+ */
+export function normalCdf(x: f64): f64 {
+  const z = x * 0.7071067811865476;
+  const az = Math.abs(z);
+  if (az < 3) {
+    // erf z = 2/sqrt(pi) * sum_n (-1)^n z^(2n+1) / (n! (2n+1))
+    let term = z, sum = z;
+    const z2 = z * z;
+    for (let n = 1; n < 60; n++) {
+      term *= -z2 / <f64>n;
+      const t = term / <f64>(2 * n + 1);
+      sum += t;
+      if (Math.abs(t) < 1e-17 * Math.abs(sum)) break;
+    }
+    return 0.5 + sum * 0.5641895835477563; // 0.5 * 2/sqrt(pi)
+  }
+  // erfc a = exp(-a^2)/sqrt(pi) / (a + (1/2)/(a + 1/(a + (3/2)/(a + 2/(a + ...))))), evaluated bottom-up.
+  let f: f64 = az;
+  for (let k = 60; k >= 1; k--) f = az + (<f64>k * 0.5) / f;
+  const tail = 0.5 * Math.exp(-az * az) * 0.5641895835477563 / f;
+  return z < 0 ? tail : 1 - tail;
+}
+
 export function actScalar(x: f32, act: i32): f32 {
   switch (act) {
-    case 1: return x > 0 ? x : 0;
-    case 2: return x < 0 ? 0 : (x > 6 ? 6 : x);
-    case 3: return x * sigmoidf(x);
-    case 4: return sigmoidf(x);
-    case 5: { const t = x + 3; return x * (t < 0 ? 0 : (t > 6 ? 6 : t)) / 6; }
-    case 6: { const t = x + 3; return (t < 0 ? 0 : (t > 6 ? 6 : t)) / 6; }
+    case ACTIVATION_RELU: return x > 0 ? x : 0;
+    case ACTIVATION_RELU6: return x < 0 ? 0 : (x > 6 ? 6 : x);
+    case ACTIVATION_SILU: return x * sigmoidf(x);
+    case ACTIVATION_SIGMOID: return sigmoidf(x);
+    case ACTIVATION_HARDSWISH: { const t = x + 3; return x * (t < 0 ? 0 : (t > 6 ? 6 : t)) / 6; }
+    case ACTIVATION_HARDSIGMOID: { const t = x + 3; return (t < 0 ? 0 : (t > 6 ? 6 : t)) / 6; }
+    case ACTIVATION_GELU: return <f32>(<f64>x * normalCdf(<f64>x));
     default: return x;
   }
 }
 
-/** Applies an activation needing exp (silu, sigmoid) to n floats at p; the SIMD ones go through actVec. */
-@inline export function actNeedsScalar(act: i32): bool { return act == 3 || act == 4; }
+/** Activations needing exp/erf (silu, sigmoid, gelu) run scalar; the others go through actVec. */
+@inline export function actNeedsScalar(act: i32): bool {
+  return act == ACTIVATION_SILU || act == ACTIVATION_SIGMOID || act == ACTIVATION_GELU;
+}

@@ -1,10 +1,11 @@
 // Optimiser updates as kernels, so parameters never leave the backend during training.
 import { pu, pi, pf, split } from './memory';
+import { ADAMW_BC1, ADAMW_BETA1, ADAMW_BETA2, ADAMW_EPS, ADAMW_GRAD, ADAMW_LENGTH, ADAMW_LR, ADAMW_M, ADAMW_PARAM, ADAMW_SQRT_BC2, ADAMW_V, ADAMW_WEIGHT_DECAY, SGD_GRAD, SGD_LENGTH, SGD_LR, SGD_MOMENTUM, SGD_NESTEROV, SGD_PARAM, SGD_VELOCITY, SGD_WEIGHT_DECAY } from './abi';
 
-// SGD params: 0 param, 1 grad, 2 velocity; 16 length, 17 lr, 18 momentum, 19 weightDecay, 20 nesterov.
+// Parameter block: layout 'sgd' of the ABI schema (assembly/abi.ts).
 export function sgdUpdate(tid: i32, nt: i32): void {
-  const p = pu(0), g = pu(1), v = pu(2), len = pi(16);
-  const lr = pf(17), mom = pf(18), wd = pf(19), nest = pi(20) != 0;
+  const p = pu(SGD_PARAM), g = pu(SGD_GRAD), v = pu(SGD_VELOCITY), len = pi(SGD_LENGTH);
+  const lr = pf(SGD_LR), mom = pf(SGD_MOMENTUM), wd = pf(SGD_WEIGHT_DECAY), nest = pi(SGD_NESTEROV) != 0;
   const i0 = split(len, tid, nt), i1 = split(len, tid + 1, nt);
   for (let i = i0; i < i1; i++) {
     const o = <usize>i << 2;
@@ -16,11 +17,10 @@ export function sgdUpdate(tid: i32, nt: i32): void {
   }
 }
 
-// AdamW params: 0 param, 1 grad, 2 m, 3 v; 16 length, 17 lr, 18 beta1, 19 beta2, 20 eps, 21 weightDecay,
-// 22 bias correction 1 (1 - beta1^t), 23 sqrt of bias correction 2.
+// Parameter block: layout 'adamw' of the ABI schema (assembly/abi.ts).
 export function adamwUpdate(tid: i32, nt: i32): void {
-  const p = pu(0), g = pu(1), m = pu(2), v = pu(3), len = pi(16);
-  const lr = pf(17), b1 = pf(18), b2 = pf(19), eps = pf(20), wd = pf(21), bc1 = pf(22), sbc2 = pf(23);
+  const p = pu(ADAMW_PARAM), g = pu(ADAMW_GRAD), m = pu(ADAMW_M), v = pu(ADAMW_V), len = pi(ADAMW_LENGTH);
+  const lr = pf(ADAMW_LR), b1 = pf(ADAMW_BETA1), b2 = pf(ADAMW_BETA2), eps = pf(ADAMW_EPS), wd = pf(ADAMW_WEIGHT_DECAY), bc1 = pf(ADAMW_BC1), sbc2 = pf(ADAMW_SQRT_BC2);
   const i0 = split(len, tid, nt), i1 = split(len, tid + 1, nt);
   const decay = <f32>1 - lr * wd, step = lr / bc1;
   for (let i = i0; i < i1; i++) {

@@ -5,13 +5,17 @@
 // Layouts: activations NHWC, conv filters OHWI (= cuDNN KRSC), dense weights [out, in] (torchvision).
 // Gradient kernels OVERWRITE their outputs (cuDNN beta = 0); accumulation is an explicit axpy.
 
+import { ENUMS, KERNELS } from './abi.js';
+export { ConvnetsError } from './errors.js';
+
 /** Opaque handle to a backend's storage of `length` scalars. */
 export interface BackendBuffer {
   readonly length: number;
 }
 
-export type ActivationKind = 'relu' | 'relu6' | 'silu' | 'sigmoid' | 'hardswish' | 'hardsigmoid';
-export const ACTIVATIONS: readonly ActivationKind[] = ['relu', 'relu6', 'silu', 'sigmoid', 'hardswish', 'hardsigmoid'];
+/** Pointwise activations: the schema's activation enum (core/abi.ts) without 'none'. */
+export type ActivationKind = Exclude<(typeof ENUMS.activation)[number], 'none'>;
+export const ACTIVATIONS: readonly ActivationKind[] = ENUMS.activation.filter((a): a is ActivationKind => a !== 'none');
 
 /**
  * A fully resolved 2-D convolution, NHWC x OHWI -> NHWC.
@@ -47,6 +51,9 @@ export interface Pool2dParams {
   /** Avg pool only: count padded positions in the divisor (torch count_include_pad). */
   countIncludePad: boolean;
 }
+
+/** torch's AdaptiveAvgPool2d, NHWC: output cell (oh, ow) averages rows [floor(oh*inH/outH), ceil((oh+1)*inH/outH)) x columns likewise. */
+export interface AdaptivePool2dParams { n: number; inH: number; inW: number; c: number; outH: number; outW: number; }
 
 /** Batch norm over the last (channel) axis of a [rows, c] view of an NHWC tensor (rows = n*h*w). */
 export interface BatchNormParams {
@@ -98,6 +105,11 @@ export interface Backend {
   free(b: Buf): void;
   write(b: Buf, data: ArrayLike<number>, offset?: number): void;
   read(b: Buf): Float32Array | Float64Array;
+  /**
+   * The same as read(), for callers that can wait: a backend that can only read back asynchronously
+   * (a GPU queue, a worker-hosted wasm module) implements the whole contract through it.
+   */
+  readAsync(b: Buf): Promise<Float32Array | Float64Array>;
   fill(b: Buf, value: number): void;
   copy(src: Buf, dst: Buf): void;
   /** Scalars currently allocated (for leak tests). */
@@ -136,6 +148,8 @@ export interface Backend {
   maxPool2dBackward(p: Pool2dParams, x: Buf, dy: Buf, dx: Buf): void;
   avgPool2d(p: Pool2dParams, x: Buf, y: Buf): void;
   avgPool2dBackward(p: Pool2dParams, dy: Buf, dx: Buf): void;
+  adaptiveAvgPool2d(p: AdaptivePool2dParams, x: Buf, y: Buf): void;
+  adaptiveAvgPool2dBackward(p: AdaptivePool2dParams, dy: Buf, dx: Buf): void;
   globalAvgPool(p: GlobalPoolParams, x: Buf, y: Buf): void;
   globalAvgPoolBackward(p: GlobalPoolParams, dy: Buf, dx: Buf): void;
 
@@ -175,7 +189,11 @@ export interface Backend {
   dropoutMask(length: number, rate: number, seed: number, mask: Buf): void;
 
   // ---- loss ---------------------------------------------------------------------------------------------
-  /** probs = softmax(logits) saved for backward; loss[i] = -sum_c target[i,c] log probs[i,c]. */
+  /**
+   * probs = softmax(logits) saved for backward; loss[i] = -sum_c target[i,c] log probs[i,c]. Both
+   * kernels check the labels themselves (an integer in [0, classes)): a bad label is a ConvnetsError
+   * naming the sample, with no readback by the caller.
+   */
   softmaxCrossEntropy(p: SoftmaxXentParams, logits: Buf, labels: Buf, probs: Buf, loss: Buf): void;
   /** dlogits = (probs - target) * gradScale (gradScale = 1/n for a mean loss). */
   softmaxCrossEntropyBackward(p: SoftmaxXentParams, probs: Buf, labels: Buf, gradScale: number, dlogits: Buf): void;
@@ -185,24 +203,10 @@ export interface Backend {
   adamwUpdate(p: AdamWParams, param: Buf, grad: Buf, m: Buf, v: Buf): void;
 }
 
-/** Every kernel name of the contract (used by the coverage test and by conformance suites). */
-export const KERNEL_NAMES = [
-  'conv2d', 'conv2dBackwardData', 'conv2dBackwardFilter',
-  'dwconv2d', 'dwconv2dBackwardData', 'dwconv2dBackwardFilter',
-  'pwconv2d', 'pwconv2dBackwardData', 'pwconv2dBackwardFilter',
-  'batchNormTrain', 'batchNormInference', 'batchNormTrainBackward', 'batchNormInferenceBackward',
-  'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward', 'globalAvgPool', 'globalAvgPoolBackward',
-  'dense', 'denseBackwardData', 'denseBackwardFilter',
-  'activation', 'activationBackward', 'add', 'axpy', 'scale', 'mul', 'sumSquares',
-  'channelScale', 'channelScaleBackward', 'concat', 'split', 'dropoutMask',
-  'softmaxCrossEntropy', 'softmaxCrossEntropyBackward', 'sgdUpdate', 'adamwUpdate',
-] as const satisfies readonly (keyof Backend)[];
-export type KernelName = (typeof KERNEL_NAMES)[number];
-
-/** Thrown for bad input anywhere in the library: names the op and what was wrong. */
-export class ConvnetsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConvnetsError';
-  }
-}
+/** Every kernel name of the contract, from the schema (core/abi.ts): the conformance and coverage tests enumerate it. */
+export type KernelName = keyof typeof KERNELS;
+export const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];
+// Compile-time: the schema's kernels and the Backend interface's kernels are the same set.
+type MemoryMembers = 'name' | 'dtype' | 'alloc' | 'free' | 'write' | 'read' | 'readAsync' | 'fill' | 'copy' | 'allocated' | 'dispose';
+type Same<A, B> = [Exclude<A, B>, Exclude<B, A>] extends [never, never] ? true : { missing: Exclude<A, B>; extra: Exclude<B, A> };
+export const KERNELS_MATCH_CONTRACT: Same<KernelName, Exclude<keyof Backend, MemoryMembers>> = true;

@@ -2,7 +2,8 @@
 // the loop over the (clipped) window. Multiplier 1 (every depthwise layer of MobileNet/EfficientNet)
 // takes the SIMD path with weights repacked tap-major [tap][C padded to 8]; other multipliers take a
 // scalar generic path.
-import { pu, pi, split, madd, store8N, actVec, actScalar, actNeedsScalar } from './memory';
+import { pu, pi, split, madd, store8N } from './memory';
+import { actVec, actScalar, actNeedsScalar } from './activation';
 import { CONV_A, CONV_ACTIVATION, CONV_BIAS, CONV_C, CONV_DB, CONV_DILATION_H, CONV_DILATION_W, CONV_DWT, CONV_HAS_BIAS, CONV_IN_C, CONV_IN_H, CONV_IN_W, CONV_K_H, CONV_K_W, CONV_N, CONV_OUT_C, CONV_OUT_H, CONV_OUT_W, CONV_PACK, CONV_PAD_LEFT, CONV_PAD_TOP, CONV_SCR, CONV_SCR_T, CONV_STRIDE_H, CONV_STRIDE_W, CONV_W, ACTIVATION_NONE } from './abi';
 
 // Channels padded to 16: the SIMD paths run 16 channels (4 independent accumulators) per step.

@@ -4,7 +4,8 @@
 // [bias(8) | tap | k | 8 lanes], cheap enough to redo every training step.
 //
 // Parameter block: layout 'conv' of the ABI schema (assembly/abi.ts, generated).
-import { pu, pi, split, madd, store8N, actVec, actScalar, actNeedsScalar } from './memory';
+import { pu, pi, split, madd, store8N } from './memory';
+import { actVec, actScalar, actNeedsScalar } from './activation';
 import { GEMM_MODE_CONV_FORWARD, GEMM_MODE_CONV_BACKWARD_DATA, GEMM_MODE_DIRECT_FORWARD, GEMM_MODE_DIRECT_BACKWARD_DATA,
   GEMM_MODE_ROW_TAP_FORWARD, CONV_A, CONV_ACTIVATION, CONV_BIAS, CONV_C, CONV_DB, CONV_DILATION_H, CONV_DILATION_W, CONV_DWT, CONV_GROUPS, CONV_HAS_BIAS, CONV_IN_C, CONV_IN_H, CONV_IN_W, CONV_K_H, CONV_K_W, CONV_MODE, CONV_N, CONV_NTU, CONV_OUT_C, CONV_OUT_H, CONV_OUT_W, CONV_PACK, CONV_PAD_LEFT, CONV_PAD_TOP, CONV_SCR, CONV_SCR_T, CONV_STRIDE_H, CONV_STRIDE_W, CONV_W, CONV_ZERO, ACTIVATION_NONE } from './abi';
 

@@ -12,7 +12,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WasmBackend } from '../../src/ts/backends/wasm/index.js';
-import { conv2dParams, convKind } from '../../src/ts/core/shape.js';
+import { conv2dParams } from '../../src/ts/core/shape.js';
+import { CONV_KERNELS, convFamily } from '../../src/ts/core/dispatch.js';
 import type { Conv2dOptions } from '../../src/ts/core/shape.js';
 import type { Buf, Conv2dParams } from '../../src/ts/core/backend.js';
 
@@ -102,7 +103,7 @@ for (const threads of THREADS) {
     if (FILTER && !L.name.includes(FILTER)) continue;
     const xs = L.dense ? L.x : [L.x[0] * BATCH, ...L.x.slice(1)];
     const p: Conv2dParams = conv2dParams(xs, L.w, L.opts);
-    const kind = convKind(p);
+    const kind = convFamily(p), K = CONV_KERNELS[kind];
     const flops = 2 * p.n * p.outH * p.outW * p.outC * p.kH * p.kW * (p.inC / p.groups);
     const nx = prod(xs), nw = prod(L.w), ny = p.n * p.outH * p.outW * p.outC;
     const xd = Float32Array.from({ length: nx }, (_, i) => Math.sin(i) * 0.5);
@@ -110,8 +111,7 @@ for (const threads of THREADS) {
     const x = b.alloc(nx), w = b.alloc(nw), y = b.alloc(ny), dx = b.alloc(nx), dw = b.alloc(nw), bias = b.alloc(p.outC);
     b.write(x, xd); b.write(w, wd); b.fill(bias, 0.1);
     const fwd = L.dense ? () => b.dense({ n: p.n, inF: p.inC, outF: p.outC }, x, w, bias, y)
-      : kind === 'pointwise' ? () => b.pwconv2d(p, x, w, bias, y)
-        : kind === 'depthwise' ? () => b.dwconv2d(p, x, w, bias, y) : () => b.conv2d(p, x, w, bias, y);
+      : () => b[K.forward](p, x, w, bias, y);
     // tfjs: NHWC input; filter HWIO (conv), [kh, kw, in, mult] (depthwise), matMul for dense.
     let theirs: (() => void) | null = null;
     const disposeT: { dispose(): void }[] = [];
@@ -136,7 +136,7 @@ for (const threads of THREADS) {
         const stride = (L.opts.stride ?? 1) as number;
         const bt = tf.fill([p.outC], 0.1);
         disposeT.push(bt);
-        if (kind === 'depthwise') {
+        if (kind === 'dwconv2d') {
           const fw = tf.tensor4d(hwio, [kh, kw, p.inC, 1]);
           disposeT.push(fw);
           theirs = () => { const r = tf.add(tf.depthwiseConv2d(tx, fw, stride, padArg as number), bt); r.dataSync(); r.dispose(); };
@@ -159,11 +159,9 @@ for (const threads of THREADS) {
     if (BACKWARD) {
       const bd: number[] = [], bf: number[] = [];
       const runBd = L.dense ? () => b.denseBackwardData({ n: p.n, inF: p.inC, outF: p.outC }, y, w, dx)
-        : kind === 'pointwise' ? () => b.pwconv2dBackwardData(p, y, w, dx)
-          : kind === 'depthwise' ? () => b.dwconv2dBackwardData(p, y, w, dx) : () => b.conv2dBackwardData(p, y, w, dx);
+        : () => b[K.backwardData](p, y, w, dx);
       const runBf = L.dense ? () => b.denseBackwardFilter({ n: p.n, inF: p.inC, outF: p.outC }, x, y, dw, bias)
-        : kind === 'pointwise' ? () => b.pwconv2dBackwardFilter(p, x, y, dw, bias)
-          : kind === 'depthwise' ? () => b.dwconv2dBackwardFilter(p, x, y, dw, bias) : () => b.conv2dBackwardFilter(p, x, y, dw, bias);
+        : () => b[K.backwardFilter](p, x, y, dw, bias);
       runBd(); runBf();
       for (let r = 0; r < REPS; r++) {
         bd.push(timeIt(runBd));

@@ -2,7 +2,7 @@
 // dispatches them), and the forward convolutions on the tfjs peers with the same data.
 import type { Backend, Buf, Conv2dParams } from '../../src/ts/core/backend.js';
 import { conv2dParams } from '../../src/ts/core/shape.js';
-import { convKernel } from '../../src/ts/core/ops.js';
+import { CONV_KERNELS, convFamily } from '../../src/ts/core/dispatch.js';
 import { Rng } from '../../src/ts/core/random.js';
 import { measure, gflops } from '../../src/ts/analysis/timing.js';
 import type { TimingOptions } from '../../src/ts/analysis/timing.js';
@@ -49,7 +49,7 @@ function prepareOurs(b: Backend, c: KernelCase): Prepared {
     return { run: () => b.concat(p, ins, y), output: () => Float32Array.from(b.read(y)), dispose, kernel: 'concat' };
   }
   const p: Conv2dParams = conv2dParams(c.x, c.w, c.opts);
-  const k = convKernel(p);
+  const K = CONV_KERNELS[convFamily(p)], k = K.forward;
   const xs = p.n * p.inH * p.inW * p.inC, ws = c.w.reduce((s, v) => s * v, 1), ys = p.n * p.outH * p.outW * p.outC;
   const x = alloc(xs, 1), w = alloc(ws, 2), bias = alloc(p.outC, 3);
   if (c.direction === 'forward') {
@@ -59,11 +59,11 @@ function prepareOurs(b: Backend, c: KernelCase): Prepared {
   const dy = alloc(ys, 4);
   if (c.direction === 'backwardData') {
     const dx = alloc(xs, null);
-    const kn = `${k}BackwardData` as 'conv2dBackwardData';
+    const kn = K.backwardData;
     return { run: () => b[kn](p, dy, w, dx), output: () => Float32Array.from(b.read(dx)), dispose, kernel: kn };
   }
   const dw = alloc(ws, null), db = alloc(p.outC, null);
-  const kn = `${k}BackwardFilter` as 'conv2dBackwardFilter';
+  const kn = K.backwardFilter;
   return { run: () => b[kn](p, x, dy, dw, db), output: () => Float32Array.from(b.read(dw)), dispose, kernel: kn };
 }
 

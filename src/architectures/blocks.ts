@@ -9,7 +9,7 @@ import { ConvnetsError } from '../ts/core/backend.js';
 import type { ActivationKind } from '../ts/core/backend.js';
 import * as ops from '../ts/core/ops.js';
 import type { Shape } from '../ts/core/shape.js';
-import { adaptiveWindows, shapeToString } from '../ts/core/shape.js';
+import { shapeToString } from '../ts/core/shape.js';
 import { Tensor } from '../ts/core/tensor.js';
 import { Module } from '../ts/nn/module.js';
 import type { ForwardContext, LayerInfo } from '../ts/nn/module.js';
@@ -19,7 +19,7 @@ import { Concat, Flatten, Identity, Residual, Sequential } from '../ts/nn/contai
 import { Conv2d } from '../ts/nn/conv.js';
 import { Dropout } from '../ts/nn/dropout.js';
 import { Linear } from '../ts/nn/linear.js';
-import { AvgPool2d, GlobalAvgPool2d, MaxPool2d } from '../ts/nn/pool.js';
+import { AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d } from '../ts/nn/pool.js';
 import { SqueezeExcite } from '../ts/nn/squeeze_excite.js';
 import { kaimingNormal_, truncNormal_, uniform_ } from '../ts/nn/init.js';
 
@@ -74,115 +74,6 @@ export class Flat extends Module {
   outputShape(input: Shape): number[] { return this.inner.outputShape(input); }
   override layers(input: Shape, prefix = ''): LayerInfo[] { return this.inner.layers(input, prefix); }
   protected override releasePlan(): void { this.inner.dispose(); }
-}
-
-// ---- adaptive average pooling -------------------------------------------------------------------------
-
-/**
- * torch's AdaptiveAvgPool2d(out). Uniform cases run through ops (identity, global pool, avgPool with
- * kernel = stride = in/out). Other sizes (e.g. VGG's 7x7 from a 1x1 map, GoogLeNet aux 14 -> 4) use
- * torch's uneven windows, computed on the host (exact) and reported to the tracer as 'adaptiveAvgPool2d',
- * which exporters map to a pooling-matrix product.
- */
-export class AdaptiveAvgPool2d extends Module {
-  private plan: { key: string; impl: Module } | null = null;
-  constructor(readonly outH: number, readonly outW = outH) {
-    super();
-    if (!Number.isInteger(outH) || outH <= 0 || !Number.isInteger(outW) || outW <= 0) {
-      throw new ConvnetsError(`AdaptiveAvgPool2d: output size must be positive integers, got ${outH}x${outW}`);
-    }
-  }
-
-  private impl(input: Shape): Module {
-    if (input.length !== 4) throw new ConvnetsError(`AdaptiveAvgPool2d: input must be NHWC, got ${shapeToString(input)}`);
-    const [, h, w] = input;
-    const key = `${h}x${w}`;
-    if (this.plan?.key === key) return this.plan.impl;
-    this.plan?.impl.dispose();
-    let impl: Module;
-    if (h === this.outH && w === this.outW) impl = new Identity();
-    else if (this.outH === 1 && this.outW === 1) impl = new GlobalAvgPool2d();
-    else if (h % this.outH === 0 && w % this.outW === 0) {
-      impl = new AvgPool2d([h / this.outH, w / this.outW], { stride: [h / this.outH, w / this.outW] });
-    } else impl = new HostAdaptivePool(this.outH, this.outW);
-    impl.training = this.training;
-    this.plan = { key, impl };
-    return impl;
-  }
-
-  forward(x: Tensor, ctx: ForwardContext): Tensor { return this.impl(x.shape).forward(x, ctx); }
-  backward(dy: Tensor): Tensor {
-    if (!this.plan) throw new ConvnetsError('AdaptiveAvgPool2d: backward before forward');
-    return this.plan.impl.backward(dy);
-  }
-  outputShape(input: Shape): number[] {
-    if (input.length !== 4) throw new ConvnetsError(`AdaptiveAvgPool2d: input must be NHWC, got ${shapeToString(input)}`);
-    return [input[0], this.outH, this.outW, input[3]];
-  }
-  override layers(input: Shape, prefix = ''): LayerInfo[] {
-    // Pools count no MACs, as in torchvision's published numbers.
-    return [{ name: prefix, type: 'AdaptiveAvgPool2d', inputShape: [...input], outputShape: this.outputShape(input), params: 0, macs: 0 }];
-  }
-  protected override releasePlan(): void { this.plan?.impl.dispose(); this.plan = null; }
-}
-
-/** Uneven-window adaptive average pool on the host (read, compute, write). */
-class HostAdaptivePool extends Module {
-  private y: Tensor | null = null;
-  private dx: Tensor | null = null;
-  private xShape: number[] = [];
-  constructor(readonly outH: number, readonly outW: number) { super(); }
-
-  forward(x: Tensor): Tensor {
-    const [n, h, w, c] = x.shape;
-    this.xShape = [...x.shape];
-    const out = this.outputShape(x.shape);
-    if (!this.y || this.y.backend !== x.backend || this.y.shape.join() !== out.join()) {
-      this.y?.dispose();
-      this.y = new Tensor(x.backend, out);
-    }
-    const yd = new Float64Array(this.y.size);
-    this.windows(n, h, w, c, x.data(), yd, false);
-    this.y.set(yd);
-    // Computed on the host, but reported like a kernel so exporters and peer replays see it.
-    ops.recordHostOp('adaptiveAvgPool2d', { n, inH: h, inW: w, c, outH: this.outH, outW: this.outW }, [x], this.y);
-    return this.y;
-  }
-
-  backward(dy: Tensor): Tensor {
-    const [n, h, w, c] = this.xShape;
-    if (!this.dx || this.dx.backend !== dy.backend || this.dx.shape.join() !== this.xShape.join()) {
-      this.dx?.dispose();
-      this.dx = new Tensor(dy.backend, this.xShape);
-    }
-    const dx = new Float64Array(this.dx.size);
-    this.windows(n, h, w, c, dy.data(), dx, true);
-    return this.dx.set(dx);
-  }
-
-  /** y[window] = mean of x over torch's window (adjoint = false), or its transpose dx += dy / size (adjoint = true). */
-  private windows(n: number, h: number, w: number, c: number, src: ArrayLike<number>, dst: Float64Array, adjoint: boolean): void {
-    const rows = adaptiveWindows(h, this.outH), cols = adaptiveWindows(w, this.outW);
-    for (let b = 0; b < n; b++) {
-      for (let oh = 0; oh < this.outH; oh++) {
-        for (let ow = 0; ow < this.outW; ow++) {
-          const [h0, h1] = rows[oh], [w0, w1] = cols[ow];
-          const inv = 1 / ((h1 - h0) * (w1 - w0));
-          const yo = ((b * this.outH + oh) * this.outW + ow) * c;
-          for (let ih = h0; ih < h1; ih++) {
-            for (let iw = w0; iw < w1; iw++) {
-              const xo = ((b * h + ih) * w + iw) * c;
-              if (adjoint) for (let ch = 0; ch < c; ch++) dst[xo + ch] += src[yo + ch] * inv;
-              else for (let ch = 0; ch < c; ch++) dst[yo + ch] += src[xo + ch] * inv;
-            }
-          }
-        }
-      }
-    }
-  }
-
-  outputShape(input: Shape): number[] { return [input[0], this.outH, this.outW, input[3]]; }
-  protected override releasePlan(): void { this.y?.dispose(); this.dx?.dispose(); this.y = this.dx = null; }
 }
 
 // ---- auxiliary classifier tap ---------------------------------------------------------------------------
@@ -585,4 +476,4 @@ export function familyInit(model: Module, kind: 'googlenet' | 'inception_v3' | '
 
 // ---- misc ------------------------------------------------------------------------------------------------
 
-export { AvgPool2d, BatchNorm2d, Concat, Conv2d, Dropout, Flatten, GlobalAvgPool2d, Identity, Linear, MaxPool2d, Residual, Sequential, SqueezeExcite };
+export { AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Concat, Conv2d, Dropout, Flatten, GlobalAvgPool2d, Identity, Linear, MaxPool2d, Residual, Sequential, SqueezeExcite };

@@ -3,8 +3,9 @@
 import t from 'tap';
 import { throwsNaming } from '../helpers/assert.js';
 import {
-  checkSameShape, concatShape, conv2dParams, convKind, pool2dParams, resolvePadding, windowOutSize,
+  checkSameShape, concatShape, conv2dParams, pool2dParams, resolvePadding, windowOutSize,
 } from '../../src/ts/core/shape.js';
+import { convFamily } from '../../src/ts/core/dispatch.js';
 import type { Padding } from '../../src/ts/core/shape.js';
 
 
@@ -117,9 +118,9 @@ t.test('concat / same-shape checks and conv kind', async (tt) => {
   tt.same(concatShape('concat', [[2, 3, 3, 4], [2, 3, 3, 1], [2, 3, 3, 5]]), [2, 3, 3, 10], 'channels add up');
   throwsNaming(tt, () => checkSameShape('add', [1, 2, 3], [1, 2, 4], 'x', 'shortcut'), [/^add: x \[1, 2, 3\] and shortcut \[1, 2, 4\]/],
     'add with different shapes');
-  tt.equal(convKind(conv2dParams([1, 5, 5, 8], [4, 1, 1, 8])), 'pointwise');
-  tt.equal(convKind(conv2dParams([1, 5, 5, 8], [4, 1, 1, 8], { stride: 2 })), 'general', 'strided 1x1 is general');
-  tt.equal(convKind(conv2dParams([1, 5, 5, 8], [16, 3, 3, 1], { groups: 8, padding: 1 })), 'depthwise', 'multiplier 2 is depthwise');
-  tt.equal(convKind(conv2dParams([1, 5, 5, 8], [8, 3, 3, 4], { groups: 2, padding: 1 })), 'general', 'groups 2 is general');
-  tt.equal(convKind(conv2dParams([1, 5, 5, 1], [1, 3, 3, 1], { padding: 1 })), 'general', 'one channel (groups 1) is general');
+  tt.equal(convFamily(conv2dParams([1, 5, 5, 8], [4, 1, 1, 8])), 'pwconv2d');
+  tt.equal(convFamily(conv2dParams([1, 5, 5, 8], [4, 1, 1, 8], { stride: 2 })), 'conv2d', 'strided 1x1 is general');
+  tt.equal(convFamily(conv2dParams([1, 5, 5, 8], [16, 3, 3, 1], { groups: 8, padding: 1 })), 'dwconv2d', 'multiplier 2 is depthwise');
+  tt.equal(convFamily(conv2dParams([1, 5, 5, 8], [8, 3, 3, 4], { groups: 2, padding: 1 })), 'conv2d', 'groups 2 is general');
+  tt.equal(convFamily(conv2dParams([1, 5, 5, 1], [1, 3, 3, 1], { padding: 1 })), 'conv2d', 'one channel (groups 1) is general');
 });

@@ -30,9 +30,12 @@ export interface SgdCase { name: string; length: number; lr: number; momentum: n
 export interface AdamWCase { name: string; length: number; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number; }
 export interface DropoutCase { name: string; length: number; rate: number; seed: number; }
 
+/** torch AdaptiveAvgPool2d: input [n, h, w, c] to outH x outW (uneven, overlapping and upsampling windows). */
+export interface AdaptivePoolCase { name: string; x: number[]; outH: number; outW: number; }
+
 export interface ConformanceCases {
   conv: ConvCase[]; dwconv: ConvCase[]; pwconv: ConvCase[];
-  maxPool: PoolCase[]; avgPool: PoolCase[];
+  maxPool: PoolCase[]; avgPool: PoolCase[]; adaptivePool: AdaptivePoolCase[];
   batchNorm: BnCase[]; globalPool: NhcCase[]; channelScale: NhcCase[];
   dense: DenseCase[]; lengths: number[]; concat: ConcatCase[];
   softmaxXent: XentCase[]; sgd: SgdCase[]; adamw: AdamWCase[]; dropout: DropoutCase[];
@@ -100,6 +103,12 @@ export function conformanceCases(mode: 'small' | 'full' = 'small'): ConformanceC
       { name: 'rows 2 c 3', rows: 2, c: 3, eps: 1e-5, momentum: 0.1 },
       { name: 'rows 63 c 7 eps 1e-3 momentum 0.01', rows: 63, c: 7, eps: 1e-3, momentum: 0.01 },
       { name: 'rows 35 c 19', rows: 35, c: 19, eps: 1e-5, momentum: 0.1 },
+    ],
+    adaptivePool: [
+      { name: '14x14 -> 4x4 (GoogLeNet aux) c5', x: [2, 14, 14, 5], outH: 4, outW: 4 },
+      { name: '5x7 -> 3x4 overlapping b3 c9', x: [3, 5, 7, 9], outH: 3, outW: 4 },
+      { name: '1x1 -> 7x7 (VGG head from a 1x1 map)', x: [2, 1, 1, 6], outH: 7, outW: 7 },
+      { name: '9x4 -> 2x7 mixed down/up c3', x: [1, 9, 4, 3], outH: 2, outW: 7 },
     ],
     globalPool: [
       { name: 'b3 7x9 c5', n: 3, hw: 63, c: 5 },
@@ -318,6 +327,18 @@ export function kernelCases(mode: 'small' | 'full' = 'small'): KernelCase[] {
     out.push({
       kernel: 'maxPool2dBackward', name: 'ties (first maximum wins)', bufs: { x, dy, dx: 50 }, outputs: ['dx'],
       call: (b, B) => b.maxPool2dBackward(p, B.x, B.dy, B.dx),
+    });
+  }
+  for (const c of T.adaptivePool) {
+    const g = new Gen(seed++);
+    const [n, inH, inW, ch] = c.x;
+    const p = { n, inH, inW, c: ch, outH: c.outH, outW: c.outW };
+    const nx = prod(c.x), ny = n * c.outH * c.outW * ch;
+    const x = g.normal(nx), dy = g.normal(ny);
+    out.push({ kernel: 'adaptiveAvgPool2d', name: c.name, bufs: { x, y: ny }, outputs: ['y'], call: (b, B) => b.adaptiveAvgPool2d(p, B.x, B.y) });
+    out.push({
+      kernel: 'adaptiveAvgPool2dBackward', name: c.name, bufs: { dy, dx: nx }, outputs: ['dx'],
+      call: (b, B) => b.adaptiveAvgPool2dBackward(p, B.dy, B.dx),
     });
   }
   for (const c of T.globalPool) {

@@ -306,6 +306,26 @@ export const COVERAGE: Record<KernelName, KernelCoverage> = {
       },
     }],
   },
+  adaptiveAvgPool2d: {
+    values: [{
+      what: "hand: torch's windows for 3 -> 2 (rows [0,2) and [1,3): they overlap) on a 3x3 ramp",
+      run: (b) => {
+        const p = { n: 1, inH: 3, inW: 3, c: 1, outH: 2, outW: 2 };
+        const [y] = withBufs(b, [[1, 2, 3, 4, 5, 6, 7, 8, 9]], [4], ([x], [yb]) => b.adaptiveAvgPool2d(p, x, yb));
+        return { got: y, want: [3, 4, 6, 7] };
+      },
+    }],
+  },
+  adaptiveAvgPool2dBackward: {
+    values: [{
+      what: 'hand: the centre of 3 -> 2 lies in all four windows (dy = 1: 4 x 1/4)',
+      run: (b) => {
+        const p = { n: 1, inH: 3, inW: 3, c: 1, outH: 2, outW: 2 };
+        const [dx] = withBufs(b, [[1, 1, 1, 1]], [9], ([dy], [dxb]) => b.adaptiveAvgPool2dBackward(p, dy, dxb));
+        return { got: dx, want: [0.25, 0.5, 0.25, 0.5, 1, 0.5, 0.25, 0.5, 0.25] };
+      },
+    }],
+  },
   globalAvgPool: {
     values: [{
       what: 'hand: per-channel means of a 2x2 two-channel image',
@@ -347,6 +367,9 @@ export const COVERAGE: Record<KernelName, KernelCoverage> = {
           ['silu', 0, 0], ['silu', Math.log(3), Math.log(3) * 0.75], ['silu', -800, 0],
           ['hardswish', -4, 0], ['hardswish', -3, 0], ['hardswish', 1, 4 / 6], ['hardswish', 3, 3], ['hardswish', 5, 5],
           ['hardsigmoid', -4, 0], ['hardsigmoid', 0, 0.5], ['hardsigmoid', 1.5, 0.75], ['hardsigmoid', 4, 1],
+          // gelu = x Phi(x); Phi(1) = 0.8413447460685429, Phi(-5) = 2.866515718791939e-7 (the tail keeps its relative accuracy)
+          ['gelu', 0, 0], ['gelu', 1, 0.8413447460685429], ['gelu', -1, -0.15865525393145707], ['gelu', -5, -1.4332578593959696e-6],
+          ['gelu', 4, 4 * 0.9999683287581669],
         ];
         const got = cases.map(([k, x]) => withBufs(b, [[x]], [1], ([xb], [yb]) => b.activation(k, 1, xb, yb))[0][0]);
         return { got, want: cases.map((c) => c[2]) };
@@ -364,6 +387,8 @@ export const COVERAGE: Record<KernelName, KernelCoverage> = {
           ['hardswish', -3, 0, -0.5], ['hardswish', 3, 3, 1.5], ['hardswish', -4, 0, 0], ['hardswish', 4, 4, 1], ['hardswish', 0, 0, 0.5],
           ['hardsigmoid', -3, 0, 0], ['hardsigmoid', 3, 1, 0], ['hardsigmoid', 0, 0.5, 1 / 6],
           ['sigmoid', 0, 0.5, 0.25], ['silu', 0, 0, 0.5],
+          // gelu' = Phi(x) + x phi(x): 0.5 at 0; Phi(1) + phi(1) = 0.8413447460685429 + 0.24197072451914337
+          ['gelu', 0, 0, 0.5], ['gelu', 1, 0.8413447460685429, 1.0833154705876864], ['gelu', -1, -0.15865525393145707, -0.08331547058768645],
         ];
         const got = cases.map(([k, x, y]) =>
           withBufs(b, [[x], [y], [1]], [1], ([xb, yb, dyb], [dxb]) => b.activationBackward(k, 1, xb, yb, dyb, dxb))[0][0]);

@@ -160,6 +160,16 @@ export function gradcheckSpecs(): GradCheckSpec[] {
       backward: (b, _B, dy, G) => b.avgPool2dBackward(p, dy, G.x),
     });
   }
+  for (const c of T.adaptivePool) {
+    const [n, inH, inW, ch] = c.x;
+    const p = { n, inH, inW, c: ch, outH: c.outH, outW: c.outW };
+    specs.push({
+      name: `adaptiveAvgPool2d ${c.name}`, forwardKernel: 'adaptiveAvgPool2d', backwardKernels: ['adaptiveAvgPool2dBackward'],
+      inputs: { x: new Gen(seed++).normal(n * inH * inW * ch) }, wrt: ['x'], outLen: n * c.outH * c.outW * ch,
+      forward: (b, B, y) => b.adaptiveAvgPool2d(p, B.x, y),
+      backward: (b, _B, dy, G) => b.adaptiveAvgPool2dBackward(p, dy, G.x),
+    });
+  }
   for (const c of T.globalPool) {
     const p = { n: c.n, hw: c.hw, c: c.c };
     specs.push({

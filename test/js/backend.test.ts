@@ -49,7 +49,7 @@ t.test('kernels check buffer lengths and name kernel and buffer', async (tt) => 
   throwsNaming(tt, () => b.dense({ n: 2, inF: 3, outF: 4 }, b.alloc(6), b.alloc(12), b.alloc(3), b.alloc(8)),
     [/^dense: bias has 3 elements, expected 4/], 'dense bias');
   throwsNaming(tt, () => b.add(10, x, short, b.alloc(5)), [/^add: y has 5 elements, expected at least 10/], 'add output too short');
-  throwsNaming(tt, () => b.activation('gelu' as 'relu', 1, x, y), [/^activation: unknown kind 'gelu'/], 'unknown activation');
+  throwsNaming(tt, () => b.activation('swish' as 'relu', 1, x, y), [/^activation: unknown kind 'swish'/], 'unknown activation');
   throwsNaming(tt, () => b.concat({ rows: 2, channels: [1, 2] }, [b.alloc(2)], b.alloc(6)), [/^concat: 1 input buffers for 2 channel counts/], 'concat parts');
   throwsNaming(tt, () => b.dropoutMask(4, 1, 0, b.alloc(4)), [/^dropoutMask: rate must be in \[0, 1\), got 1/], 'dropout rate 1');
   const bn = { rows: 1, c: 2, eps: 1e-5, momentum: 0.1 };

@@ -38,7 +38,7 @@ t.test('error paths name the op, the argument and what was expected', async (t) 
   t.throws(() => ops.channelScale(x, Tensor.zeros([1, 1, 1, 4])), /channelScale: scale must hold 3 elements/);
   t.throws(() => ops.split(x, [1, 1]), /split: channels \[1,1\] must be positive and sum to the input's 3 channels/);
   t.throws(() => ops.dropout(x, 1, 0), /dropoutMask: rate must be in \[0, 1\)/);
-  t.throws(() => ops.softmaxCrossEntropy(Tensor.zeros([2, 3]), Tensor.from([0, 3], [2])), /label 1 is 3, expected an integer class index in \[0, 3\)/);
+  t.throws(() => ops.softmaxCrossEntropy(Tensor.zeros([2, 3]), Tensor.from([0, 3], [2])), /label of sample 1 must be an integer class index in \[0, 2\], got 3/);
   t.throws(() => ops.maxPool2d(x, { kernel: 3, padding: 2 }), /padding must be at most half the kernel/);
   t.throws(() => ops.reshape(x, [2, 30]), /reshape: cannot view/);
   t.throws(() => ops.conv2d(null as unknown as Tensor, w3, null), /conv2d: input must be a Tensor, got null/);

@@ -1,21 +1,22 @@
 // Tensor-level ops: validate inputs (shape math through shape.ts), keep backends from mixing,
-// pick the conv kernel family, allocate outputs when none is given (and check them when one is),
+// pick the conv kernel family (core/dispatch.ts), allocate outputs when none is given (and check them when one is),
 // then dispatch to the tensors' backend.
 //
 // Every FORWARD op reports to the tracer (setTracer) so exporters and peer runners can rebuild the
 // graph by tensor identity: `op` is the kernel name actually called ('conv2d' | 'dwconv2d' | 'pwconv2d'
 // all carry Conv2dParams, 'batchNormInference' | 'batchNormTrain' carry BatchNormParams with eps,
-// 'maxPool2d' | 'avgPool2d' carry Pool2dParams, 'globalAvgPool', 'dense', 'activation' ({kind, length}),
+// 'maxPool2d' | 'avgPool2d' carry Pool2dParams, 'adaptiveAvgPool2d' AdaptivePool2dParams, 'globalAvgPool', 'dense', 'activation' ({kind, length}),
 // 'add', 'mul', 'channelScale' (inputs [x, s]), 'concat' (inputs = the list), 'split', 'dropout',
 // 'softmaxCrossEntropy') or 'reshape' (attrs.shape). Backward ops and optimiser updates are not traced.
 import { ACTIVATIONS, ConvnetsError } from './backend.js';
 import type {
-  ActivationKind, AdamWParams, Backend, BatchNormParams, ChannelScaleParams, ConcatParams, Conv2dParams,
+  ActivationKind, AdamWParams, AdaptivePool2dParams, Backend, BatchNormParams, ChannelScaleParams, ConcatParams, Conv2dParams,
   DenseParams, GlobalPoolParams, Pool2dParams, SgdParams, SoftmaxXentParams,
 } from './backend.js';
 import {
-  checkSameShape, concatShape, conv2dParams, convKind, pool2dParams, shapeSize, shapeToString,
+  checkSameShape, concatShape, conv2dParams, pool2dParams, shapeSize, shapeToString,
 } from './shape.js';
+import { CONV_KERNELS, convFamily } from './dispatch.js';
 import type { Conv2dOptions, Pool2dOptions, Shape } from './shape.js';
 import { Tensor, checkBackend } from './tensor.js';
 
@@ -52,14 +53,6 @@ export function getTracer(): Tracer | null { return tracer; }
 function trace(op: string, params: object, inputs: Tensor[], weights: Record<string, Tensor | null>, output: Tensor,
   attrs?: object): void {
   if (tracer) tracer.record(attrs ? { op, params, inputs, weights, output, attrs } : { op, params, inputs, weights, output });
-}
-
-/**
- * For a forward computation done outside the kernels (on the host): reports it to the tracer like a
- * kernel, so exporters and peer replays see the op instead of a tensor nobody produced.
- */
-export function recordHostOp(op: string, params: object, inputs: Tensor[], output: Tensor): void {
-  trace(op, params, inputs, {}, output);
 }
 
 // ---- helpers -------------------------------------------------------------------------------------
@@ -130,12 +123,6 @@ export function conv2dResolve(xShape: Shape, wShape: Shape, opts: Conv2dOpOption
   return p;
 }
 
-/** Kernel name serving a resolved conv. */
-export function convKernel(p: Conv2dParams): 'conv2d' | 'dwconv2d' | 'pwconv2d' {
-  const k = convKind(p);
-  return k === 'pointwise' ? 'pwconv2d' : k === 'depthwise' ? 'dwconv2d' : 'conv2d';
-}
-
 /** y = conv(x, w) + bias, x NHWC, w OHWI [outC, kH, kW, inC/groups], bias [outC] or null. */
 export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOpOptions = {}, out?: Tensor): Tensor {
   const op = 'conv2d';
@@ -147,7 +134,7 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOp
   if (bias) needShape(op, 'bias', bias, [p.outC]);
   noAlias(op, out, x, w, bias);
   const y = output(op, b, convOutShape(p), out);
-  const kernel = convKernel(p);
+  const kernel = CONV_KERNELS[convFamily(p)].forward;
   b[kernel](p, x.buffer, w.buffer, bias ? bias.buffer : null, y.buffer);
   trace(kernel, p, [x], { w, bias: bias ?? null }, y);
   return y;
@@ -167,9 +154,7 @@ export function conv2dBackwardData(p: Conv2dParams, dy: Tensor, w: Tensor, dx?: 
   const op = 'conv2dBackwardData';
   const b = checkConvBackward(op, p, [['dy', dy, convOutShape(p)], ['filter', w, convFilterShape(p)]]);
   const out = output(op, b, convInShape(p), dx, 'dx');
-  const k = convKind(p);
-  const name = k === 'pointwise' ? 'pwconv2dBackwardData' : k === 'depthwise' ? 'dwconv2dBackwardData' : 'conv2dBackwardData';
-  b[name](p, dy.buffer, w.buffer, out.buffer);
+  b[CONV_KERNELS[convFamily(p)].backwardData](p, dy.buffer, w.buffer, out.buffer);
   return out;
 }
 
@@ -179,9 +164,7 @@ export function conv2dBackwardFilter(p: Conv2dParams, x: Tensor, dy: Tensor, dw?
   const b = checkConvBackward(op, p, [['input', x, convInShape(p)], ['dy', dy, convOutShape(p)]]);
   const out = output(op, b, convFilterShape(p), dw, 'dw');
   if (dbias) { need(op, 'dbias', dbias); checkBackend(op, b, dbias); needShape(op, 'dbias', dbias, [p.outC]); }
-  const k = convKind(p);
-  const name = k === 'pointwise' ? 'pwconv2dBackwardFilter' : k === 'depthwise' ? 'dwconv2dBackwardFilter' : 'conv2dBackwardFilter';
-  b[name](p, x.buffer, dy.buffer, out.buffer, dbias ? dbias.buffer : null);
+  b[CONV_KERNELS[convFamily(p)].backwardFilter](p, x.buffer, dy.buffer, out.buffer, dbias ? dbias.buffer : null);
   return out;
 }
 
@@ -338,6 +321,33 @@ export function avgPool2dBackward(p: Pool2dParams, dy: Tensor, dx?: Tensor): Ten
   needShape(op, 'dy', dy, poolOutShape(p));
   const out = output(op, b, poolInShape(p), dx, 'dx');
   b.avgPool2dBackward(p, dy.buffer, out.buffer);
+  return out;
+}
+
+/** torch's AdaptiveAvgPool2d([outH, outW]) of x [n, h, w, c]: uneven (possibly overlapping) windows. */
+export function adaptiveAvgPool2d(x: Tensor, outH: number, outW: number, out?: Tensor): Tensor {
+  const op = 'adaptiveAvgPool2d';
+  need(op, 'input', x);
+  if (x.shape.length !== 4) throw new ConvnetsError(`${op}: input must be NHWC (rank 4), got ${shapeToString(x.shape)}`);
+  for (const [k, v] of [['outH', outH], ['outW', outW]] as const) {
+    if (!Number.isInteger(v) || v <= 0) throw new ConvnetsError(`${op}: ${k} must be a positive integer, got ${v}`);
+  }
+  const [n, inH, inW, c] = x.shape;
+  const p: AdaptivePool2dParams = { n, inH, inW, c, outH, outW };
+  noAlias(op, out, x);
+  const y = output(op, x.backend, [n, outH, outW, c], out);
+  x.backend.adaptiveAvgPool2d(p, x.buffer, y.buffer);
+  trace(op, p, [x], {}, y);
+  return y;
+}
+
+export function adaptiveAvgPool2dBackward(p: AdaptivePool2dParams, dy: Tensor, dx?: Tensor): Tensor {
+  const op = 'adaptiveAvgPool2dBackward';
+  need(op, 'dy', dy);
+  needShape(op, 'dy', dy, [p.n, p.outH, p.outW, p.c]);
+  const out = output(op, dy.backend, [p.n, p.inH, p.inW, p.c], dx, 'dx');
+  noAlias(op, out, dy);
+  dy.backend.adaptiveAvgPool2dBackward(p, dy.buffer, out.buffer);
   return out;
 }
 
@@ -645,13 +655,8 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor, smoothing = 
   need(op, 'logits', logits); need(op, 'labels', labels);
   const b = logits.backend;
   checkBackend(op, b, labels);
+  // The kernel checks the labels (no readback here: on a GPU that would be a sync every step).
   const p = xentParams(op, logits, labels, smoothing);
-  const lab = labels.data();
-  for (let i = 0; i < lab.length; i++) {
-    if (!Number.isInteger(lab[i]) || lab[i] < 0 || lab[i] >= p.classes) {
-      throw new ConvnetsError(`${op}: label ${i} is ${lab[i]}, expected an integer class index in [0, ${p.classes})`);
-    }
-  }
   const probs = output(op, b, logits.shape, outs.probs, 'probs');
   const loss = output(op, b, [p.n], outs.loss, 'loss');
   b.softmaxCrossEntropy(p, logits.buffer, labels.buffer, probs.buffer, loss.buffer);

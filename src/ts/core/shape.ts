@@ -127,16 +127,6 @@ export function conv2dParams(xShape: Shape, wShape: Shape, opts: Conv2dOptions =
   };
 }
 
-export type ConvKind = 'pointwise' | 'depthwise' | 'general';
-
-/** Which specialised kernel family serves a conv. */
-export function convKind(p: Conv2dParams): ConvKind {
-  if (p.kH === 1 && p.kW === 1 && p.strideH === 1 && p.strideW === 1 && p.padTop === 0 && p.padLeft === 0 &&
-    p.groups === 1 && p.outH === p.inH && p.outW === p.inW) return 'pointwise';
-  if (p.groups === p.inC && p.groups > 1) return 'depthwise';
-  return 'general';
-}
-
 export interface Pool2dOptions {
   kernel: number | readonly [number, number];
   stride?: number | readonly [number, number];

@@ -125,6 +125,13 @@ class GraphBuilder {
         return this.node('Clip', [x, lo, hi], [], outName);
       }
       case 'silu': return this.node('Mul', [x, this.node('Sigmoid', [x])], [], outName);
+      case 'gelu': {
+        // Opset 17 has no Gelu (opset 20 does): x * 0.5 * (1 + erf(x / sqrt 2)), torch's exact form.
+        const erf = this.node('Erf', [this.node('Div', [x, this.floatInit('gelu_sqrt2', [], Float32Array.of(Math.SQRT2))])]);
+        const half = this.node('Mul', [this.node('Add', [erf, this.floatInit('gelu_one', [], Float32Array.of(1))]),
+          this.floatInit('gelu_half', [], Float32Array.of(0.5))]);
+        return this.node('Mul', [x, half], [], outName);
+      }
       default: throw new ConvnetsError(`onnx export: activation '${String(kind)}' has no ONNX mapping`);
     }
   }

@@ -40,9 +40,11 @@ export class SiLU extends Activation { constructor() { super('silu'); } }
 export class Sigmoid extends Activation { constructor() { super('sigmoid'); } }
 export class Hardswish extends Activation { constructor() { super('hardswish'); } }
 export class Hardsigmoid extends Activation { constructor() { super('hardsigmoid'); } }
+/** GELU, torch's exact (erf) form: x * Phi(x). */
+export class GELU extends Activation { constructor() { super('gelu'); } }
 
 const BY_KIND: Record<ActivationKind, new () => Activation> = {
-  relu: ReLU, relu6: ReLU6, silu: SiLU, sigmoid: Sigmoid, hardswish: Hardswish, hardsigmoid: Hardsigmoid,
+  relu: ReLU, relu6: ReLU6, silu: SiLU, sigmoid: Sigmoid, hardswish: Hardswish, hardsigmoid: Hardsigmoid, gelu: GELU,
 };
 
 /** The named subclass for a kind (so summaries show 'ReLU', 'SiLU' ...). */

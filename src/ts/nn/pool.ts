@@ -1,10 +1,12 @@
 // Pooling modules as torch's: stride defaults to the kernel; ceil mode and count_include_pad as torch.
 import * as ops from '../core/ops.js';
-import type { Pool2dParams } from '../core/backend.js';
+import type { AdaptivePool2dParams, Pool2dParams } from '../core/backend.js';
 import type { Tensor } from '../core/tensor.js';
-import { pool2dParams } from '../core/shape.js';
+import { pool2dParams, shapeToString } from '../core/shape.js';
 import type { Padding, Pool2dOptions, Shape } from '../core/shape.js';
+import { Module } from './module.js';
 import type { ForwardContext, LayerInfo } from './module.js';
+import { Identity } from './containers.js';
 import { PlannedModule, noForward } from './plan.js';
 import { ConvnetsError } from '../core/backend.js';
 
@@ -98,4 +100,72 @@ export class GlobalAvgPool2d extends PlannedModule {
     if (input.length !== 4) throw new ConvnetsError(`GlobalAvgPool2d: input must be NHWC (rank 4), got [${input.join(', ')}]`);
     return [input[0], 1, 1, input[3]];
   }
+}
+
+/** torch's AdaptiveAvgPool2d over the adaptiveAvgPool2d kernel (uneven, possibly overlapping windows). */
+class AdaptiveAvgPoolKernel extends PlannedModule {
+  private saved: AdaptivePool2dParams | null = null;
+  constructor(readonly outH: number, readonly outW: number) { super(); }
+
+  forward(x: Tensor, ctx: ForwardContext): Tensor {
+    const [n, inH, inW, c] = x.shape;
+    const y = ops.adaptiveAvgPool2d(x, this.outH, this.outW, this.plan.tensor('y', [n, this.outH, this.outW, c], x.backend));
+    this.saved = ctx.training ? { n, inH, inW, c, outH: this.outH, outW: this.outW } : null;
+    return y;
+  }
+
+  backward(dy: Tensor): Tensor {
+    if (!this.saved) noForward('AdaptiveAvgPool2d');
+    const p = this.saved;
+    return ops.adaptiveAvgPool2dBackward(p, dy, this.plan.tensor('dx', [p.n, p.inH, p.inW, p.c], dy.backend));
+  }
+
+  outputShape(input: Shape): number[] { return [input[0], this.outH, this.outW, input[3]]; }
+}
+
+/**
+ * torch's AdaptiveAvgPool2d(out). Sizes that divide evenly run as the cheaper uniform pools (identity,
+ * global pool, avgPool with kernel = stride = in/out), which exporters map to native ONNX pools; others
+ * (VGG's 7x7 head from other input sizes, GoogLeNet aux 14 -> 4) run the adaptive kernel.
+ */
+export class AdaptiveAvgPool2d extends Module {
+  private route: { key: string; impl: Module } | null = null;
+  constructor(readonly outH: number, readonly outW = outH) {
+    super();
+    if (!Number.isInteger(outH) || outH <= 0 || !Number.isInteger(outW) || outW <= 0) {
+      throw new ConvnetsError(`AdaptiveAvgPool2d: output size must be positive integers, got ${outH}x${outW}`);
+    }
+  }
+
+  private impl(input: Shape): Module {
+    if (input.length !== 4) throw new ConvnetsError(`AdaptiveAvgPool2d: input must be NHWC, got ${shapeToString(input)}`);
+    const [, h, w] = input;
+    const key = `${h}x${w}`;
+    if (this.route?.key === key) return this.route.impl;
+    this.route?.impl.dispose();
+    let impl: Module;
+    if (h === this.outH && w === this.outW) impl = new Identity();
+    else if (this.outH === 1 && this.outW === 1) impl = new GlobalAvgPool2d();
+    else if (h % this.outH === 0 && w % this.outW === 0) {
+      impl = new AvgPool2d([h / this.outH, w / this.outW], { stride: [h / this.outH, w / this.outW] });
+    } else impl = new AdaptiveAvgPoolKernel(this.outH, this.outW);
+    impl.training = this.training;
+    this.route = { key, impl };
+    return impl;
+  }
+
+  forward(x: Tensor, ctx: ForwardContext): Tensor { return this.impl(x.shape).forward(x, ctx); }
+  backward(dy: Tensor): Tensor {
+    if (!this.route) throw new ConvnetsError('AdaptiveAvgPool2d: backward before forward');
+    return this.route.impl.backward(dy);
+  }
+  outputShape(input: Shape): number[] {
+    if (input.length !== 4) throw new ConvnetsError(`AdaptiveAvgPool2d: input must be NHWC, got ${shapeToString(input)}`);
+    return [input[0], this.outH, this.outW, input[3]];
+  }
+  override layers(input: Shape, prefix = ''): LayerInfo[] {
+    // Pools count no MACs, as in torchvision's published numbers.
+    return [{ name: prefix, type: 'AdaptiveAvgPool2d', inputShape: [...input], outputShape: this.outputShape(input), params: 0, macs: 0 }];
+  }
+  protected override releasePlan(): void { this.route?.impl.dispose(); this.route = null; }
 }

@@ -5,9 +5,10 @@
 //   silu        y = x sigmoid(x);             dy/dx = s (1 + x (1 - s)), s = sigmoid(x)
 //   hardsigmoid y = relu6(x + 3) / 6;         dy/dx = -3 < x < 3 ? 1/6 : 0
 //   hardswish   y = x relu6(x + 3) / 6;       dy/dx = x < -3 ? 0 : x <= 3 ? x/3 + 1/2 : 1
+//   gelu        y = x Phi(x) (erf form);      dy/dx = Phi(x) + x phi(x)          (torch's default, approximate='none')
 // Note hardswish' as torch's hardswish_backward: at x = -3 it is -1/2 and at x = +3 it is 3/2 (the
 // middle branch is closed on both ends), not the one-sided limits 0 and 1.
-import { ConvnetsError } from '../../core/backend.js';
+import { ACTIVATIONS, ConvnetsError } from '../../core/backend.js';
 import type { ActivationKind } from '../../core/backend.js';
 import type { JsArray } from './memory.js';
 
@@ -18,6 +19,33 @@ export function sigmoid(x: number): number {
   return e / (1 + e);
 }
 
+/**
+ * The standard normal CDF Phi(x) = (1 + erf(x / sqrt 2)) / 2, exact to float64 rounding: the Taylor
+ * series of erf where it converges without cancellation (|z| < 3), else erfc's continued fraction, so
+ * the lower tail keeps its relative accuracy. (JavaScript has no Math.erf.)
+ */
+export function normalCdf(x: number): number {
+  const z = x * Math.SQRT1_2;
+  const az = Math.abs(z);
+  if (az < 3) {
+    let term = z, sum = z;
+    const z2 = z * z;
+    for (let n = 1; n < 60; n++) {
+      term *= -z2 / n;
+      const t = term / (2 * n + 1);
+      sum += t;
+      if (Math.abs(t) < 1e-17 * Math.abs(sum)) break;
+    }
+    return 0.5 + sum / Math.sqrt(Math.PI);
+  }
+  let f = az;
+  for (let k = 60; k >= 1; k--) f = az + (k * 0.5) / f;
+  const tail = (0.5 * Math.exp(-az * az)) / (Math.sqrt(Math.PI) * f);
+  return z < 0 ? tail : 1 - tail;
+}
+
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
 export function activate(kind: ActivationKind, x: number): number {
   switch (kind) {
     case 'relu': return x > 0 ? x : 0;
@@ -26,7 +54,8 @@ export function activate(kind: ActivationKind, x: number): number {
     case 'silu': return x * sigmoid(x);
     case 'hardsigmoid': { const r = x + 3; return (r > 0 ? (r < 6 ? r : 6) : 0) / 6; }
     case 'hardswish': { const r = x + 3; return x * (r > 0 ? (r < 6 ? r : 6) : 0) / 6; }
-    default: throw new ConvnetsError(`activation: unknown kind '${String(kind)}' (expected relu, relu6, silu, sigmoid, hardswish, hardsigmoid)`);
+    case 'gelu': return x * normalCdf(x);
+    default: throw new ConvnetsError(`activation: unknown kind '${String(kind)}' (expected ${ACTIVATIONS.join(', ')})`);
   }
 }
 
@@ -39,7 +68,8 @@ export function activateGrad(kind: ActivationKind, x: number, y: number): number
     case 'silu': { const s = sigmoid(x); return s * (1 + x * (1 - s)); }
     case 'hardsigmoid': return x > -3 && x < 3 ? 1 / 6 : 0;
     case 'hardswish': return x < -3 ? 0 : x <= 3 ? x / 3 + 0.5 : 1;
-    default: throw new ConvnetsError(`activationBackward: unknown kind '${String(kind)}' (expected relu, relu6, silu, sigmoid, hardswish, hardsigmoid)`);
+    case 'gelu': return normalCdf(x) + x * Math.exp(-0.5 * x * x) * INV_SQRT_2PI;
+    default: throw new ConvnetsError(`activationBackward: unknown kind '${String(kind)}' (expected ${ACTIVATIONS.join(', ')})`);
   }
 }
 

@@ -4,22 +4,14 @@
 //   inference (eval, frozen BN): the same with the running statistics, which are constants for backward.
 import { ConvnetsError } from '../../core/backend.js';
 import type { BatchNormParams, Buf } from '../../core/backend.js';
+import { checkKernelParams } from '../../core/params.js';
+import type { KernelName } from '../../core/backend.js';
 import { arr } from './memory.js';
-
-function checkBn(kernel: string, p: BatchNormParams, needTwoRows: boolean): void {
-  if (!Number.isInteger(p.rows) || p.rows <= 0) throw new ConvnetsError(`${kernel}: params.rows must be a positive integer, got ${p.rows}`);
-  if (!Number.isInteger(p.c) || p.c <= 0) throw new ConvnetsError(`${kernel}: params.c must be a positive integer, got ${p.c}`);
-  if (!(p.eps > 0)) throw new ConvnetsError(`${kernel}: params.eps must be > 0, got ${p.eps}`);
-  // torch refuses too: the unbiased running variance would divide by zero.
-  if (needTwoRows && p.rows < 2) {
-    throw new ConvnetsError(`${kernel}: training needs more than 1 value per channel (rows = n*h*w = ${p.rows})`);
-  }
-}
 
 export function batchNormTrain(p: BatchNormParams, xb: Buf, gb: Buf, bb: Buf, yb: Buf,
   rmb: Buf, rvb: Buf, smb: Buf, sib: Buf): void {
   const K = 'batchNormTrain';
-  checkBn(K, p, true);
+  checkKernelParams(K, p);
   const { rows, c } = p;
   const x = arr(K, 'x', xb, rows * c), gamma = arr(K, 'gamma', gb, c), beta = arr(K, 'beta', bb, c);
   const y = arr(K, 'y', yb, rows * c), rm = arr(K, 'runningMean', rmb, c), rv = arr(K, 'runningVar', rvb, c);
@@ -43,7 +35,7 @@ export function batchNormTrain(p: BatchNormParams, xb: Buf, gb: Buf, bb: Buf, yb
 
 export function batchNormInference(p: BatchNormParams, xb: Buf, gb: Buf, bb: Buf, mb: Buf, vb: Buf, yb: Buf): void {
   const K = 'batchNormInference';
-  checkBn(K, p, false);
+  checkKernelParams(K, p);
   const { rows, c } = p;
   const x = arr(K, 'x', xb, rows * c), gamma = arr(K, 'gamma', gb, c), beta = arr(K, 'beta', bb, c);
   const mean = arr(K, 'mean', mb, c), variance = arr(K, 'variance', vb, c), y = arr(K, 'y', yb, rows * c);
@@ -60,7 +52,7 @@ export function batchNormInference(p: BatchNormParams, xb: Buf, gb: Buf, bb: Buf
 export function batchNormTrainBackward(p: BatchNormParams, xb: Buf, dyb: Buf, gb: Buf, smb: Buf, sib: Buf,
   dxb: Buf, dgb: Buf, dbb: Buf): void {
   const K = 'batchNormTrainBackward';
-  checkBn(K, p, false);
+  checkKernelParams(K, p);
   const { rows, c } = p;
   const x = arr(K, 'x', xb, rows * c), dy = arr(K, 'dy', dyb, rows * c), gamma = arr(K, 'gamma', gb, c);
   const sm = arr(K, 'saveMean', smb, c), si = arr(K, 'saveInvStd', sib, c);
@@ -86,7 +78,7 @@ export function batchNormTrainBackward(p: BatchNormParams, xb: Buf, dyb: Buf, gb
 export function batchNormInferenceBackward(p: BatchNormParams, xb: Buf, dyb: Buf, gb: Buf, mb: Buf, vb: Buf,
   dxb: Buf, dgb: Buf, dbb: Buf): void {
   const K = 'batchNormInferenceBackward';
-  checkBn(K, p, false);
+  checkKernelParams(K, p);
   const { rows, c } = p;
   const x = arr(K, 'x', xb, rows * c), dy = arr(K, 'dy', dyb, rows * c), gamma = arr(K, 'gamma', gb, c);
   const mean = arr(K, 'mean', mb, c), variance = arr(K, 'variance', vb, c);

@@ -2,17 +2,13 @@
 // Backward: dx = dy * s; ds[i, c] = sum_p dy[i, p, c] * x[i, p, c].
 import { ConvnetsError } from '../../core/backend.js';
 import type { Buf, ChannelScaleParams } from '../../core/backend.js';
+import { checkKernelParams } from '../../core/params.js';
+import type { KernelName } from '../../core/backend.js';
 import { arr } from './memory.js';
-
-function check(kernel: string, p: ChannelScaleParams): void {
-  for (const k of ['n', 'hw', 'c'] as const) {
-    if (!Number.isInteger(p[k]) || p[k] <= 0) throw new ConvnetsError(`${kernel}: params.${k} must be a positive integer, got ${p[k]}`);
-  }
-}
 
 export function channelScale(p: ChannelScaleParams, xb: Buf, sb: Buf, yb: Buf): void {
   const K = 'channelScale';
-  check(K, p);
+  checkKernelParams(K, p);
   const len = p.n * p.hw * p.c;
   const x = arr(K, 'x', xb, len), s = arr(K, 's', sb, p.n * p.c), y = arr(K, 'y', yb, len);
   for (let b = 0; b < p.n; b++)
@@ -22,7 +18,7 @@ export function channelScale(p: ChannelScaleParams, xb: Buf, sb: Buf, yb: Buf): 
 
 export function channelScaleBackward(p: ChannelScaleParams, xb: Buf, sb: Buf, dyb: Buf, dxb: Buf, dsb: Buf): void {
   const K = 'channelScaleBackward';
-  check(K, p);
+  checkKernelParams(K, p);
   const len = p.n * p.hw * p.c;
   const x = arr(K, 'x', xb, len), s = arr(K, 's', sb, p.n * p.c), dy = arr(K, 'dy', dyb, len);
   const dx = arr(K, 'dx', dxb, len), ds = arr(K, 'ds', dsb, p.n * p.c);

@@ -5,23 +5,10 @@
 // positions are zero padding. The backward kernels are the exact adjoints of this sum.
 import { ConvnetsError } from '../../core/backend.js';
 import type { Buf, Conv2dParams } from '../../core/backend.js';
+import { checkKernelParams } from '../../core/params.js';
+import type { KernelName } from '../../core/backend.js';
 import { arr } from './memory.js';
 import { applyActivation } from './activation.js';
-
-export function checkConvParams(kernel: string, p: Conv2dParams): void {
-  const ints: (keyof Conv2dParams)[] = ['n', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'kH', 'kW',
-    'strideH', 'strideW', 'dilationH', 'dilationW', 'groups'];
-  for (const k of ints) {
-    const v = p[k] as number;
-    if (!Number.isInteger(v) || v <= 0) throw new ConvnetsError(`${kernel}: params.${k} must be a positive integer, got ${v}`);
-  }
-  for (const k of ['padTop', 'padLeft'] as const) {
-    if (!Number.isInteger(p[k]) || p[k] < 0) throw new ConvnetsError(`${kernel}: params.${k} must be a non-negative integer, got ${p[k]}`);
-  }
-  if (p.inC % p.groups !== 0 || p.outC % p.groups !== 0) {
-    throw new ConvnetsError(`${kernel}: channels (in ${p.inC}, out ${p.outC}) must be divisible by groups (${p.groups})`);
-  }
-}
 
 export const convSizes = (p: Conv2dParams) => ({
   x: p.n * p.inH * p.inW * p.inC,
@@ -30,7 +17,7 @@ export const convSizes = (p: Conv2dParams) => ({
 });
 
 export function conv2dFwd(kernel: string, p: Conv2dParams, xb: Buf, wb: Buf, biasb: Buf | null, yb: Buf): void {
-  checkConvParams(kernel, p);
+  checkKernelParams(kernel as KernelName, p);
   const s = convSizes(p);
   const x = arr(kernel, 'x', xb, s.x), w = arr(kernel, 'w', wb, s.w), y = arr(kernel, 'y', yb, s.y);
   const bias = biasb ? arr(kernel, 'bias', biasb, p.outC) : null;
@@ -62,7 +49,7 @@ export function conv2dFwd(kernel: string, p: Conv2dParams, xb: Buf, wb: Buf, bia
 
 /** dx[...] = sum over the (oh, ow, oc) that read it of dy * w: the same loop as forward, scattering. */
 export function conv2dBwdData(kernel: string, p: Conv2dParams, dyb: Buf, wb: Buf, dxb: Buf): void {
-  checkConvParams(kernel, p);
+  checkKernelParams(kernel as KernelName, p);
   const s = convSizes(p);
   const dy = arr(kernel, 'dy', dyb, s.y), w = arr(kernel, 'w', wb, s.w), dx = arr(kernel, 'dx', dxb, s.x);
   const cig = p.inC / p.groups, cog = p.outC / p.groups;
@@ -92,7 +79,7 @@ export function conv2dBwdData(kernel: string, p: Conv2dParams, dyb: Buf, wb: Buf
 
 /** dw[oc, kh, kw, ci] = sum_{b, oh, ow} dy * x at the tap; dbias[oc] = sum dy. */
 export function conv2dBwdFilter(kernel: string, p: Conv2dParams, xb: Buf, dyb: Buf, dwb: Buf, dbiasb: Buf | null): void {
-  checkConvParams(kernel, p);
+  checkKernelParams(kernel as KernelName, p);
   const s = convSizes(p);
   const x = arr(kernel, 'x', xb, s.x), dy = arr(kernel, 'dy', dyb, s.y), dw = arr(kernel, 'dw', dwb, s.w);
   const dbias = dbiasb ? arr(kernel, 'dbias', dbiasb, p.outC) : null;

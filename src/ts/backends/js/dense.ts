@@ -1,17 +1,13 @@
 // Dense (fully connected): y[n, o] = bias[o] + sum_i x[n, i] w[o, i]  (w is [out, in] as torchvision).
 import { ConvnetsError } from '../../core/backend.js';
 import type { Buf, DenseParams } from '../../core/backend.js';
+import { checkKernelParams } from '../../core/params.js';
+import type { KernelName } from '../../core/backend.js';
 import { arr } from './memory.js';
-
-function check(kernel: string, p: DenseParams): void {
-  for (const k of ['n', 'inF', 'outF'] as const) {
-    if (!Number.isInteger(p[k]) || p[k] <= 0) throw new ConvnetsError(`${kernel}: params.${k} must be a positive integer, got ${p[k]}`);
-  }
-}
 
 export function dense(p: DenseParams, xb: Buf, wb: Buf, biasb: Buf | null, yb: Buf): void {
   const K = 'dense';
-  check(K, p);
+  checkKernelParams(K, p);
   const x = arr(K, 'x', xb, p.n * p.inF), w = arr(K, 'w', wb, p.outF * p.inF), y = arr(K, 'y', yb, p.n * p.outF);
   const bias = biasb ? arr(K, 'bias', biasb, p.outF) : null;
   for (let r = 0; r < p.n; r++) {
@@ -26,7 +22,7 @@ export function dense(p: DenseParams, xb: Buf, wb: Buf, biasb: Buf | null, yb: B
 /** dx = dy . w */
 export function denseBackwardData(p: DenseParams, dyb: Buf, wb: Buf, dxb: Buf): void {
   const K = 'denseBackwardData';
-  check(K, p);
+  checkKernelParams(K, p);
   const dy = arr(K, 'dy', dyb, p.n * p.outF), w = arr(K, 'w', wb, p.outF * p.inF), dx = arr(K, 'dx', dxb, p.n * p.inF);
   for (let r = 0; r < p.n; r++) {
     for (let i = 0; i < p.inF; i++) {
@@ -40,7 +36,7 @@ export function denseBackwardData(p: DenseParams, dyb: Buf, wb: Buf, dxb: Buf): 
 /** dw = dy^T . x; dbias = sum over rows of dy. */
 export function denseBackwardFilter(p: DenseParams, xb: Buf, dyb: Buf, dwb: Buf, dbiasb: Buf | null): void {
   const K = 'denseBackwardFilter';
-  check(K, p);
+  checkKernelParams(K, p);
   const x = arr(K, 'x', xb, p.n * p.inF), dy = arr(K, 'dy', dyb, p.n * p.outF), dw = arr(K, 'dw', dwb, p.outF * p.inF);
   const dbias = dbiasb ? arr(K, 'dbias', dbiasb, p.outF) : null;
   for (let o = 0; o < p.outF; o++) {

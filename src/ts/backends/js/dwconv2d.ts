@@ -4,15 +4,14 @@
 // an independent reference for the specialised kernels of the other backends.
 import { ConvnetsError } from '../../core/backend.js';
 import type { Buf, Conv2dParams } from '../../core/backend.js';
+import { checkKernelParams } from '../../core/params.js';
+import type { KernelName } from '../../core/backend.js';
 import { arr } from './memory.js';
 import { applyActivation } from './activation.js';
-import { checkConvParams, convSizes } from './conv2d.js';
+import { convSizes } from './conv2d.js';
 
 function checkDepthwise(kernel: string, p: Conv2dParams): number {
-  checkConvParams(kernel, p);
-  if (p.groups !== p.inC || p.outC % p.inC !== 0) {
-    throw new ConvnetsError(`${kernel}: needs groups === inC and outC a multiple of inC, got groups ${p.groups}, inC ${p.inC}, outC ${p.outC}`);
-  }
+  checkKernelParams(kernel as KernelName, p);
   return p.outC / p.inC;
 }
 

@@ -1,17 +1,13 @@
 // Global average pool: x [n, hw, c] -> y [n, c] (torchvision's AdaptiveAvgPool2d(1)); backward spreads dy/hw.
 import { ConvnetsError } from '../../core/backend.js';
 import type { Buf, GlobalPoolParams } from '../../core/backend.js';
+import { checkKernelParams } from '../../core/params.js';
+import type { KernelName } from '../../core/backend.js';
 import { arr } from './memory.js';
-
-function check(kernel: string, p: GlobalPoolParams): void {
-  for (const k of ['n', 'hw', 'c'] as const) {
-    if (!Number.isInteger(p[k]) || p[k] <= 0) throw new ConvnetsError(`${kernel}: params.${k} must be a positive integer, got ${p[k]}`);
-  }
-}
 
 export function globalAvgPool(p: GlobalPoolParams, xb: Buf, yb: Buf): void {
   const K = 'globalAvgPool';
-  check(K, p);
+  checkKernelParams(K, p);
   const x = arr(K, 'x', xb, p.n * p.hw * p.c), y = arr(K, 'y', yb, p.n * p.c);
   for (let b = 0; b < p.n; b++) {
     for (let ch = 0; ch < p.c; ch++) {
@@ -24,7 +20,7 @@ export function globalAvgPool(p: GlobalPoolParams, xb: Buf, yb: Buf): void {
 
 export function globalAvgPoolBackward(p: GlobalPoolParams, dyb: Buf, dxb: Buf): void {
   const K = 'globalAvgPoolBackward';
-  check(K, p);
+  checkKernelParams(K, p);
   const dy = arr(K, 'dy', dyb, p.n * p.c), dx = arr(K, 'dx', dxb, p.n * p.hw * p.c);
   for (let b = 0; b < p.n; b++)
     for (let i = 0; i < p.hw; i++)

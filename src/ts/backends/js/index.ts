@@ -3,7 +3,7 @@
 // oracle. Always available.
 import { ConvnetsError } from '../../core/backend.js';
 import type {
-  ActivationKind, AdamWParams, Backend, BatchNormParams, Buf, ChannelScaleParams, ConcatParams, Conv2dParams,
+  ActivationKind, AdamWParams, AdaptivePool2dParams, Backend, BatchNormParams, Buf, ChannelScaleParams, ConcatParams, Conv2dParams,
   DenseParams, GlobalPoolParams, Pool2dParams, SgdParams, SoftmaxXentParams,
 } from '../../core/backend.js';
 import { registerBackend } from '../../core/registry.js';
@@ -66,6 +66,8 @@ export class JsBackend implements Backend {
     return arr('read', 'buffer', b, 0, false).slice();
   }
 
+  async readAsync(b: Buf): Promise<Float32Array | Float64Array> { return this.read(b); }
+
   fill(b: Buf, value: number): void {
     arr('fill', 'buffer', b, 0, false).fill(value);
   }
@@ -114,6 +116,8 @@ export class JsBackend implements Backend {
   maxPool2dBackward(p: Pool2dParams, x: Buf, dy: Buf, dx: Buf): void { pool.maxPool2dBackward(p, x, dy, dx); }
   avgPool2d(p: Pool2dParams, x: Buf, y: Buf): void { pool.avgPool2d(p, x, y); }
   avgPool2dBackward(p: Pool2dParams, dy: Buf, dx: Buf): void { pool.avgPool2dBackward(p, dy, dx); }
+  adaptiveAvgPool2d(p: AdaptivePool2dParams, x: Buf, y: Buf): void { pool.adaptiveAvgPool2d(p, x, y); }
+  adaptiveAvgPool2dBackward(p: AdaptivePool2dParams, dy: Buf, dx: Buf): void { pool.adaptiveAvgPool2dBackward(p, dy, dx); }
   globalAvgPool(p: GlobalPoolParams, x: Buf, y: Buf): void { gp.globalAvgPool(p, x, y); }
   globalAvgPoolBackward(p: GlobalPoolParams, dy: Buf, dx: Buf): void { gp.globalAvgPoolBackward(p, dy, dx); }
 

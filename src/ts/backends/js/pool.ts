@@ -7,23 +7,11 @@
 //                     i.e. padding counts, but a ceil-mode window's overhang beyond the padded input does not;
 //   otherwise:        the number of in-bounds elements.
 import { ConvnetsError } from '../../core/backend.js';
-import type { Buf, Pool2dParams } from '../../core/backend.js';
+import type { AdaptivePool2dParams, Buf, Pool2dParams } from '../../core/backend.js';
+import { adaptiveWindows } from '../../core/shape.js';
+import { checkKernelParams } from '../../core/params.js';
+import type { KernelName } from '../../core/backend.js';
 import { arr } from './memory.js';
-
-function checkPool(kernel: string, p: Pool2dParams): void {
-  for (const k of ['n', 'inH', 'inW', 'c', 'outH', 'outW', 'kH', 'kW', 'strideH', 'strideW'] as const) {
-    if (!Number.isInteger(p[k]) || p[k] <= 0) throw new ConvnetsError(`${kernel}: params.${k} must be a positive integer, got ${p[k]}`);
-  }
-  for (const k of ['padTop', 'padLeft', 'padBottom', 'padRight'] as const) {
-    if (!Number.isInteger(p[k]) || p[k] < 0) throw new ConvnetsError(`${kernel}: params.${k} must be a non-negative integer, got ${p[k]}`);
-  }
-  // Every window must touch the input, or max pool would have nothing to pick.
-  if ((p.outH - 1) * p.strideH - p.padTop >= p.inH || (p.outW - 1) * p.strideW - p.padLeft >= p.inW ||
-    p.padTop >= p.kH || p.padLeft >= p.kW) {
-    throw new ConvnetsError(`${kernel}: a window would lie entirely in padding (in ${p.inH}x${p.inW}, out ${p.outH}x${p.outW}, ` +
-      `kernel ${p.kH}x${p.kW}, stride ${p.strideH}x${p.strideW}, pad ${p.padTop},${p.padLeft})`);
-  }
-}
 
 /** Index of the window's argmax in x (first maximum in row-major order). */
 function argmax(p: Pool2dParams, x: ArrayLike<number>, b: number, oh: number, ow: number, ch: number): number {
@@ -42,7 +30,7 @@ function argmax(p: Pool2dParams, x: ArrayLike<number>, b: number, oh: number, ow
 
 export function maxPool2d(p: Pool2dParams, xb: Buf, yb: Buf): void {
   const K = 'maxPool2d';
-  checkPool(K, p);
+  checkKernelParams(K, p);
   const x = arr(K, 'x', xb, p.n * p.inH * p.inW * p.c), y = arr(K, 'y', yb, p.n * p.outH * p.outW * p.c);
   for (let b = 0; b < p.n; b++)
     for (let oh = 0; oh < p.outH; oh++)
@@ -52,7 +40,7 @@ export function maxPool2d(p: Pool2dParams, xb: Buf, yb: Buf): void {
 
 export function maxPool2dBackward(p: Pool2dParams, xb: Buf, dyb: Buf, dxb: Buf): void {
   const K = 'maxPool2dBackward';
-  checkPool(K, p);
+  checkKernelParams(K, p);
   const x = arr(K, 'x', xb, p.n * p.inH * p.inW * p.c), dy = arr(K, 'dy', dyb, p.n * p.outH * p.outW * p.c);
   const dx = arr(K, 'dx', dxb, p.n * p.inH * p.inW * p.c);
   dx.fill(0);
@@ -75,7 +63,7 @@ export function avgDivisor(p: Pool2dParams, oh: number, ow: number): number {
 
 export function avgPool2d(p: Pool2dParams, xb: Buf, yb: Buf): void {
   const K = 'avgPool2d';
-  checkPool(K, p);
+  checkKernelParams(K, p);
   const x = arr(K, 'x', xb, p.n * p.inH * p.inW * p.c), y = arr(K, 'y', yb, p.n * p.outH * p.outW * p.c);
   for (let b = 0; b < p.n; b++) {
     for (let oh = 0; oh < p.outH; oh++) {
@@ -95,7 +83,7 @@ export function avgPool2d(p: Pool2dParams, xb: Buf, yb: Buf): void {
 
 export function avgPool2dBackward(p: Pool2dParams, dyb: Buf, dxb: Buf): void {
   const K = 'avgPool2dBackward';
-  checkPool(K, p);
+  checkKernelParams(K, p);
   const dy = arr(K, 'dy', dyb, p.n * p.outH * p.outW * p.c), dx = arr(K, 'dx', dxb, p.n * p.inH * p.inW * p.c);
   dx.fill(0);
   for (let b = 0; b < p.n; b++) {
@@ -107,6 +95,50 @@ export function avgPool2dBackward(p: Pool2dParams, dyb: Buf, dxb: Buf): void {
           const g = dy[((b * p.outH + oh) * p.outW + ow) * p.c + ch] / div;
           for (let ih = Math.max(h0, 0); ih < Math.min(h0 + p.kH, p.inH); ih++)
             for (let iw = Math.max(w0, 0); iw < Math.min(w0 + p.kW, p.inW); iw++) dx[((b * p.inH + ih) * p.inW + iw) * p.c + ch] += g;
+        }
+      }
+    }
+  }
+}
+
+// ---- adaptive average pooling: torch's uneven (possibly overlapping) windows, core/shape.ts adaptiveWindows
+
+export function adaptiveAvgPool2d(p: AdaptivePool2dParams, xb: Buf, yb: Buf): void {
+  const K = 'adaptiveAvgPool2d';
+  checkKernelParams(K, p);
+  const x = arr(K, 'x', xb, p.n * p.inH * p.inW * p.c), y = arr(K, 'y', yb, p.n * p.outH * p.outW * p.c);
+  const rows = adaptiveWindows(p.inH, p.outH), cols = adaptiveWindows(p.inW, p.outW);
+  for (let b = 0; b < p.n; b++) {
+    for (let oh = 0; oh < p.outH; oh++) {
+      const [h0, h1] = rows[oh];
+      for (let ow = 0; ow < p.outW; ow++) {
+        const [w0, w1] = cols[ow];
+        const count = (h1 - h0) * (w1 - w0);
+        for (let ch = 0; ch < p.c; ch++) {
+          let s = 0;
+          for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) s += x[((b * p.inH + ih) * p.inW + iw) * p.c + ch];
+          y[((b * p.outH + oh) * p.outW + ow) * p.c + ch] = s / count;
+        }
+      }
+    }
+  }
+}
+
+export function adaptiveAvgPool2dBackward(p: AdaptivePool2dParams, dyb: Buf, dxb: Buf): void {
+  const K = 'adaptiveAvgPool2dBackward';
+  checkKernelParams(K, p);
+  const dy = arr(K, 'dy', dyb, p.n * p.outH * p.outW * p.c), dx = arr(K, 'dx', dxb, p.n * p.inH * p.inW * p.c);
+  dx.fill(0);
+  const rows = adaptiveWindows(p.inH, p.outH), cols = adaptiveWindows(p.inW, p.outW);
+  for (let b = 0; b < p.n; b++) {
+    for (let oh = 0; oh < p.outH; oh++) {
+      const [h0, h1] = rows[oh];
+      for (let ow = 0; ow < p.outW; ow++) {
+        const [w0, w1] = cols[ow];
+        const count = (h1 - h0) * (w1 - w0);
+        for (let ch = 0; ch < p.c; ch++) {
+          const g = dy[((b * p.outH + oh) * p.outW + ow) * p.c + ch] / count;
+          for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) dx[((b * p.inH + ih) * p.inW + iw) * p.c + ch] += g;
         }
       }
     }

@@ -2,18 +2,13 @@
 // x viewed as [rows = n*h*w, inC], w as [outC, inC]: y = x . w^T + bias.
 import { ConvnetsError } from '../../core/backend.js';
 import type { Buf, Conv2dParams } from '../../core/backend.js';
+import { checkKernelParams } from '../../core/params.js';
+import type { KernelName } from '../../core/backend.js';
 import { arr } from './memory.js';
 import { applyActivation } from './activation.js';
-import { checkConvParams } from './conv2d.js';
 
 function checkPointwise(kernel: string, p: Conv2dParams): number {
-  checkConvParams(kernel, p);
-  if (p.kH !== 1 || p.kW !== 1 || p.strideH !== 1 || p.strideW !== 1 || p.padTop !== 0 || p.padLeft !== 0 ||
-    p.groups !== 1 || p.outH !== p.inH || p.outW !== p.inW) {
-    throw new ConvnetsError(`${kernel}: needs a 1x1 kernel, stride 1, no padding, groups 1 and outH/outW = inH/inW, got ` +
-      `kernel ${p.kH}x${p.kW}, stride ${p.strideH}x${p.strideW}, pad ${p.padTop},${p.padLeft}, groups ${p.groups}, ` +
-      `in ${p.inH}x${p.inW}, out ${p.outH}x${p.outW}`);
-  }
+  checkKernelParams(kernel as KernelName, p);
   return p.n * p.inH * p.inW;
 }
 

@@ -4,14 +4,9 @@
 import { ConvnetsError } from '../../core/backend.js';
 import type { Buf, SoftmaxXentParams } from '../../core/backend.js';
 import type { JsArray } from './memory.js';
+import { checkKernelParams } from '../../core/params.js';
+import type { KernelName } from '../../core/backend.js';
 import { arr } from './memory.js';
-
-function check(kernel: string, p: SoftmaxXentParams): void {
-  for (const k of ['n', 'classes'] as const) {
-    if (!Number.isInteger(p[k]) || p[k] <= 0) throw new ConvnetsError(`${kernel}: params.${k} must be a positive integer, got ${p[k]}`);
-  }
-  if (!(p.smoothing >= 0 && p.smoothing <= 1)) throw new ConvnetsError(`${kernel}: params.smoothing must be in [0, 1], got ${p.smoothing}`);
-}
 
 function label(kernel: string, labels: JsArray, i: number, classes: number): number {
   const l = labels[i];
@@ -23,7 +18,7 @@ function label(kernel: string, labels: JsArray, i: number, classes: number): num
 
 export function softmaxCrossEntropy(p: SoftmaxXentParams, logitsb: Buf, labelsb: Buf, probsb: Buf, lossb: Buf): void {
   const K = 'softmaxCrossEntropy';
-  check(K, p);
+  checkKernelParams(K, p);
   const C = p.classes;
   const z = arr(K, 'logits', logitsb, p.n * C), labels = arr(K, 'labels', labelsb, p.n);
   const probs = arr(K, 'probs', probsb, p.n * C), loss = arr(K, 'loss', lossb, p.n);
@@ -48,7 +43,7 @@ export function softmaxCrossEntropy(p: SoftmaxXentParams, logitsb: Buf, labelsb:
 
 export function softmaxCrossEntropyBackward(p: SoftmaxXentParams, probsb: Buf, labelsb: Buf, gradScale: number, dlb: Buf): void {
   const K = 'softmaxCrossEntropyBackward';
-  check(K, p);
+  checkKernelParams(K, p);
   const C = p.classes;
   const probs = arr(K, 'probs', probsb, p.n * C), labels = arr(K, 'labels', labelsb, p.n);
   const dl = arr(K, 'dlogits', dlb, p.n * C);

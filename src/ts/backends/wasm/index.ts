@@ -13,7 +13,7 @@ import type {
   ActivationKind, AdamWParams, Backend, BackendBuffer, BatchNormParams, Buf, ChannelScaleParams, ConcatParams,
   Conv2dParams, DenseParams, GlobalPoolParams, Pool2dParams, SgdParams, SoftmaxXentParams,
 } from '../../core/backend.js';
-import { registerBackend } from '../../core/registry.js';
+import type { BackendFactory } from '../../core/registry.js';
 import type { BackendOptions } from '../../core/registry.js';
 import { dropThreshold } from '../../core/random.js';
 import { ThreadPool } from './pool.js';
@@ -838,7 +838,8 @@ export class WasmBackend implements Backend {
   }
 }
 
-registerBackend('wasm', {
+/** The table entry core/registry.ts loads. */
+export const factory: BackendFactory = {
   async unavailableReason() {
     if (typeof WebAssembly !== 'object' || typeof SharedArrayBuffer !== 'function') return 'WebAssembly or SharedArrayBuffer is not available';
     const b = wasmBuild();
@@ -851,4 +852,4 @@ registerBackend('wasm', {
     return null;
   },
   create: (opts) => WasmBackend.create(opts),
-});
+};

@@ -59,8 +59,8 @@ export async function buildOn(b: Backend, name: string, batch: number, opts: Mod
   try {
     manualSeed(seed);
     const model = createModel(name, opts);
-    const size = opts.inputSize ?? model.defaultInputSize ?? 224;
-    const ch = opts.inputChannels ?? model.inputChannels ?? 3;
+    const size = opts.inputSize ?? model.defaultInputSize;
+    const ch = model.inputChannels;
     const inputShape = [batch, size, size, ch];
     const input = Tensor.uniform(inputShape, seed + 100, -1, 1, b);
     return { model, input, inputShape, dispose: () => { model.dispose(); input.dispose(); } };

@@ -13,7 +13,7 @@ import {
   gradflowBatch, measureGradFlow, summarize, INIT_SCHEMES, seedModels,
 } from '../analysis/gradflow.js';
 import type { InitScheme, GradFlowResult } from '../analysis/gradflow.js';
-import { buildModel, createModel, isModel, modelFamily } from '../../architectures/index.js';
+import { buildModel, countMacs, createModel, isModel, modelFamily } from '../../architectures/index.js';
 import { DEFAULT_CANDIDATES, selectModels, formatSelect, parseCount } from '../analysis/select.js';
 import type { Candidate } from '../analysis/select.js';
 import { compoundMultipliers, phiVariant, publishedRows, equivalentPhi } from '../analysis/scale.js';
@@ -31,10 +31,8 @@ function startBackend(name?: string, threads?: number): Promise<Backend> {
 
 function countModel(name: string, inputSize?: number): Candidate {
   const m = createModel(name, { init: 'none', ...(inputSize ? { inputSize } : {}) });
-  const size = inputSize ?? m.defaultInputSize ?? 224;
-  let macs = 0;
-  for (const l of m.layers([1, size, size, m.inputChannels ?? 3])) macs += l.macs;
-  return { model: name, params: m.paramCount(), macs, inputSize: size };
+  const size = inputSize ?? m.defaultInputSize;
+  return { model: name, params: m.paramCount(), macs: countMacs(m, size), inputSize: size };
 }
 
 function gradflowSvg(name: string, rs: GradFlowResult[]): string {
@@ -201,11 +199,11 @@ export function register(program: Command): void {
         throw new ConvnetsError(`explain: '${topic}' is neither a topic (${EXPLAIN_TOPICS.join(', ')}) nor a registered model`);
       }
       const model = createModel(topic, { init: 'none', ...(o.input ? { inputSize: o.input } : {}) });
-      const size = o.input ?? model.defaultInputSize ?? 224;
-      const s = summary(model, [1, size, size, model.inputChannels ?? 3]);
+      const size = o.input ?? model.defaultInputSize;
+      const s = summary(model, [1, size, size, model.inputChannels]);
       const byName = new Map<string, Module>([...model.namedModules()]);
       let dw = 0, pw = 0, other = 0, linear = 0;
-      for (const l of model.layers([1, size, size, model.inputChannels ?? 3])) {
+      for (const l of model.layers([1, size, size, model.inputChannels])) {
         const mod = byName.get(l.name);
         if (mod instanceof Conv2d) {
           if (mod.opts.groups > 1 && mod.opts.groups === mod.inChannels) dw += l.macs;

@@ -48,7 +48,7 @@ export function register(program: Command): void {
     .option('--batch <b>', 'batch size', posInt('--batch'), 1)
     .option('--input <n>', "input resolution (default: the model's)", posInt('--input'))
     .option('--no-peers', 'time only our backend')
-    .option('--peer-list <list>', 'comma-separated peers: tfjs-wasm, tfjs-cpu, ort-node, ort-web (default: all)')
+    .option('--peer-list <list>', 'comma-separated peers (default: all; an unknown name lists the known ones)')
     .option('--train', 'time a training step (forward + backward + SGD) instead; peers are inference-only')
     .option('--quick', 'fewer samples')
     .option('--json', 'print a JSON object as the last line (median_ms ...)')

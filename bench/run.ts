@@ -8,12 +8,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
-import '../src/ts/backends/js/index.js';
 import { createBackend, backendAvailability, registeredBackends } from '../src/ts/core/registry.js';
-import { quickTiming } from '../src/ts/analysis/timing.js';
-import { ALL_PEERS, buildOn, timeOurForward, timeOurTrainStep, timePeers, traceMacs } from '../src/ts/analysis/modelbench.js';
-import type { PeerName } from '../src/ts/analysis/modelbench.js';
-import { tfjsTrainAttempt } from '../src/ts/analysis/peers.js';
+import { quickTiming } from './timing.js';
+import { ALL_PEERS, buildOn, timeOurForward, timeOurTrainStep, timePeers, traceMacs } from './models.js';
+import type { PeerName } from './models.js';
+import { tfjsTrainAttempt } from './peers.js';
 import { KERNEL_CASES, MODEL_CASES } from './shapes.js';
 import { kernelSuite } from './suites/kernels.js';
 import { markdown, charts } from './report.js';
@@ -26,18 +25,15 @@ function arg(name: string, env: string, dflt: string): string {
 }
 const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
 
-/** Imports the optional backends; returns which SIMD build the wasm backend will run. */
-async function loadBackends(): Promise<string> {
-  let wasmSimd = 'unavailable';
-  // Computed specifiers: these backends are built separately and may be absent.
-  for (const spec of ['../src/ts/backends/wasm/index.js', '../src/ts/backends/native/index.js']) {
-    try {
-      const m = await import(spec) as { enableRelaxedSimd?: () => boolean };
-      // The runner owns its process, as the CLI does: fused multiply-add where V8 has it behind a flag.
-      if (m.enableRelaxedSimd) wasmSimd = m.enableRelaxedSimd() ? 'relaxed SIMD (fused multiply-add)' : 'SIMD128 (CONVNETS_WASM_RELAXED=0 or no relaxed SIMD in this runtime)';
-    } catch { /* reported as unavailable below */ }
+/** Which SIMD build the wasm backend will run (its module is loaded by the registry's table too). */
+async function wasmSimdBuild(): Promise<string> {
+  try {
+    const m = await import('../src/ts/backends/wasm/index.js');
+    // The runner owns its process, as the CLI does: fused multiply-add where V8 has it behind a flag.
+    return m.enableRelaxedSimd() ? 'relaxed SIMD (fused multiply-add)' : 'SIMD128 (CONVNETS_WASM_RELAXED=0 or no relaxed SIMD in this runtime)';
+  } catch {
+    return 'unavailable'; // the reason is reported with the backends below
   }
-  return wasmSimd;
 }
 
 async function main(): Promise<void> {
@@ -52,7 +48,7 @@ async function main(): Promise<void> {
   const timing = quickTiming(quick);
   const log = (s: string): void => { process.stderr.write(s + '\n'); };
 
-  const wasmSimd = await loadBackends();
+  const wasmSimd = await wasmSimdBuild();
   const runtimes: Runtime[] = [];
   const unavailable: string[] = [];
   for (const name of wantBackends) {

@@ -1,6 +1,6 @@
 // Shared result records of the benchmark run (written to bench/results/*.json as they are).
 import type { Backend } from '../src/ts/core/backend.js';
-import type { Timing } from '../src/ts/analysis/timing.js';
+import type { Timing } from './timing.js';
 
 /** One of our backends at a thread count, named like 'convnets-wasm-2t'. */
 export interface Runtime { name: string; backendName: string; threads: number; backend: Backend; }

@@ -11,11 +11,10 @@
 import { createBackend, setBackend } from '../../src/ts/core/registry.js';
 import { KERNEL_NAMES } from '../../src/ts/core/backend.js';
 import type { Backend } from '../../src/ts/core/backend.js';
-import '../../src/ts/backends/wasm/index.js';
 import { createModel } from '../../src/architectures/index.js';
 import { fuseForInference } from '../../src/ts/nn/fuse.js';
 import { Tensor } from '../../src/ts/core/tensor.js';
-import { loadTfjs, replayTfjs, traceForward, useTfjsBackend } from '../../src/ts/analysis/peers.js';
+import { loadTfjs, replayTfjs, traceForward, useTfjsBackend } from '../peers.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -4,9 +4,9 @@ import type { Backend, Buf, Conv2dParams } from '../../src/ts/core/backend.js';
 import { conv2dParams } from '../../src/ts/core/shape.js';
 import { CONV_KERNELS, convFamily } from '../../src/ts/core/dispatch.js';
 import { Rng } from '../../src/ts/core/random.js';
-import { measure, gflops } from '../../src/ts/analysis/timing.js';
-import type { TimingOptions } from '../../src/ts/analysis/timing.js';
-import { loadTfjs, useTfjsBackend, maxRelDiff } from '../../src/ts/analysis/peers.js';
+import { measure, gflops } from '../timing.js';
+import type { TimingOptions } from '../timing.js';
+import { loadTfjs, useTfjsBackend, maxRelDiff } from '../peers.js';
 import type { KernelCase, ConvCase } from '../shapes.js';
 import type { BenchResult, Runtime } from '../types.js';
 

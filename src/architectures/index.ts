@@ -1,9 +1,8 @@
 // Architecture registry: listModels(), createModel(name, options), and the counting helpers
 // (torchvision-style parameter counts, Keras-style counts, MACs).
 import { ConvnetsError } from '../ts/core/backend.js';
-import type { Backend, Buf } from '../ts/core/backend.js';
 import { withoutInit } from '../ts/nn/init.js';
-import { getBackend, hasBackend, setBackend } from '../ts/core/registry.js';
+import { withCountingBackend } from '../ts/core/registry.js';
 import type { Module } from '../ts/nn/module.js';
 import { Conv2d } from '../ts/nn/conv.js';
 import { BatchNorm2d } from '../ts/nn/batchnorm.js';
@@ -14,10 +13,12 @@ import { mobilenet_v1, mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small } fr
 import { resnet, resnetV2 } from './resnet.js';
 import { squeezenet } from './squeezenet.js';
 import { vgg } from './vgg.js';
-import { ConvNet } from './model.js';
+import { DEFAULT_MODEL, resnetDigits } from './digits.js';
+import { gradflowNet } from './gradflow.js';
+import { ConvNet, SmallInputUnavailable, positiveInt } from './model.js';
 import type { ModelOptions } from './model.js';
 
-export { ConvNet } from './model.js';
+export { ConvNet, SmallInputUnavailable } from './model.js';
 export type { ModelOptions, ModelInfo } from './model.js';
 
 export interface ModelEntry {
@@ -27,10 +28,46 @@ export interface ModelEntry {
 
 const REGISTRY = new Map<string, ModelEntry>();
 
+/** A family of names with a parameter in them (plainN, residualN ...): built from the name itself. */
+export interface ModelPattern {
+  /** How the names read, for listings and errors, e.g. 'plainN'. */
+  label: string;
+  family: string;
+  pattern: RegExp;
+  build: (name: string, o: ModelOptions) => ConvNet;
+}
+
+const PATTERNS: ModelPattern[] = [];
+
 export function registerModel(name: string, entry: ModelEntry): void {
   if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new ConvnetsError(`registerModel: name must be lower-case [a-z0-9_], got '${name}'`);
-  if (REGISTRY.has(name)) throw new ConvnetsError(`registerModel: '${name}' is already registered`);
+  if (REGISTRY.has(name) || PATTERNS.some((p) => p.pattern.test(name))) throw new ConvnetsError(`registerModel: '${name}' is already registered`);
   REGISTRY.set(name, entry);
+}
+
+/** Registers a parametric family; its pattern must not match a registered name. */
+export function registerModelPattern(p: ModelPattern): void {
+  const clash = [...REGISTRY.keys()].find((n) => p.pattern.test(n));
+  if (clash) throw new ConvnetsError(`registerModelPattern(${p.label}): the pattern matches the registered model '${clash}'`);
+  PATTERNS.push(p);
+}
+
+/** The registry entry of a name, fixed or from a pattern; null when unknown. */
+function lookup(name: string): ModelEntry | null {
+  const e = REGISTRY.get(name);
+  if (e) return e;
+  const p = PATTERNS.find((q) => q.pattern.test(name));
+  return p ? { family: p.family, build: (o) => p.build(name, o) } : null;
+}
+
+/** Whether createModel knows `name` (a registered name or one of a registered pattern). */
+export function isModel(name: string): boolean {
+  return typeof name === 'string' && lookup(name) !== null;
+}
+
+/** The parametric families' labels (plainN, residualN (N odd), denseN). */
+export function listModelPatterns(): string[] {
+  return PATTERNS.map((p) => p.label);
 }
 
 for (const n of ['vgg11', 'vgg13', 'vgg16', 'vgg19'] as const) {
@@ -52,6 +89,18 @@ registerModel('squeezenet1_0', { family: 'squeezenet', build: (o) => squeezenet(
 registerModel('squeezenet1_1', { family: 'squeezenet', build: (o) => squeezenet('1_1', o) });
 for (let b = 0; b <= 7; b++) registerModel(`efficientnet_b${b}`, { family: 'efficientnet', build: (o) => efficientnetB(b, o) });
 registerModel('efficientnet', { family: 'efficientnet', build: (o) => efficientnet({ phi: o.phi ?? 0 }, o) });
+// `convnets train`'s default; sizes from the data (a small-input model already).
+registerModel(DEFAULT_MODEL, { family: 'resnet', build: (o) => resnetDigits({ numClasses: o.numClasses, inputChannels: o.inputChannels }) });
+// The gradient-flow nets: `width` is their conv channel count (16), not a multiplier.
+for (const [kind, label] of [['plain', 'plainN'], ['residual', 'residualN (N odd)'], ['dense', 'denseN']] as const) {
+  registerModelPattern({
+    label, family: 'gradflow', pattern: new RegExp(`^${kind}(\\d+)$`),
+    build: (name, o) => gradflowNet(name, {
+      inChannels: positiveInt(name, 'inputChannels', o.inputChannels, 1), numClasses: positiveInt(name, 'numClasses', o.numClasses, 10),
+      inputSize: positiveInt(name, 'inputSize', o.inputSize, 28), width: positiveInt(name, 'width', o.width, 16),
+    })!,
+  });
+}
 
 /** Every registered model name, sorted. */
 export function listModels(): string[] {
@@ -59,7 +108,7 @@ export function listModels(): string[] {
 }
 
 export function modelFamily(name: string): string {
-  const e = REGISTRY.get(name);
+  const e = lookup(name);
   if (!e) throw unknownModel(name);
   return e.family;
 }
@@ -93,7 +142,7 @@ export function closeMatches(name: string, max = 5): string[] {
 function unknownModel(name: string): ConvnetsError {
   const close = closeMatches(name);
   return new ConvnetsError(`unknown model '${name}'` +
-    (close.length ? `; did you mean ${close.join(', ')}?` : `; known models: ${listModels().join(', ')}`));
+    (close.length ? `; did you mean ${close.join(', ')}?` : `; known models: ${[...listModels(), ...listModelPatterns()].join(', ')}`));
 }
 
 const KNOWN_OPTIONS = new Set(['numClasses', 'inputSize', 'dropout', 'smallInput', 'inputChannels', 'aux', 'width',
@@ -102,7 +151,7 @@ const KNOWN_OPTIONS = new Set(['numClasses', 'inputSize', 'dropout', 'smallInput
 /** Builds a registered model. Unknown names and options are ConvnetsErrors. */
 export function createModel(name: string, options: ModelOptions = {}): ConvNet {
   if (typeof name !== 'string') throw new ConvnetsError(`createModel: name must be a string, got ${typeof name}`);
-  const entry = REGISTRY.get(name);
+  const entry = lookup(name);
   if (!entry) throw unknownModel(name);
   if (options === null || typeof options !== 'object') throw new ConvnetsError(`createModel: options must be an object`);
   for (const k of Object.keys(options)) {
@@ -114,39 +163,33 @@ export function createModel(name: string, options: ModelOptions = {}): ConvNet {
   return entry.build(options);
 }
 
-// ---- counting without storage ------------------------------------------------------------------------------
-
-/** A backend with no storage: buffers are lengths only; running anything is an error. */
-function metaBackend(): Backend {
-  const refuse = (k: string) => (): never => {
-    throw new ConvnetsError(`this model was built with init: 'none' (counting only) and cannot run '${k}'; build it with init: 'default'`);
-  };
-  const base = {
-    name: 'meta', dtype: 'float32' as const,
-    alloc: (length: number): Buf => ({ length }),
-    free: (): void => {}, write: (): void => {}, fill: (): void => {}, copy: (): void => {},
-    read: (b: Buf): Float32Array => new Float32Array(b.length),
-    allocated: (): number => 0, dispose: (): void => {},
-  };
-  return new Proxy(base, { get: (t, k: string) => (k in t ? (t as Record<string, unknown>)[k] : refuse(k)) }) as unknown as Backend;
-}
-
-let meta: Backend | null = null;
+/** Inputs below this size get the family's small-input stem from buildModel(). */
+const SMALL_INPUT = 64;
 
 /**
- * Runs `build` with a storage-less current backend and the init streams short-circuited, so a
- * 140M-parameter model is counted in a fraction of a second. The previous backend is restored.
+ * createModel for inputs of `inputSize` pixels (the CLI's one model builder: train, analyze, bench):
+ * below 64 px it asks for the family's small-input stem (ResNet, VGG, MobileNet, EfficientNet,
+ * DenseNet), and builds the torchvision stem for families without one. An explicit smallInput wins.
+ */
+export function buildModel(name: string, options: ModelOptions = {}): ConvNet {
+  if (options.smallInput === undefined && options.inputSize !== undefined && options.inputSize < SMALL_INPUT) {
+    try {
+      return createModel(name, { ...options, smallInput: true });
+    } catch (e) {
+      if (!(e instanceof SmallInputUnavailable)) throw e;
+    }
+  }
+  return createModel(name, options);
+}
+
+// ---- counting without storage ------------------------------------------------------------------------------
+
+/**
+ * Runs `build` with core's storage-less counting backend current and the init streams short-circuited,
+ * so a 140M-parameter model is counted in a fraction of a second. The previous backend is restored.
  */
 export function withoutStorage<T>(build: () => T): T {
-  meta ??= metaBackend();
-  const prev = hasBackend() ? getBackend() : null;
-  setBackend(meta);
-  try {
-    return withoutInit(build);
-  } finally {
-    if (prev) setBackend(prev);
-    else (setBackend as (b: Backend | null) => void)(null);
-  }
+  return withCountingBackend(() => withoutInit(build));
 }
 
 // ---- counts -------------------------------------------------------------------------------------------------
@@ -186,3 +229,5 @@ export * from './mobilenet.js';
 export * from './efficientnet.js';
 export * from './squeezenet.js';
 export * from './custom.js';
+export * from './digits.js';
+export * from './gradflow.js';

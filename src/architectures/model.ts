@@ -128,6 +128,9 @@ export function positive(model: string, name: string, v: unknown, dflt: number):
   return x;
 }
 
+/** The family has no small-input stem (buildModel then builds the torchvision one). */
+export class SmallInputUnavailable extends ConvnetsError {}
+
 /** Common options resolved with a family's defaults. */
 export interface Common {
   numClasses: number;
@@ -140,7 +143,7 @@ export interface Common {
 export function common(model: string, o: ModelOptions, defaults: { inputSize: number; dropout: number; smallInputOk: boolean }): Common {
   const smallInput = o.smallInput ?? false;
   if (smallInput && !defaults.smallInputOk) {
-    throw new ConvnetsError(`${model}: smallInput is not available for this family (ResNet, VGG, MobileNet, EfficientNet and DenseNet have it)`);
+    throw new SmallInputUnavailable(`${model}: smallInput is not available for this family (ResNet, VGG, MobileNet, EfficientNet and DenseNet have it)`);
   }
   return {
     numClasses: positiveInt(model, 'numClasses', o.numClasses, 1000),

@@ -1,11 +1,11 @@
 // Gradient flow on tiny nets, seeded, js backend: the chapter's ordering (a plain deep net's early-layer
 // gradients are far smaller than a residual net's of the same depth and width) measured, not assumed.
 import t from 'tap';
-import '../../src/ts/backends/js/index.js';
 import { initBackend } from '../../src/ts/core/registry.js';
 import {
-  plainNet, residualNet, denseNet, gradflowBatch, measureGradFlow, summarize, softmaxXent, measuredWeights, seedModels, gradflowNet,
+  gradflowBatch, measureGradFlow, summarize, softmaxXent, measuredWeights, seedModels,
 } from '../../src/ts/analysis/gradflow.js';
+import { plainNet, residualNet, denseNet, gradflowNet } from '../../src/architectures/gradflow.js';
 import type { Batch } from '../../src/ts/analysis/gradflow.js';
 import { ConvnetsError } from '../../src/ts/core/backend.js';
 

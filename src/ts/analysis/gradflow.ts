@@ -2,13 +2,12 @@
 // at initialisation and after a few SGD steps, for plain deep nets (VGG-style, no skips, no BN) at
 // increasing depth vs residual and dense nets of the same width. The claim under test: early-layer
 // gradients of plain nets are orders of magnitude smaller than the last layer's, and than ResNet's.
+// The nets themselves (plainN / residualN / denseN) are registered models: src/architectures/gradflow.ts.
 import { ConvnetsError } from '../core/backend.js';
 import { Tensor } from '../core/tensor.js';
 import { Rng } from '../core/random.js';
 import type { Module } from '../nn/module.js';
-import {
-  Conv2d, ReLU, Sequential, Residual, Concat, MaxPool2d, AvgPool2d, GlobalAvgPool2d, Flatten, Linear, Identity, manualSeed,
-} from '../nn/index.js';
+import { manualSeed } from '../nn/index.js';
 
 /** How conv/linear weights are initialised before measuring. */
 export type InitScheme =
@@ -20,108 +19,6 @@ export type InitScheme =
   | 'xavier';
 
 export const INIT_SCHEMES: readonly InitScheme[] = ['kaiming', 'torch-default', 'xavier'];
-
-export interface GradNetOptions {
-  /** Channels of every conv (plain/residual) or the stem (dense). */
-  width?: number;
-  inChannels?: number;
-  numClasses?: number;
-  /** DenseNet growth rate. */
-  growth?: number;
-}
-
-/** Where the two 2x2 max-pools go in a stack of `depth` convs (after 1/3 and 2/3 of them). */
-function poolAfter(depth: number): Set<number> {
-  return new Set([Math.floor(depth / 3), Math.floor((2 * depth) / 3)].filter((i) => i > 0 && i < depth));
-}
-
-function head(c: number, numClasses: number): [string, Module][] {
-  return [['pool', new GlobalAvgPool2d()], ['flatten', new Flatten()], ['fc', new Linear(c, numClasses)]];
-}
-
-/** VGG-style plain net: `depth` 3x3 convs + ReLU, no BN, no skips, two max-pools, GAP, Linear. */
-export function plainNet(depth: number, o: GradNetOptions = {}): Module {
-  checkDepth('plain', depth, 2);
-  const w = o.width ?? 16, inC = o.inChannels ?? 1;
-  const pools = poolAfter(depth);
-  const layers: [string, Module][] = [];
-  for (let i = 0; i < depth; i++) {
-    layers.push([`conv${i + 1}`, new Conv2d(i === 0 ? inC : w, w, 3, { padding: 1 })]);
-    layers.push([`relu${i + 1}`, new ReLU()]);
-    if (pools.has(i + 1)) layers.push([`pool${i + 1}`, new MaxPool2d(2)]);
-  }
-  return Sequential.named([...layers, ...head(w, o.numClasses ?? 10)]);
-}
-
-/**
- * The same convs as plainNet(depth), but after the stem conv they are paired into residual blocks
- * y = relu(x + conv(relu(conv(x)))) with identity shortcuts (no BN either, so only the skip differs).
- */
-export function residualNet(depth: number, o: GradNetOptions = {}): Module {
-  checkDepth('residual', depth, 3);
-  if ((depth - 1) % 2 !== 0) throw new ConvnetsError(`gradflow: residual depth must be odd (stem + pairs), got ${depth}`);
-  const w = o.width ?? 16, inC = o.inChannels ?? 1;
-  const pools = poolAfter(depth);
-  const layers: [string, Module][] = [['conv1', new Conv2d(inC, w, 3, { padding: 1 })], ['relu1', new ReLU()]];
-  let i = 1;
-  let b = 0;
-  while (i < depth) {
-    b++;
-    layers.push([`block${b}`, new Residual(
-      [['conv1', new Conv2d(w, w, 3, { padding: 1 })], ['relu', new ReLU()], ['conv2', new Conv2d(w, w, 3, { padding: 1 })]],
-      { post: new ReLU() })]);
-    // A pool that falls inside a pair goes after the block: same resolution schedule as plainNet.
-    const crossed = [...pools].filter((p) => p > i && p <= i + 2);
-    i += 2;
-    for (const p of crossed) layers.push([`pool${p}`, new MaxPool2d(2)]);
-  }
-  return Sequential.named([...layers, ...head(w, o.numClasses ?? 10)]);
-}
-
-/**
- * DenseNet-style net without BN: a stem conv, then `depth - 1` 3x3 conv layers in three dense blocks
- * (each layer sees the concatenation of every earlier output of its block), 1x1 transitions + avg-pool.
- */
-export function denseNet(depth: number, o: GradNetOptions = {}): Module {
-  checkDepth('dense', depth, 4);
-  const stem = o.width ?? 16, inC = o.inChannels ?? 1, g = o.growth ?? 8;
-  const perBlock = Math.ceil((depth - 1) / 3);
-  const layers: [string, Module][] = [['conv0', new Conv2d(inC, stem, 3, { padding: 1 })], ['relu0', new ReLU()]];
-  let c = stem;
-  let made = 0;
-  for (let blk = 1; blk <= 3 && made < depth - 1; blk++) {
-    const n = Math.min(perBlock, depth - 1 - made);
-    for (let l = 1; l <= n; l++) {
-      layers.push([`denseblock${blk}.layer${l}`, new Concat([
-        [['identity', new Identity()]],
-        [['conv', new Conv2d(c, g, 3, { padding: 1 })], ['relu', new ReLU()]],
-      ])]);
-      c += g;
-    }
-    made += n;
-    if (blk < 3 && made < depth - 1) {
-      const out = Math.max(g, Math.floor(c / 2));
-      layers.push([`transition${blk}`, Sequential.named([
-        ['conv', new Conv2d(c, out, 1)], ['relu', new ReLU()], ['pool', new AvgPool2d(2)]])]);
-      c = out;
-    }
-  }
-  return Sequential.named([...layers, ...head(c, o.numClasses ?? 10)]);
-}
-
-function checkDepth(kind: string, depth: number, min: number): void {
-  if (!Number.isInteger(depth) || depth < min || depth > 512) {
-    throw new ConvnetsError(`gradflow: ${kind} net depth must be an integer in [${min}, 512], got ${depth}`);
-  }
-}
-
-/** Builds a gradflow net from a name: plainN, residualN (N odd), denseN. Null for other names. */
-export function gradflowNet(name: string, o: GradNetOptions = {}): Module | null {
-  const m = /^(plain|residual|dense)(\d+)$/.exec(name);
-  if (!m) return null;
-  const d = Number(m[2]);
-  return m[1] === 'plain' ? plainNet(d, o) : m[1] === 'residual' ? residualNet(d, o) : denseNet(d, o);
-}
 
 /** The weights whose gradients are measured: conv filters (rank 4) and linear weights (rank 2), in layer order. */
 export function measuredWeights(model: Module): [string, Tensor][] {

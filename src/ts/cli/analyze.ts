@@ -3,35 +3,36 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ConvnetsError } from '../core/backend.js';
-import { startBackend, posInt, nonNegInt, posNumber } from '../analysis/cliutil.js';
+import { initBackend } from '../core/registry.js';
+import type { Backend } from '../core/backend.js';
+import { backendName, finiteNumber, nonNegInt, posInt, posNumber, threadCount } from './options.js';
+import { loadBench } from './bench.js';
 import { lineChart } from '../analysis/svg.js';
 import type { Series } from '../analysis/svg.js';
 import {
   gradflowBatch, measureGradFlow, summarize, INIT_SCHEMES, seedModels,
 } from '../analysis/gradflow.js';
 import type { InitScheme, GradFlowResult } from '../analysis/gradflow.js';
-import { buildModel, architectures } from '../analysis/models.js';
+import { buildModel, countMacs, createModel, isModel, modelFamily } from '../../architectures/index.js';
 import { DEFAULT_CANDIDATES, selectModels, formatSelect, parseCount } from '../analysis/select.js';
 import type { Candidate } from '../analysis/select.js';
 import { compoundMultipliers, phiVariant, publishedRows, equivalentPhi } from '../analysis/scale.js';
 import type { ScaleRow } from '../analysis/scale.js';
 import { explainTopic, EXPLAIN_TOPICS } from '../analysis/explain.js';
-import { buildOn, timeOurForward } from '../analysis/modelbench.js';
-import { quickTiming } from '../analysis/timing.js';
 import { summary } from '../nn/summary.js';
 import { Conv2d } from '../nn/conv.js';
 import type { Module } from '../nn/module.js';
 
 const e = (v: number): string => (v === 0 ? '0' : v.toExponential(2));
 
-async function countModel(name: string, inputSize?: number): Promise<Candidate> {
-  const reg = await architectures();
-  if (!reg) throw new ConvnetsError('the architectures registry (src/architectures) is not available');
-  const m = reg.createModel(name, { init: 'none', ...(inputSize ? { inputSize } : {}) });
-  const size = inputSize ?? m.defaultInputSize ?? 224;
-  let macs = 0;
-  for (const l of m.layers([1, size, size, m.inputChannels ?? 3])) macs += l.macs;
-  return { model: name, params: m.paramCount(), macs, inputSize: size };
+function startBackend(name?: string, threads?: number): Promise<Backend> {
+  return initBackend(name, threads !== undefined ? { threads } : undefined);
+}
+
+function countModel(name: string, inputSize?: number): Candidate {
+  const m = createModel(name, { init: 'none', ...(inputSize ? { inputSize } : {}) });
+  const size = inputSize ?? m.defaultInputSize;
+  return { model: name, params: m.paramCount(), macs: countMacs(m, size), inputSize: size };
 }
 
 function gradflowSvg(name: string, rs: GradFlowResult[]): string {
@@ -52,8 +53,8 @@ export function register(program: Command): void {
     .option('--batch <n>', 'batch size', posInt('--batch'), 16)
     .option('--size <n>', 'input crop of the 28x28 digits', posInt('--size'), 28)
     .option('--width <n>', 'channels of the plain/residual nets (dense: stem)', posInt('--width'), 16)
-    .option('--backend <name>', 'js | wasm | native')
-    .option('--threads <n>', 'wasm threads', posInt('--threads'))
+    .option('--backend <name>', 'js | wasm | native', backendName())
+    .option('--threads <n>', 'wasm threads', threadCount())
     .option('--out <dir>', 'directory for the SVG plots and JSON', 'convnets-gradflow')
     .option('--json', 'print the results as JSON')
     .action(async (models: string[], o: { steps: number; lr: number; init: string; batch: number; size: number; width: number; backend?: string; threads?: number; out: string; json?: boolean }) => {
@@ -71,7 +72,7 @@ export function register(program: Command): void {
         const rs: GradFlowResult[] = [];
         for (const init of inits) {
           seedModels(1);
-          const m = await buildModel(name, { inputChannels: 1, numClasses: 10, smallInput: /^(plain|residual|dense)\d+$/.test(name) ? undefined : true });
+          const m = buildModel(name, { inputChannels: 1, numClasses: 10, inputSize: o.size, ...(modelFamily(name) === 'gradflow' ? { width: o.width } : {}) });
           try {
             let r: GradFlowResult;
             try {
@@ -115,8 +116,8 @@ export function register(program: Command): void {
     .description('rank models that meet a parameter and a measured-latency budget on this machine, with published ImageNet top-1')
     .option('--max-params <n>', 'parameter budget (e.g. 10M, 5e6)')
     .option('--max-latency <ms>', 'latency budget in ms (batch 1, measured here)', posNumber('--max-latency'))
-    .option('--backend <name>', 'js | wasm | native')
-    .option('--threads <n>', 'wasm threads', posInt('--threads'))
+    .option('--backend <name>', 'js | wasm | native', backendName())
+    .option('--threads <n>', 'wasm threads', threadCount())
     .option('--input <n>', 'input resolution for every candidate (default: each model\'s own)', posInt('--input'))
     .option('--candidates <list>', 'comma-separated model names', DEFAULT_CANDIDATES.join(','))
     .option('--json', 'print JSON')
@@ -124,7 +125,8 @@ export function register(program: Command): void {
       const maxParams = o.maxParams !== undefined ? parseCount(o.maxParams) : undefined;
       const b = await startBackend(o.backend, o.threads);
       const cands: Candidate[] = [];
-      for (const n of o.candidates.split(',').map((s) => s.trim()).filter(Boolean)) cands.push(await countModel(n, o.input));
+      for (const n of o.candidates.split(',').map((s) => s.trim()).filter(Boolean)) cands.push(countModel(n, o.input));
+      const { buildOn, timeOurForward, quickTiming } = await loadBench();
       const rows = await selectModels(cands, { maxParams, maxLatencyMs: o.maxLatency }, async (c) => {
         const built = await buildOn(b, c.model, 1, { inputSize: c.inputSize });
         try {
@@ -140,9 +142,9 @@ export function register(program: Command): void {
 
   program.command('scale')
     .description('EfficientNet compound scaling at phi: multipliers, parameters, MACs, measured latency, next to B0-B7')
-    .requiredOption('--phi <p>', 'compound coefficient (0 = B0)', (v: string) => { const n = Number(v); if (v.trim() === '' || !Number.isFinite(n)) throw new ConvnetsError(`--phi must be a number, got '${v}'`); return n; })
-    .option('--backend <name>', 'js | wasm | native')
-    .option('--threads <n>', 'wasm threads', posInt('--threads'))
+    .requiredOption('--phi <p>', 'compound coefficient (0 = B0)', finiteNumber('--phi'))
+    .option('--backend <name>', 'js | wasm | native', backendName())
+    .option('--threads <n>', 'wasm threads', threadCount())
     .option('--no-measure', 'skip the latency measurement')
     .option('--out <dir>', 'directory for the SVG (MACs vs published top-1)', 'convnets-scale')
     .option('--json', 'print JSON')
@@ -150,14 +152,12 @@ export function register(program: Command): void {
       const m = compoundMultipliers(o.phi);
       const phiRow: ScaleRow = phiVariant(o.phi);
       const rows = publishedRows();
-      const reg = await architectures();
       // Cross-check the cost model against the real builder (counting only).
       let builderParams: number | null = null;
-      if (reg) {
-        try { builderParams = reg.createModel('efficientnet', { phi: o.phi, init: 'none' }).paramCount(); } catch { builderParams = null; }
-      }
+      try { builderParams = createModel('efficientnet', { phi: o.phi, init: 'none' }).paramCount(); } catch { builderParams = null; }
       if (o.measure) {
         const b = await startBackend(o.backend, o.threads);
+        const { buildOn, timeOurForward, quickTiming } = await loadBench();
         const built = await buildOn(b, 'efficientnet', 1, { phi: o.phi, inputSize: m.resolution });
         try {
           phiRow.latencyMs = (await timeOurForward(b, built, quickTiming(true))).timing.median;
@@ -195,16 +195,15 @@ export function register(program: Command): void {
     .action(async (topic: string, o: { channels?: number; outChannels?: number; kernel?: number; size?: number; input?: number }) => {
       await startBackend('js');
       if ((EXPLAIN_TOPICS as readonly string[]).includes(topic)) { console.log(explainTopic(topic, o)); return; }
-      const reg = await architectures();
-      if (!reg || !reg.listModels().includes(topic)) {
+      if (!isModel(topic)) {
         throw new ConvnetsError(`explain: '${topic}' is neither a topic (${EXPLAIN_TOPICS.join(', ')}) nor a registered model`);
       }
-      const model = reg.createModel(topic, { init: 'none', ...(o.input ? { inputSize: o.input } : {}) });
-      const size = o.input ?? model.defaultInputSize ?? 224;
-      const s = summary(model, [1, size, size, model.inputChannels ?? 3]);
+      const model = createModel(topic, { init: 'none', ...(o.input ? { inputSize: o.input } : {}) });
+      const size = o.input ?? model.defaultInputSize;
+      const s = summary(model, [1, size, size, model.inputChannels]);
       const byName = new Map<string, Module>([...model.namedModules()]);
       let dw = 0, pw = 0, other = 0, linear = 0;
-      for (const l of model.layers([1, size, size, model.inputChannels ?? 3])) {
+      for (const l of model.layers([1, size, size, model.inputChannels])) {
         const mod = byName.get(l.name);
         if (mod instanceof Conv2d) {
           if (mod.opts.groups > 1 && mod.opts.groups === mod.inChannels) dw += l.macs;

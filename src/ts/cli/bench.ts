@@ -1,11 +1,30 @@
 // `convnets bench`: times a model's forward pass (or training step) on one backend, with the peers
 // side by side (same network, same weights, outputs checked first) unless --no-peers.
+// The timing code lives in bench/ (the `convnets/bench` entry, built by tsc to dist/bench): it is
+// loaded only when a command measures, and its peers (tfjs, onnxruntime, benchmark.js) are optional
+// packages that it reports as "not installed" when they are missing.
 import type { Command } from 'commander';
 import { ConvnetsError } from '../core/backend.js';
-import { startBackend, posInt } from '../analysis/cliutil.js';
-import { quickTiming } from '../analysis/timing.js';
-import { ALL_PEERS, buildOn, timeOurForward, timeOurTrainStep, timePeers, traceMacs } from '../analysis/modelbench.js';
-import type { ModelTiming, PeerName } from '../analysis/modelbench.js';
+import { initBackend } from '../core/registry.js';
+import { backendName, posInt, threadCount } from './options.js';
+// Types only: erased at build time, so the CLI does not load bench/ until a command measures.
+import type { ModelTiming, PeerName } from '../../../bench/index.js';
+
+type BenchModule = typeof import('../../../bench/index.js');
+let bench: Promise<BenchModule> | null = null;
+
+/** The benchmark module (bench/index.ts), loaded on first use; a clear error when it is not in this build. */
+export function loadBench(): Promise<BenchModule> {
+  bench ??= import('../../../bench/index.js').catch((e: unknown) => {
+    bench = null;
+    const err = e as { code?: string; message?: string };
+    if (err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND' || /Cannot find (package|module)/.test(err.message ?? '')) {
+      throw new ConvnetsError(`the benchmark code (dist/bench) is not part of this build (npm run build:ts builds it): ${err.message ?? ''}`.trim());
+    }
+    throw e;
+  });
+  return bench;
+}
 
 interface BenchOpts {
   backend?: string; threads?: number; model: string; batch: number; input?: number; json?: boolean;
@@ -23,18 +42,19 @@ function fmtRow(r: ModelTiming, ours: number | null): string {
 export function register(program: Command): void {
   program.command('bench')
     .description("time a model's forward pass (or --train step) on a backend, with tfjs / onnxruntime peers side by side")
-    .option('--backend <name>', 'js | wasm | native (default: best available)')
-    .option('--threads <n>', 'threads for wasm and the onnxruntime peers', posInt('--threads'))
+    .option('--backend <name>', 'js | wasm | native (default: best available)', backendName())
+    .option('--threads <n>', 'threads for wasm and the onnxruntime peers', threadCount())
     .option('--model <name>', 'model name', 'mobilenet_v2')
     .option('--batch <b>', 'batch size', posInt('--batch'), 1)
     .option('--input <n>', "input resolution (default: the model's)", posInt('--input'))
     .option('--no-peers', 'time only our backend')
-    .option('--peer-list <list>', `comma-separated peers (${ALL_PEERS.join(', ')})`)
+    .option('--peer-list <list>', 'comma-separated peers (default: all; an unknown name lists the known ones)')
     .option('--train', 'time a training step (forward + backward + SGD) instead; peers are inference-only')
     .option('--quick', 'fewer samples')
     .option('--json', 'print a JSON object as the last line (median_ms ...)')
     .action(async (o: BenchOpts) => {
-      const b = await startBackend(o.backend, o.threads);
+      const { ALL_PEERS, buildOn, quickTiming, timeOurForward, timeOurTrainStep, timePeers, traceMacs } = await loadBench();
+      const b = await initBackend(o.backend, o.threads !== undefined ? { threads: o.threads } : undefined);
       // The backend's own thread count when it has one (wasm defaults to the available cores).
       const threads = (b as { threads?: number }).threads ?? o.threads ?? 1;
       const timing = quickTiming(!!o.quick);

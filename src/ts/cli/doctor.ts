@@ -4,16 +4,13 @@
 import type { Command } from 'commander';
 import { arch, platform } from 'node:os';
 import { backendAvailability, registeredBackends } from '../core/registry.js';
-import '../backends/js/index.js';
-import { wasmBuild } from '../backends/wasm/index.js';
-import { loadAddon, noDeviceReason } from '../backends/native/index.js';
 import type { NativeDeviceInfo, NativeLibraryInfo } from '../backends/native/index.js';
 
 export interface DoctorReport {
   node: string;
   platform: string;
   backends: { name: string; available: boolean; reason: string | null }[];
-  /** What initBackend() picks without CONVNETS_BACKEND: the first available of native, wasm, js. */
+  /** What initBackend() picks without CONVNETS_BACKEND: the first available in priority order. */
   defaultBackend: string | null;
   envBackend: string | null;
   /** The wasm build this process would run (relaxed SIMD = fused multiply-add), or null when not built. */
@@ -36,27 +33,39 @@ function cudaVersion(v: number): string | null {
   return v > 0 ? `${Math.floor(v / 1000)}.${Math.floor((v % 1000) / 10)}` : null;
 }
 
+/** The message of a failed import, for the report (the module is then reported, never thrown). */
+function failure(e: unknown): string {
+  return `its module failed to load: ${(e as Error)?.message ?? String(e)}`;
+}
+
 export async function doctorReport(): Promise<DoctorReport> {
-  const names = ['native', 'wasm', 'js'].filter((n) => registeredBackends().includes(n));
-  for (const n of registeredBackends()) if (!names.includes(n)) names.push(n);
   const backends = [];
-  for (const name of names) {
+  for (const name of registeredBackends()) {
     const reason = await backendAvailability(name);
     backends.push({ name, available: reason === null, reason });
   }
-  const w = wasmBuild();
-  const wasm = w ? { build: w.path, relaxedSimd: w.relaxed } : null;
-  const l = loadAddon();
+  // The backend-specific probes load their modules here too: a module that cannot load is reported.
+  let wasm: DoctorReport['wasm'] = null;
+  try {
+    const w = (await import('../backends/wasm/index.js')).wasmBuild();
+    wasm = w ? { build: w.path, relaxedSimd: w.relaxed } : null;
+  } catch { /* reported under backends */ }
   const native: DoctorReport['native'] = {
-    addonBuilt: l.path !== null, addonPath: l.path, loadError: l.error, searched: l.searched,
+    addonBuilt: false, addonPath: null, loadError: null, searched: [],
     cudaRuntime: null, cudaDriver: null, deviceStatus: null, devices: [], cudnn: null, cublas: null,
   };
-  if (l.addon) {
+  let mod: typeof import('../backends/native/index.js') | null = null;
+  try { mod = await import('../backends/native/index.js'); } catch (e) { native.loadError = failure(e); }
+  const l = mod?.loadAddon();
+  if (mod && l) {
+    Object.assign(native, { addonBuilt: l.path !== null, addonPath: l.path, loadError: l.error, searched: l.searched });
+  }
+  if (mod && l?.addon) {
     try {
       const d = l.addon.deviceInfo();
       native.cudaRuntime = cudaVersion(d.runtimeVersion);
       native.cudaDriver = cudaVersion(d.driverVersion);
-      native.deviceStatus = noDeviceReason(d) ?? `${d.count} device(s)`;
+      native.deviceStatus = mod.noDeviceReason(d) ?? `${d.count} device(s)`;
       native.devices = d.devices;
       const libs = l.addon.libraries();
       native.cudnn = libs.cudnn;
@@ -69,7 +78,7 @@ export async function doctorReport(): Promise<DoctorReport> {
     node: process.version,
     platform: `${platform()} ${arch()}`,
     backends,
-    defaultBackend: backends.find((b) => b.available && ['native', 'wasm', 'js'].includes(b.name))?.name ?? null,
+    defaultBackend: backends.find((b) => b.available)?.name ?? null,
     envBackend: process.env.CONVNETS_BACKEND ?? null,
     wasm,
     native,

@@ -1,7 +1,6 @@
 // `convnets` command line. Each command lives in its own file and registers itself here.
 import { Command, CommanderError } from 'commander';
 import { ConvnetsError } from '../core/backend.js';
-import { enableRelaxedSimd } from '../backends/wasm/index.js';
 
 import { register as summary } from './summary.js';
 import { register as train } from './train.js';
@@ -24,8 +23,11 @@ export function program(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  // The CLI owns its process: let the wasm backend use fused multiply-add where V8 has it behind a flag.
-  enableRelaxedSimd();
+  // The CLI owns its process: let the wasm backend use fused multiply-add where V8 has it behind a flag
+  // (before any wasm is compiled). A wasm module that cannot load is doctor's to report, not a crash here.
+  try {
+    (await import('../backends/wasm/index.js')).enableRelaxedSimd();
+  } catch { /* convnets doctor says why */ }
   try {
     await program().parseAsync(argv);
   } catch (e) {

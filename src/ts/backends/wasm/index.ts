@@ -5,7 +5,7 @@ import type {
   ActivationKind, AdamWParams, AdaptivePool2dParams, Backend, BatchNormParams, Buf, ChannelScaleParams, ConcatParams,
   Conv2dParams, DenseParams, GlobalPoolParams, Pool2dParams, SgdParams, SoftmaxXentParams,
 } from '../../core/backend.js';
-import { registerBackend } from '../../core/registry.js';
+import type { BackendFactory } from '../../core/registry.js';
 import type { BackendOptions } from '../../core/registry.js';
 import { WasmRuntime, wasmUnavailableReason } from './runtime.js';
 import type { WasmBackendInfo } from './runtime.js';
@@ -115,7 +115,8 @@ export class WasmBackend implements Backend {
   adamwUpdate(p: AdamWParams, param: Buf, grad: Buf, m: Buf, v: Buf): void { opt.adamwUpdate(this.rt, p, param, grad, m, v); }
 }
 
-registerBackend('wasm', {
+/** The wasm backend for the core's backend table (core/registry.ts). */
+export const factory: BackendFactory = {
   unavailableReason: wasmUnavailableReason,
-  create: (opts) => WasmBackend.create(opts),
-});
+  create: (opts?: BackendOptions) => WasmBackend.create(opts),
+};

@@ -1,8 +1,9 @@
 // Timing with benchmark.js (deferred mode, so sync and async cases are measured the same way), one
 // warm-up call first (modules plan their memory, JITs settle). Reports the median of benchmark.js's
 // samples (each a per-call mean over one cycle), min/max and its relative margin of error.
-// benchmark is a devDependency: without it a plain loop of performance.now() samples is used.
-import { ConvnetsError } from '../core/backend.js';
+// benchmark.js is an optional peer of convnets/bench: without it a plain loop of performance.now()
+// samples is used (same statistics, no cycle calibration).
+import { ConvnetsError } from '../src/ts/core/backend.js';
 
 export interface Timing {
   /** Milliseconds per call. */
@@ -73,7 +74,7 @@ async function measureWall(fn: () => unknown, o: TimingOptions): Promise<Timing>
   for (let i = 0; i < warmup; i++) await fn();
   cpuSamples.length = 0;
   let Benchmark: any = null; // eslint-disable-line @typescript-eslint/no-explicit-any
-  try { Benchmark = (await import('benchmark')).default; } catch { Benchmark = null; }
+  try { Benchmark = (await import('benchmark')).default; } catch { Benchmark = null; /* not installed: plain loop */ }
   if (!Benchmark) return plainLoop(fn, minSamples, maxTime);
   return new Promise<Timing>((resolve, reject) => {
     let failure: unknown = null;

@@ -2,17 +2,16 @@
 // depthwise, squeeze-excite, residual add, max pool, concat, uneven adaptive pool, global pool, linear) traced on js and
 // replayed on tfjs-cpu / tfjs-wasm and, through the ONNX exporter, onnxruntime-node.
 import t from 'tap';
-import '../../src/ts/backends/js/index.js';
 import { initBackend } from '../../src/ts/core/registry.js';
 import { Tensor } from '../../src/ts/core/tensor.js';
 import {
   Conv2d, BatchNorm2d, ReLU, ReLU6, Hardswish, Sequential, Residual, Concat, MaxPool2d, GlobalAvgPool2d, Flatten, Linear, SqueezeExcite, manualSeed,
 } from '../../src/ts/nn/index.js';
 import type { Module } from '../../src/ts/nn/module.js';
-import { traceForward, replayTfjs, loadTfjs, useTfjsBackend, maxRelDiff, exportOnnxBytes, ortSession, nhwcToNchw, tfjsTrainAttempt } from '../../src/ts/analysis/peers.js';
-import { traceMacs } from '../../src/ts/analysis/modelbench.js';
+import { traceForward, replayTfjs, loadTfjs, useTfjsBackend, maxRelDiff, exportOnnxBytes, ortSession, nhwcToNchw, tfjsTrainAttempt, importPeer } from '../../bench/peers.js';
+import { traceMacs } from '../../bench/models.js';
 import { fuseForInference } from '../../src/ts/nn/fuse.js';
-import { AdaptiveAvgPool2d } from '../../src/architectures/blocks.js';
+import { AdaptiveAvgPool2d } from '../../src/ts/nn/pool.js';
 
 function tiny(): Module {
   const m = Sequential.named([
@@ -95,4 +94,30 @@ t.test('nhwcToNchw', async (t) => {
   const x = Float32Array.from({ length: 12 }, (_, i) => i); // [1, 2, 2, 3]
   t.same([...nhwcToNchw(x, [1, 2, 2, 3])], [0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11]);
   t.equal(maxRelDiff([1, 2], [1, 2, 3]), Infinity);
+});
+
+t.test('a missing peer package is "not installed", any other load failure says why', async (t) => {
+  await t.rejects(importPeer('convnets-no-such-peer', () => import('convnets-no-such-peer' as string)),
+    /convnets-no-such-peer is not installed \(an optional peer of convnets\/bench: npm install convnets-no-such-peer\)/);
+  await t.rejects(importPeer('broken-peer', () => Promise.reject(new Error('bad ELF header'))), /cannot load broken-peer: bad ELF header/);
+  t.equal(await importPeer('ok', async () => 42), 42);
+});
+
+t.test('convnets bench without the peer packages: one "not installed" line per peer, ours still timed', async (t) => {
+  const { execFile } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const env: NodeJS.ProcessEnv = { ...process.env, CONVNETS_TEST_UNRESOLVABLE: '^(@tensorflow/|onnxruntime-|benchmark$)' };
+  const hook = fileURLToPath(new URL('../helpers/unresolvable.mjs', import.meta.url));
+  const cli = fileURLToPath(new URL('../helpers/cli.ts', import.meta.url));
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, [...process.execArgv, '--import', hook, cli, 'bench', '--backend', 'js', '--model', 'plain4', '--input', '12', '--quick', '--json'],
+      { env, timeout: 120_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+  });
+  const j = JSON.parse(out.trim().split('\n').at(-1)!) as { median_ms: number; peers: { runtime: string; median_ms: number | null; error: string | null }[] };
+  t.ok(j.median_ms > 0, 'ours is timed (plain loop: benchmark.js is missing too)');
+  t.same(j.peers.map((p) => p.runtime), ['tfjs-wasm', 'tfjs-cpu', 'ort-node-1t', 'ort-web-1t']);
+  for (const p of j.peers) {
+    t.equal(p.median_ms, null, `${p.runtime} not timed`);
+    t.match(p.error, /(@tensorflow\/tfjs-core|onnxruntime-node|onnxruntime-web) is not installed \(an optional peer of convnets\/bench: npm install /, p.runtime);
+  }
 });

@@ -1,11 +1,11 @@
-// The default model of `convnets train`: a narrow ResNet for 28x28 digits. torchvision's BasicBlock,
-// a 3x3 stride-1 stem (the architectures' smallInput stem) and three stages of one block each at
-// widths 16/32/64 (28 -> 14 -> 7), then global pooling and a linear classifier: about 78k
+// The default model of `convnets train`, registered as resnet_digits: a narrow ResNet for 28x28
+// digits. torchvision's BasicBlock, a 3x3 stride-1 stem (the architectures' smallInput stem) and
+// three stages of one block each at widths 16/32/64 (28 -> 14 -> 7), then global pooling and a linear classifier: about 78k
 // parameters and 9.4 M MACs per image, so a few epochs fit in the 2-core budget.
-import { BasicBlock, Conv2d, Flatten, GlobalAvgPool2d, Linear, Sequential, act, bn } from '../../architectures/blocks.js';
-import type { Named } from '../../architectures/blocks.js';
-import { ConvNet } from '../../architectures/model.js';
-import { ConvnetsError } from '../core/backend.js';
+import { BasicBlock, Conv2d, Flatten, GlobalAvgPool2d, Linear, Sequential, act, bn } from './blocks.js';
+import type { Named } from './blocks.js';
+import { ConvNet } from './model.js';
+import { ConvnetsError } from '../ts/core/backend.js';
 
 export const DEFAULT_MODEL = 'resnet_digits';
 

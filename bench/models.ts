@@ -1,17 +1,17 @@
 // Model-level timing: our forward pass (and training step) on one backend, and the same network with
 // the same weights on the peers (tfjs replay of a traced forward; onnxruntime through our ONNX
-// exporter), each checked against our output before it is timed. Shared by `npm run bench` and
-// `convnets bench`.
-import type { Backend } from '../core/backend.js';
-import { ConvnetsError } from '../core/backend.js';
-import { setBackend, getBackend, hasBackend } from '../core/registry.js';
-import { Tensor } from '../core/tensor.js';
-import { manualSeed } from '../nn/init.js';
-import { fuseForInference } from '../nn/fuse.js';
-import { CrossEntropyLoss } from '../train/losses.js';
-import { SGD } from '../train/optim.js';
-import { buildModel } from './models.js';
-import type { ModelLike, CreateOptions } from './models.js';
+// exporter), each checked against our output before it is timed. Shared by `npm run bench`,
+// `convnets bench` and `convnets select | scale`.
+import type { Backend } from '../src/ts/core/backend.js';
+import { ConvnetsError } from '../src/ts/core/backend.js';
+import { setBackend, getBackend, hasBackend } from '../src/ts/core/registry.js';
+import { Tensor } from '../src/ts/core/tensor.js';
+import { manualSeed } from '../src/ts/nn/init.js';
+import { fuseForInference } from '../src/ts/nn/fuse.js';
+import { CrossEntropyLoss } from '../src/ts/train/losses.js';
+import { SGD } from '../src/ts/train/optim.js';
+import { createModel } from '../src/architectures/index.js';
+import type { ConvNet, ModelOptions } from '../src/architectures/index.js';
 import { measure, gflops } from './timing.js';
 import type { Timing, TimingOptions } from './timing.js';
 import {
@@ -50,17 +50,17 @@ function withBackend<T>(b: Backend, fn: () => T): T {
   try { return fn(); } finally { if (prev) setBackend(prev); }
 }
 
-export interface Built { model: ModelLike; input: Tensor; inputShape: number[]; dispose(): void; }
+export interface Built { model: ConvNet; input: Tensor; inputShape: number[]; dispose(): void; }
 
 /** Builds `name` on backend `b` with seeded weights (the same on every backend) and a seeded input. */
-export async function buildOn(b: Backend, name: string, batch: number, opts: CreateOptions = {}, seed = 1): Promise<Built> {
+export async function buildOn(b: Backend, name: string, batch: number, opts: ModelOptions = {}, seed = 1): Promise<Built> {
   const prev = hasBackend() ? getBackend() : null;
   setBackend(b);
   try {
     manualSeed(seed);
-    const model = await buildModel(name, opts);
-    const size = opts.inputSize ?? model.defaultInputSize ?? 224;
-    const ch = opts.inputChannels ?? model.inputChannels ?? 3;
+    const model = createModel(name, opts);
+    const size = opts.inputSize ?? model.defaultInputSize;
+    const ch = model.inputChannels;
     const inputShape = [batch, size, size, ch];
     const input = Tensor.uniform(inputShape, seed + 100, -1, 1, b);
     return { model, input, inputShape, dispose: () => { model.dispose(); input.dispose(); } };

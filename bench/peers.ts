@@ -4,15 +4,33 @@
 //   ops in NHWC, as the tfjs converter would emit it (BN folded into the conv before it, ReLU-family
 //   activations fused into the conv/matmul epilogue; both exact up to float rounding).
 // - onnxruntime-node (MLAS) and onnxruntime-web (wasm): through our ONNX exporter (src/ts/io/onnx.ts).
-// Peers are devDependencies: every loader reports a missing package as a reason, not a crash.
-import { ConvnetsError } from '../core/backend.js';
-import type { Conv2dParams, Pool2dParams, BatchNormParams, ActivationKind, DenseParams } from '../core/backend.js';
-import { setTracer } from '../core/ops.js';
-import { adaptivePoolMatrix } from '../core/shape.js';
-import type { TraceRecord } from '../core/ops.js';
-import type { Tensor } from '../core/tensor.js';
-import type { Module } from '../nn/module.js';
-import { exportOnnx } from '../io/onnx.js';
+// Peers are optional peer dependencies of convnets/bench (devDependencies here): every loader goes
+// through importPeer, so a missing package is a "not installed" reason, not a crash.
+import { ConvnetsError } from '../src/ts/core/backend.js';
+import type { Conv2dParams, Pool2dParams, BatchNormParams, ActivationKind, DenseParams } from '../src/ts/core/backend.js';
+import { setTracer } from '../src/ts/core/ops.js';
+import { adaptivePoolMatrix } from '../src/ts/core/shape.js';
+import type { TraceRecord } from '../src/ts/core/ops.js';
+import type { Tensor } from '../src/ts/core/tensor.js';
+import type { Module } from '../src/ts/nn/module.js';
+import { exportOnnx } from '../src/ts/io/onnx.js';
+
+/**
+ * Loads an optional peer package: a ConvnetsError saying "<pkg> is not installed" when it is missing,
+ * or why it failed to load. `load` is a literal import() so bundlers and the layer test can see it.
+ */
+export async function importPeer<T>(pkg: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    // By message too: loaders (tap's TypeScript hook, bundlers) may rethrow without Node's code.
+    const missing = (err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND' || /Cannot find (package|module)/.test(err.message ?? ''))
+      && (err.message ?? '').includes(`'${pkg}'`);
+    if (missing) throw new ConvnetsError(`${pkg} is not installed (an optional peer of convnets/bench: npm install ${pkg})`);
+    throw new ConvnetsError(`cannot load ${pkg}: ${err.message ?? String(e)}`);
+  }
+}
 
 export interface Trace { records: TraceRecord[]; input: Tensor; output: Tensor; }
 
@@ -59,13 +77,13 @@ export async function loadTfjs(): Promise<TF> {
   if (!tfCache) {
     tfCache = (async () => {
       try {
-        const tf = await import('@tensorflow/tfjs-core');
-        await import('@tensorflow/tfjs-backend-cpu');
-        await import('@tensorflow/tfjs-backend-wasm');
+        const tf = await importPeer('@tensorflow/tfjs-core', () => import('@tensorflow/tfjs-core'));
+        await importPeer('@tensorflow/tfjs-backend-cpu', () => import('@tensorflow/tfjs-backend-cpu'));
+        await importPeer('@tensorflow/tfjs-backend-wasm', () => import('@tensorflow/tfjs-backend-wasm'));
         return tf;
       } catch (e) {
         tfCache = null;
-        throw new ConvnetsError(`tfjs peers need @tensorflow/tfjs-core, -backend-cpu and -backend-wasm: ${(e as Error).message}`);
+        throw new ConvnetsError(`tfjs peers: ${(e as Error).message}`);
       }
     })();
   }
@@ -329,12 +347,8 @@ export function nhwcToNchw(x: Float32Array, shape: number[]): Float32Array {
 
 /** An onnxruntime session on the given bytes with `threads` intra-op threads; inputShape is the graph's (NCHW). */
 export async function ortSession(kind: OrtKind, bytes: Uint8Array, threads: number, inputShape: number[]): Promise<OrtNetwork> {
-  let ort: any;
-  try {
-    ort = kind === 'ort-node' ? await import('onnxruntime-node') : await import('onnxruntime-web');
-  } catch (e) {
-    throw new ConvnetsError(`${kind}: cannot load ${kind === 'ort-node' ? 'onnxruntime-node' : 'onnxruntime-web'}: ${(e as Error).message}`);
-  }
+  let ort: any = kind === 'ort-node' ? await importPeer('onnxruntime-node', () => import('onnxruntime-node'))
+    : await importPeer('onnxruntime-web', () => import('onnxruntime-web'));
   ort = ort.default?.InferenceSession ? ort.default : ort;
   let opts: Record<string, unknown>;
   if (kind === 'ort-web') {
@@ -367,7 +381,7 @@ export async function tfjsTrainAttempt(built: { model: Module; input: Tensor; in
     const tf = await loadTfjs();
     // tfjs-core alone has no gradients: importing tfjs-layers registers them (its dist ESM files
     // cannot be imported one by one in Node: extensionless specifiers).
-    await import('@tensorflow/tfjs-layers');
+    await importPeer('@tensorflow/tfjs-layers', () => import('@tensorflow/tfjs-layers'));
     await useTfjsBackend(tf, backend);
     const tr = traceForward(built.model, built.input);
     const net = replayTfjs(tf, tr, { variables: true });

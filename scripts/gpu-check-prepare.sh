@@ -20,7 +20,7 @@ rm -rf "$dest/dist" "$dest/napi"
 npx tsc --outDir "$dest/dist" --rootDir . --module nodenext --moduleResolution nodenext --target es2022 \
   --skipLibCheck --types node --strict --declaration false --sourceMap false \
   src/ts/backends/native/index.ts src/ts/core/registry.ts src/architectures/index.ts \
-  src/ts/train/losses.ts src/ts/train/optim.ts test/helpers/conformance.ts || true
+  src/ts/train/losses.ts src/ts/train/optim.ts test/conformance/index.ts || true
 [ -f "$dest/dist/src/ts/backends/native/index.js" ] || { echo "gpu-check-prepare: tsc emitted nothing" >&2; exit 1; }
 mkdir -p "$dest/napi/include" "$dest/napi/node-addon-api"
 cp -r node_modules/node-api-headers/include/. "$dest/napi/include/"

@@ -48,7 +48,7 @@ function miniTap(results, prefix = '') {
 }
 
 async function conformance() {
-  const { runConformance } = await imp('test/helpers/conformance.js');
+  const { runConformance } = await imp('test/conformance/index.js');
   const probe = await registry.createBackend(backendName, { tf32: false });
   const s = probe.stats ? probe.stats() : {};
   probe.dispose();
@@ -56,7 +56,7 @@ async function conformance() {
   const results = [];
   const t0 = Date.now();
   await runConformance(miniTap(results), label, () => registry.createBackend(backendName, { tf32: false }),
-    { cases: process.env.CONVNETS_CONFORMANCE_FULL ? 'full' : 'small' });
+    { cases: process.env.CONVNETS_CONFORMANCE_FULL ? 'full' : 'small', large: true });
   const bad = results.filter((r) => !r.ok);
   const kernels = new Set(results.map((r) => r.test));
   for (const r of bad) console.log(`FAIL ${r.test}: ${r.msg}`);

@@ -1,29 +1,49 @@
-// The coverage test. Fails when a kernel of the contract lacks
-//   (a) a check against independent values: a value check in the COVERAGE manifest, or (for backward
-//       kernels) a finite-difference gradient check, whose numeric derivative is independent of it;
-//   (b) a gradient check (as the forward kernel or a backward kernel of a GRADCHECKS spec) or an explicit,
-//       reasoned exemption. Exempt (not differentiated, formula-checked instead): sumSquares (clipping
-//       norm only), dropoutMask (random mask, no differentiable input), sgdUpdate and adamwUpdate
-//       (optimiser steps after backward);
-//   (c) a conformance case (so every other backend is compared with the reference on it).
-// It also checks the manifest, KERNEL_NAMES, the Backend interface and the js backend agree, and that
-// the conformance harness really fails on a missing, throwing, wrong or accumulating kernel.
+// The coverage test, driven by the kernel families of test/conformance/ (index.ts lists them). Fails when
+//   - the families' kernels (the keys of each family's `coverage`) are not exactly KERNEL_NAMES, each in
+//     one family: a kernel added to the contract without a family entry fails here;
+//   - a family has no test file test/conformance/<family>.test.ts or no js reference file of that name;
+//   - a kernel lacks (a) a check against independent values: a value check in its family's coverage,
+//     or (for backward kernels) a finite-difference gradient check, whose numeric derivative is
+//     independent of it; (b) a gradient check (as the forward kernel or a backward kernel of a spec)
+//     or an explicit, reasoned exemption. Exempt (not differentiated, formula-checked instead):
+//     sumSquares (clipping norm only), dropoutMask (random mask, no differentiable input), sgdUpdate and
+//     adamwUpdate (optimiser steps after backward); (c) a conformance case (so every other backend is
+//     compared with the reference on it).
+// It also checks KERNEL_NAMES, the Backend interface and the js backend agree, and that the conformance
+// harness really fails on a missing, throwing, wrong or accumulating kernel.
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import type { Test } from 'tap';
 import { KERNEL_NAMES } from '../src/ts/core/backend.js';
 import type { Buf, Conv2dParams, DenseParams, KernelName } from '../src/ts/core/backend.js';
 import { JsBackend } from '../src/ts/backends/js/index.js';
-import { COVERAGE, GRADCHECKS } from './helpers/coverage.js';
-import { kernelCases, runConformance } from './helpers/conformance.js';
-import { checkGradient } from './helpers/gradcheck.js';
+import { FAMILIES, runConformance } from './conformance/index.js';
+import type { KernelCoverage } from './conformance/lib/harness.js';
+import { checkGradient } from './conformance/lib/gradcheck.js';
 
 const MEMORY_METHODS = ['alloc', 'free', 'write', 'read', 'readAsync', 'fill', 'copy', 'allocated', 'dispose'];
 const EXPECTED_EXEMPT = ['sumSquares', 'dropoutMask', 'sgdUpdate', 'adamwUpdate'];
 
-t.test('manifest lists exactly the kernels of KERNEL_NAMES', async (tt) => {
-  tt.same(Object.keys(COVERAGE).sort(), [...KERNEL_NAMES].sort());
+const familyOf = new Map<string, string[]>();
+for (const f of FAMILIES) for (const k of Object.keys(f.coverage)) familyOf.set(k, [...(familyOf.get(k) ?? []), f.name]);
+const COVERAGE = Object.assign({}, ...FAMILIES.map((f) => f.coverage)) as Partial<Record<KernelName, KernelCoverage>>;
+const GRADCHECKS = FAMILIES.flatMap((f) => f.gradchecks());
+
+t.test('the families list exactly the kernels of KERNEL_NAMES, each in one family', async (tt) => {
+  tt.same([...familyOf.keys()].sort(), [...KERNEL_NAMES].sort(), 'kernels of the families = KERNEL_NAMES');
+  for (const k of KERNEL_NAMES) tt.equal(familyOf.get(k)?.length, 1, `${k}: in one family (${familyOf.get(k)?.join(', ') ?? 'none'})`);
   tt.equal(new Set(KERNEL_NAMES).size, KERNEL_NAMES.length, 'KERNEL_NAMES has no duplicates');
+});
+
+t.test('every family has its test file and a js reference file of the same base name', async (tt) => {
+  const tests = readdirSync(new URL('./conformance/', import.meta.url)).filter((f) => f.endsWith('.test.ts'));
+  tt.same(tests.map((f) => f.replace(/\.test\.ts$/, '')).sort(), FAMILIES.map((f) => f.name).sort(),
+    'test/conformance/<family>.test.ts for each family of index.ts, and no other');
+  for (const f of FAMILIES) {
+    tt.ok(existsSync(new URL(`../src/ts/backends/js/${f.name}.ts`, import.meta.url)), `src/ts/backends/js/${f.name}.ts exists`);
+    const body = readFileSync(new URL(`./conformance/${f.name}.test.ts`, import.meta.url), 'utf8');
+    tt.match(body, new RegExp(`runFamily\\(t, ${f.name}\\)`), `${f.name}.test.ts runs its own family's body`);
+  }
 });
 
 t.test('KERNEL_NAMES matches the methods of the Backend interface in core/backend.ts', async (tt) => {
@@ -43,9 +63,10 @@ t.test('the js backend implements every method', async (tt) => {
 });
 
 t.test('every kernel is covered', async (tt) => {
-  const cases = kernelCases('small');
+  const cases = FAMILIES.flatMap((f) => f.cases('small'));
   for (const k of KERNEL_NAMES) {
     const cov = COVERAGE[k];
+    if (!cov) { tt.fail(`${k}: no family of test/conformance/ lists it (add it to its family's coverage)`); continue; }
     const asBackward = GRADCHECKS.filter((s) => s.backwardKernels.includes(k));
     const asForward = GRADCHECKS.filter((s) => s.forwardKernel === k);
     tt.ok(cov.values.length > 0 || asBackward.length > 0,
@@ -60,7 +81,7 @@ t.test('every kernel is covered', async (tt) => {
     }
     tt.ok(cases.some((c) => c.kernel === k), `${k}: (c) has a conformance case`);
   }
-  tt.same(KERNEL_NAMES.filter((k) => COVERAGE[k].exempt !== undefined).sort(), [...EXPECTED_EXEMPT].sort(),
+  tt.same(KERNEL_NAMES.filter((k) => COVERAGE[k]?.exempt !== undefined).sort(), [...EXPECTED_EXEMPT].sort(),
     'the exempt kernels are exactly the non-differentiable ones');
   // Every backward kernel is the adjoint of some forward kernel that a spec pairs it with.
   for (const k of KERNEL_NAMES.filter((n) => n.includes('Backward'))) {

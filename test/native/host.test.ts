@@ -7,7 +7,7 @@ import type { Buf } from '../../src/ts/core/backend.js';
 import { conv2dParams } from '../../src/ts/core/shape.js';
 import { JsBackend } from '../../src/ts/backends/js/index.js';
 import { loadAddon, NativeBackend, NativeBackendError } from '../../src/ts/backends/native/index.js';
-import { kernelCases } from '../helpers/conformance.js';
+import { FAMILIES } from '../conformance/index.js';
 
 function caught(f: () => unknown): Error | undefined {
   try { f(); } catch (e) { return e as Error; }
@@ -102,10 +102,10 @@ if (!addon) {
     b.dispose();
   });
 
-  t.test('every conformance case marshals and validates (host-only: no launch)', async (tt) => {
+  t.test('every conformance case, GPU-sized ones too, marshals and validates (host-only: no launch)', async (tt) => {
     const b = host();
     let n = 0;
-    for (const kc of kernelCases('small')) {
+    for (const kc of FAMILIES.flatMap((f) => [...f.cases('small'), ...(f.large?.() ?? [])])) {
       const bufs: Record<string, Buf> = {};
       for (const [k, spec] of Object.entries(kc.bufs)) bufs[k] = b.alloc(typeof spec === 'number' ? spec : spec.length);
       const e = caught(() => kc.call(b, bufs));

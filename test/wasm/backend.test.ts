@@ -10,7 +10,7 @@ import { conv2dParams } from '../../src/ts/core/shape.js';
 import { JsBackend } from '../../src/ts/backends/js/index.js';
 import '../../src/ts/backends/wasm/index.js'; // registers 'wasm'
 import type { WasmBackend, WasmBuffer } from '../../src/ts/backends/wasm/index.js';
-import { Gen, relError } from '../helpers/conformance.js';
+import { Gen, relError } from '../conformance/lib/harness.js';
 
 t.equal(await backendAvailability('wasm'), null, 'wasm backend is available (build/*.wasm present)');
 

@@ -1,6 +1,8 @@
-// Compiles assembly/ into build/convnets.wasm (SIMD128 + threads) and build/convnets-relaxed.wasm
-// (adds relaxed SIMD: fused multiply-add). The backend loads the relaxed build only where the runtime
-// validates it. Runs offline from node_modules/.bin/asc (both builds in parallel); any compiler failure
+// Compiles assembly/ into build/convnets.wasm (SIMD128 + threads over an imported shared memory) and
+// build/convnets-relaxed.wasm (adds relaxed SIMD: fused multiply-add), plus the single-thread pair
+// convnets-single(-relaxed).wasm over plain memory, for pages that are not cross-origin isolated
+// (browsers give them no SharedArrayBuffer). The backend loads a relaxed build only where the runtime
+// validates it. Runs offline from node_modules/.bin/asc (builds in parallel); any compiler failure
 // fails the build loudly.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
@@ -17,12 +19,15 @@ mkdirSync(join(root, 'build'), { recursive: true });
 
 // Static data (math tables) starts at 8 KiB, above the parameter block at 1 KiB; the host's arena starts
 // at 64 KiB. Shared memory may grow to 4 GiB.
-const common = ['assembly/index.ts', '-O3', '--enable', 'simd', '--enable', 'threads', '--sharedMemory', '--importMemory',
+// Atomics stay valid on plain memory (the threads feature allows them), so one source serves both.
+const common = ['assembly/index.ts', '-O3', '--enable', 'simd', '--enable', 'threads', '--importMemory',
   '--initialMemory', '64', '--maximumMemory', '65536', '--memoryBase', '8192', '--runtime', 'stub', '--use', 'abort=',
   '--noAssert'];
 const builds = [
-  { out: 'build/convnets.wasm', extra: [] },
-  { out: 'build/convnets-relaxed.wasm', extra: ['--enable', 'relaxed-simd'] },
+  { out: 'build/convnets.wasm', extra: ['--sharedMemory'] },
+  { out: 'build/convnets-relaxed.wasm', extra: ['--sharedMemory', '--enable', 'relaxed-simd'] },
+  { out: 'build/convnets-single.wasm', extra: [] },
+  { out: 'build/convnets-single-relaxed.wasm', extra: ['--enable', 'relaxed-simd'] },
 ];
 
 function compile(b) {

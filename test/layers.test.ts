@@ -51,7 +51,8 @@ t.test('planted violations are each reported, allowed arrows are not', async (t)
     'src/architectures/a.ts': "import { Conv2d } from '../ts/nn/conv.js';\nimport { x } from '../ts/core/ops.js';",
     'src/ts/nn/conv.ts': "import { x } from '../core/ops.js';",
     'src/ts/backends/js/index.ts': "import { ConvnetsError } from '../../core/backend.js';\nimport { k } from './conv2d.js';",
-    'src/ts/core/registry.ts': "const t = { js: () => import('../backends/js/index.js') };\nimport { MetaBackend } from '../backends/meta/index.js';",
+    'src/ts/core/backend-table.ts': "const t = { js: () => import('../backends/js/index.js') };",
+    'src/ts/core/registry.ts': "import { MetaBackend } from '../backends/meta/index.js';",
     'src/ts/cli/bench.ts': "import { Command } from 'commander';\nimport type { T } from '../../../bench/index.js';\nconst b = () => import('../../../bench/index.js');\nimport { readFileSync } from 'node:fs';\nimport os from 'os';",
     'src/ts/cli/doctor.ts': "const w = await import('../backends/wasm/index.js');",
   };
@@ -64,7 +65,7 @@ t.test('planted violations are each reported, allowed arrows are not', async (t)
     ['architectures -> a backend', { 'src/architectures/x.ts': "import { JsBackend } from '../ts/backends/js/index.js';" }, /architectures must not import a backend/],
     ['nn -> a backend', { 'src/ts/nn/x.ts': "import { WasmBackend } from '../backends/wasm/index.js';" }, /nn must not import a backend/],
     ['core -> a backend outside the table', { 'src/ts/core/ops.ts': "import { JsBackend } from '../backends/js/index.js';" }, /core must not import a backend/],
-    ['the table made eager', { 'src/ts/core/registry.ts': "import { factory } from '../backends/wasm/index.js';" }, /must be a dynamic import, found static/],
+    ['the table made eager', { 'src/ts/core/backend-table.ts': "import { factory } from '../backends/wasm/index.js';" }, /must be a dynamic import, found static/],
     ['backend -> nn', { 'src/ts/backends/wasm/x.ts': "import { Conv2d } from '../../nn/conv.js';" }, /a backend imports only core .*not nn/],
     ['backend -> io', { 'src/ts/backends/native/x.ts': "import { x } from '../../io/onnx.js';" }, /not io/],
     ['backend -> another backend', { 'src/ts/backends/native/x.ts': "import { JsBackend } from '../js/index.js';" }, /a backend imports another backend/],
@@ -94,11 +95,18 @@ t.test('src/ follows the layer rules', async (t) => {
   t.equal(checkImports(planted, pkg).length, 1, 'a planted core -> nn arrow is caught');
 });
 
-t.test('the backend table is the only core -> backends arrow, and it is lazy', async (t) => {
-  const refs = parseImports('src/ts/core/registry.ts', readFileSync(join(root, 'src/ts/core/registry.ts'), 'utf8'))
-    .filter((r) => r.spec?.includes('/backends/'));
-  t.same(refs.map((r) => [r.spec, r.kind]).sort(), [
-    ['../backends/js/index.js', 'dynamic'], ['../backends/meta/index.js', 'static'],
-    ['../backends/native/index.js', 'dynamic'], ['../backends/wasm/index.js', 'dynamic'],
+t.test('the backend tables are the only core -> backends arrows, and they are lazy', async (t) => {
+  const refs = (f: string) => parseImports(f, readFileSync(join(root, f), 'utf8')).filter((r) => r.spec?.includes('/backends/'))
+    .map((r) => [r.spec, r.kind]).sort();
+  t.same(refs('src/ts/core/registry.ts'), [['../backends/meta/index.js', 'static']]);
+  t.same(refs('src/ts/core/backend-table.ts'), [
+    ['../backends/js/index.js', 'dynamic'], ['../backends/native/index.js', 'dynamic'], ['../backends/wasm/index.js', 'dynamic'],
   ]);
+  t.same(refs('src/ts/core/backend-table.web.ts'), [['../backends/js/index.js', 'dynamic'], ['../backends/wasm/web.js', 'dynamic']]);
+});
+
+t.test('package.json maps the Node backend table to the web one for browser bundles', async (t) => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  t.equal(pkg.browser['./dist/src/ts/core/backend-table.js'], './dist/src/ts/core/backend-table.web.js');
+  t.equal(pkg.exports['.'].browser, './dist/src/ts/browser.js', "the main entry's browser condition");
 });

@@ -2,12 +2,15 @@
 // GPU is usable > wasm > js), unless CONVNETS_BACKEND or a name overrides. Nothing registers itself on
 // import: a backend module is loaded the first time it is asked about, so an import that fails (a
 // module missing from a build) reads as "unavailable: <reason>" instead of crashing the caller.
-// This table and the counting backend below are the only places core reaches into backends/.
+// The table (backend-table.ts; backend-table.web.ts in browser bundles, through package.json's
+// "browser" map) and the counting backend below are the only places core reaches into backends/.
 import { ConvnetsError } from './backend.js';
 import type { Backend } from './backend.js';
 import { MetaBackend } from '../backends/meta/index.js';
+import { BUILTIN } from './backend-table.js';
+import type { BackendName } from './backend-table.js';
 
-export type BackendName = 'js' | 'wasm' | 'native';
+export type { BackendName } from './backend-table.js';
 
 export interface BackendOptions {
   /** Worker threads for wasm (default: available cores). */
@@ -26,13 +29,6 @@ export interface BackendFactory {
 /** What a backend module exports for the table. */
 export interface BackendModule { factory: BackendFactory; }
 
-/** The built-in backends; the key order is the priority order of initBackend(). */
-const BUILTIN: Readonly<Record<BackendName, () => Promise<BackendModule>>> = {
-  native: () => import('../backends/native/index.js'),
-  wasm: () => import('../backends/wasm/index.js'),
-  js: () => import('../backends/js/index.js'),
-};
-
 export const BACKEND_PRIORITY = Object.keys(BUILTIN) as readonly BackendName[];
 
 /** Third-party backends (registerBackend), tried after the built-ins. */
@@ -40,6 +36,7 @@ const extra = new Map<string, BackendFactory>();
 /** Loaded built-in factories, or why their module failed to load (cached: an import is tried once). */
 const loaded = new Map<string, Promise<BackendFactory | string>>();
 let current: Backend | null = null;
+let warnedFallback = false;
 
 function isBuiltin(name: string): name is BackendName {
   return Object.prototype.hasOwnProperty.call(BUILTIN, name);
@@ -99,15 +96,25 @@ export async function createBackend(name: string, opts?: BackendOptions): Promis
 
 /** Picks the best available backend (or CONVNETS_BACKEND / `name`) and makes it current. */
 export async function initBackend(name?: string, opts?: BackendOptions): Promise<Backend> {
-  const wanted = name ?? process.env.CONVNETS_BACKEND;
+  // `process` is Node's; a browser has no environment to override from.
+  const wanted = name ?? (typeof process === 'object' ? process.env?.CONVNETS_BACKEND : undefined);
   let b: Backend | null = null;
   if (wanted) b = await createBackend(wanted, opts);
   else {
+    const refused = new Map<string, string>();
     for (const cand of registeredBackends()) {
-      if ((await backendAvailability(cand)) === null) {
+      const why = await backendAvailability(cand);
+      if (why === null) {
         b = await createBackend(cand, opts);
         break;
       }
+      refused.set(cand, why);
+    }
+    // Never a silent ~30x slowdown: a bundled app that lost the wasm build hears why it runs the reference.
+    if (b?.name === 'js' && refused.has('wasm') && !warnedFallback) {
+      warnedFallback = true;
+      console.warn(`convnets: the wasm backend is unavailable (${refused.get('wasm')}); running the js reference, ` +
+        'about 30x slower (initBackend(\'js\') or CONVNETS_BACKEND=js chooses it explicitly)');
     }
   }
   if (!b) throw new ConvnetsError(`no backend is available (${registeredBackends().join(', ')} all refused: see convnets doctor)`);

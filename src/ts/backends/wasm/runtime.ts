@@ -1,18 +1,14 @@
-// The wasm backend's runtime: finding and compiling the build, one shared WebAssembly.Memory with a
-// first-fit arena (buffers are byte offsets into it), grow-only scratch, the packed-weight cache, the
-// thread pool, and the parameter block every kernel reads (layouts from the ABI schema, core/abi.ts).
-// The kernel families (./kernels/*.ts) marshal their arguments through params() and call run().
-import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// The wasm backend's runtime, the same in Node and browsers: one WebAssembly.Memory (shared when threads
+// run) with a first-fit arena (buffers are byte offsets into it), grow-only scratch, the packed-weight
+// cache, the thread pool, and the parameter block every kernel reads (layouts from the ABI schema,
+// core/abi.ts). What differs by platform (finding the build, workers, cores) is a WasmPlatform
+// (platform-node.ts, platform-web.ts). The kernel families (./kernels/*.ts) marshal their arguments
+// through params() and call run().
 import { ConvnetsError } from '../../core/backend.js';
 import type { BackendBuffer, Buf } from '../../core/backend.js';
 import { encodeFields, wasmLayout } from '../../core/abi.js';
 import type { WasmLayoutName } from '../../core/abi.js';
 import type { BackendOptions } from '../../core/registry.js';
-import { ThreadPool } from './threads.js';
 
 const PARAMS = 1024;          // parameter block (bytes), as assembly/memory.ts
 const PARAM_SLOTS = 256;
@@ -32,68 +28,35 @@ export class WasmBuffer implements BackendBuffer {
 /** Packed weights of one filter buffer and direction, valid while the filter (and bias) are unchanged. */
 export interface PackEntry { key: string; version: number; bias: WasmBuffer | null; biasVersion: number; pack: WasmBuffer; }
 
-/** Finds build/<name> from src/ts/backends/wasm (tests) or dist/src/ts/backends/wasm (package). */
-function findBuild(name: string): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 7; i++) {
-    const p = join(dir, 'build', name);
-    if (existsSync(p)) return p;
-    dir = dirname(dir);
-  }
-  return null;
+/** A pool of worker threads over the module's shared memory (Node: worker_threads; browsers: Web Workers). */
+export interface ThreadPoolLike {
+  /** Runs fn on the caller (thread 0) and entry `k` on workers 1..nt-1; returns when all are done. */
+  run(k: number, nt: number, fn: (tid: number, nt: number) => void): void;
+  closeNow(): void;
 }
 
-let relaxedOk: boolean | null = null;
-
-/**
- * Lets this process use the relaxed-SIMD build (fused multiply-add: 1.2-1.4x on conv-heavy models)
- * on runtimes that ship relaxed SIMD behind a flag (Node 20: --experimental-wasm-relaxed-simd) by
- * setting that V8 flag at run time. V8 reads wasm feature flags when it validates/compiles a module,
- * so this must run before the first wasm backend is created; the flag is process-wide, so only
- * entry points that own the process (the CLI, the benchmark runner) call it, never the library on
- * its own. Returns whether the relaxed build validates afterwards; CONVNETS_WASM_RELAXED=0 opts out.
- */
-export function enableRelaxedSimd(): boolean {
-  const relaxed = findBuild('convnets-relaxed.wasm');
-  if (!relaxed || process.env.CONVNETS_WASM_RELAXED === '0') return false;
-  const bytes = readFileSync(relaxed);
-  if (!WebAssembly.validate(bytes)) setFlagsFromString('--experimental-wasm-relaxed-simd');
-  relaxedOk = WebAssembly.validate(bytes);
-  return relaxedOk;
+/** What differs between Node and browsers: where the build comes from, threads, core count. */
+export interface WasmPlatform {
+  readonly name: 'node' | 'web';
+  /**
+   * The module to run: compiled from `opts.wasm` (bytes, a compiled WebAssembly.Module, a file or URL,
+   * or a folder holding the builds) or from the platform's default location. `shared` says which
+   * memory its import expects (threads need shared memory; a page without cross-origin isolation
+   * gets the single-thread build over plain memory), or null when unknown (a Module handed in).
+   */
+  load(opts: BackendOptions, shared: boolean): Promise<{ module: WebAssembly.Module; relaxed: boolean; shared: boolean | null }>;
+  /** Threads the platform offers by default. */
+  cores(): number;
+  /** Whether shared memory (and so threads) can be had here, and if not why. */
+  sharedMemory(): string | null;
+  /** Why the calling thread may not block on the pool (a browser's main thread), or null. */
+  blockingRefused(): string | null;
+  startPool(size: number, module: WebAssembly.Module, memory: WebAssembly.Memory, entries: readonly string[]): Promise<ThreadPoolLike>;
 }
-
-/**
- * Which wasm build a backend created now runs: its file, and whether it is the relaxed-SIMD one (used
- * where this runtime validates it; Node 20 needs --experimental-wasm-relaxed-simd or enableRelaxedSimd()).
- */
-export function wasmBuild(): { path: string; relaxed: boolean } | null {
-  const plain = findBuild('convnets.wasm');
-  const relaxed = findBuild('convnets-relaxed.wasm');
-  if (relaxed && process.env.CONVNETS_WASM_RELAXED !== '0') {
-    if (relaxedOk === null) relaxedOk = WebAssembly.validate(readFileSync(relaxed));
-    if (relaxedOk) return { path: relaxed, relaxed: true };
-  }
-  return plain ? { path: plain, relaxed: false } : null;
-}
-
-/** Why the wasm backend cannot run here, or null. */
-export async function wasmUnavailableReason(): Promise<string | null> {
-  if (typeof WebAssembly !== 'object' || typeof SharedArrayBuffer !== 'function') return 'WebAssembly or SharedArrayBuffer is not available';
-  const b = wasmBuild();
-  if (!b) return 'build/convnets.wasm is missing (run npm run build:wasm)';
-  try {
-    if (!WebAssembly.validate(readFileSync(b.path))) return `${b.path} does not validate (this runtime lacks WebAssembly SIMD/threads?)`;
-  } catch (e) {
-    return `cannot read ${b.path}: ${(e as Error).message}`;
-  }
-  return null;
-}
-
-const compiled = new Map<string, WebAssembly.Module>();
 
 type EntryFn = (tid: number, nt: number) => number;
 
-export interface WasmBackendInfo { threads: number; relaxedSimd: boolean; memoryBytes: number; }
+export interface WasmBackendInfo { threads: number; relaxedSimd: boolean; memoryBytes: number; shared: boolean; platform: 'node' | 'web'; }
 
 export class WasmRuntime {
   readonly relaxedSimd: boolean;
@@ -101,11 +64,11 @@ export class WasmRuntime {
   /** Every function the module exports, by name; `run` dispatches the kernel entry points. */
   readonly exports: Record<string, EntryFn>;
   private readonly entryIndex: Map<string, number>;
-  private pool: ThreadPool | null;
+  private pool: ThreadPoolLike | null;
   f32!: Float32Array;
   i32!: Int32Array;
-  private readonly pi: Int32Array;
-  private readonly pf: Float32Array;
+  private pi!: Int32Array;
+  private pf!: Float32Array;
   // Arena: bump pointer + sorted free list of [offset, bytes].
   private top = ARENA_BASE;
   private freeList: { off: number; bytes: number }[] = [];
@@ -117,46 +80,60 @@ export class WasmRuntime {
   /** Scalar operations per thread below which a kernel runs on fewer threads (option `grain`; 0 = always all). */
   private readonly grain: number;
 
-  private constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, pool: ThreadPool | null, relaxed: boolean,
-    entries: readonly string[], readonly threads: number, grain: number) {
+  private constructor(inst: WebAssembly.Instance, memory: WebAssembly.Memory, pool: ThreadPoolLike | null, relaxed: boolean,
+    entries: readonly string[], readonly threads: number, grain: number, readonly shared: boolean, readonly platform: 'node' | 'web') {
     this.memory = memory;
     this.grain = grain;
-    const inst = new WebAssembly.Instance(module, { env: { memory } });
     this.exports = inst.exports as unknown as Record<string, EntryFn>;
     this.entryIndex = new Map(entries.map((k, i) => [k, i]));
     this.pool = pool;
     this.relaxedSimd = relaxed;
     this.refreshViews();
-    this.pi = new Int32Array(memory.buffer, PARAMS, PARAM_SLOTS);
-    this.pf = new Float32Array(memory.buffer, PARAMS, PARAM_SLOTS);
   }
 
-  static async create(opts: BackendOptions = {}): Promise<WasmRuntime> {
-    const build = wasmBuild();
-    if (!build) throw new ConvnetsError('wasm backend: build/convnets.wasm is missing (run npm run build:wasm)');
-    let module = compiled.get(build.path);
-    if (!module) {
-      module = new WebAssembly.Module(readFileSync(build.path));
-      compiled.set(build.path, module);
-    }
-    const threads = opts.threads ?? availableParallelism();
+  static async create(opts: BackendOptions, platform: WasmPlatform): Promise<WasmRuntime> {
+    const threads = opts.threads ?? platform.cores();
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
       throw new ConvnetsError(`wasm backend: threads must be an integer in [1, 256], got ${threads}`);
     }
+    const noShared = platform.sharedMemory();
+    if (threads > 1) {
+      if (noShared) throw new ConvnetsError(`wasm backend: ${threads} threads need shared memory, which ${noShared}; use threads: 1`);
+      const noBlock = platform.blockingRefused();
+      if (noBlock) throw new ConvnetsError(`wasm backend: ${threads} threads: ${noBlock}`);
+    }
+    const { module, relaxed, shared: wanted } = await platform.load(opts, noShared === null);
+    // A module handed in says nothing about its memory: try the memory it most likely imports first.
+    const order = wanted === null ? [noShared === null, noShared !== null] : [wanted];
+    let inst: WebAssembly.Instance | null = null, memory: WebAssembly.Memory | null = null, shared = false, err: unknown = null;
+    for (const sh of order) {
+      try {
+        memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: sh });
+        inst = new WebAssembly.Instance(module, { env: { memory } });
+        shared = sh;
+        break;
+      } catch (e) { err = e; inst = null; }
+    }
+    if (!inst || !memory) throw new ConvnetsError(`wasm backend: cannot instantiate the kernels: ${(err as Error)?.message ?? String(err)}`);
+    if (threads > 1 && !shared) throw new ConvnetsError('wasm backend: the module given is the single-thread build (plain memory): use threads: 1 or the threaded build');
     // Entry points: every exported function, in the module's order (the workers see the same list).
     const entries = WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name);
-    const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
-    const pool = threads > 1 ? await ThreadPool.start(threads, module, memory, entries) : null;
+    const pool = threads > 1 ? await platform.startPool(threads, module, memory, entries) : null;
     const grain = typeof opts.grain === 'number' && opts.grain >= 0 ? opts.grain : 16384;
-    return new WasmRuntime(module, memory, pool, build.relaxed, entries, threads, grain);
+    return new WasmRuntime(inst, memory, pool, relaxed, entries, threads, grain, shared, platform.name);
   }
 
-  info(): WasmBackendInfo { return { threads: this.threads, relaxedSimd: this.relaxedSimd, memoryBytes: this.memory.buffer.byteLength }; }
+  info(): WasmBackendInfo {
+    return { threads: this.threads, relaxedSimd: this.relaxedSimd, memoryBytes: this.memory.buffer.byteLength, shared: this.shared, platform: this.platform };
+  }
 
+  /** Views over the memory; growing plain (non-shared) memory detaches the old buffer, so they are remade. */
   private refreshViews(): void {
     const buf = this.memory.buffer;
     this.f32 = new Float32Array(buf);
     this.i32 = new Int32Array(buf);
+    this.pi = new Int32Array(buf, PARAMS, PARAM_SLOTS);
+    this.pf = new Float32Array(buf, PARAMS, PARAM_SLOTS);
   }
 
   // ---- arena ---------------------------------------------------------------------------------------

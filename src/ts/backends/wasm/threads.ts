@@ -1,22 +1,32 @@
-// Worker pool over one shared WebAssembly.Memory. A call is synchronous for the caller: it bumps a
-// sequence number in a small shared control block, runs its own share (thread 0) and then waits with
-// Atomics.wait until every worker has reported. Workers spin briefly before sleeping, so back-to-back
-// kernels do not pay a futex wake-up each. The worker source is inlined (eval) so it runs the same from
-// src/ under tap's TypeScript loader and from the compiled dist/.
-import { Worker } from 'node:worker_threads';
+// Worker pool over one shared WebAssembly.Memory, for Node (worker_threads) and browsers (Web Workers):
+// the platform spawns the workers, this file is the protocol. A call is synchronous for the caller: it
+// bumps a sequence number in a small shared control block, runs its own share (thread 0) and waits with
+// Atomics.wait until every worker has reported (so the caller must be allowed to block: never a
+// browser's main thread). Workers spin briefly before sleeping, so back-to-back kernels do not pay a
+// futex wake-up each.
+import type { ThreadPoolLike } from './runtime.js';
 
 // Control block (Int32 slots).
 const SEQ = 0, KERNEL = 1, NT = 2, DONE = 3, ERR = 4, EXIT = 5;
 const SPIN = 20000;
 
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { module, memory, control, tid, names } = workerData;
+/** What every worker receives once: the compiled module, the memory, the control block, its index. */
+export interface WorkerInit {
+  module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; tid: number; names: string[];
+}
+
+/**
+ * The worker's loop as source text: `init` is an expression (evaluated in the worker) giving a
+ * WorkerInit, `ready()` a statement telling the parent the module is instantiated.
+ */
+export function workerLoop(init: string, ready: string): string {
+  return `
+const { module, memory, control, tid, names } = ${init};
 const ctl = new Int32Array(control);
 const inst = new WebAssembly.Instance(module, { env: { memory } });
 const fns = names.map((n) => inst.exports[n]);
 let seq = Atomics.load(ctl, ${SEQ});
-parentPort.postMessage('ready');
+${ready};
 for (;;) {
   let spins = 0;
   while (Atomics.load(ctl, ${SEQ}) === seq) {
@@ -32,39 +42,33 @@ for (;;) {
   }
 }
 `;
+}
 
-export class ThreadPool {
+/** A started worker: resolves `ready` once instantiated; terminate() ends it. */
+export interface WorkerHandle { ready: Promise<void>; terminate(): void; }
+
+export class ThreadPool implements ThreadPoolLike {
   private readonly ctl = new Int32Array(new SharedArrayBuffer(64));
-  private workers: Worker[] = [];
+  private workers: WorkerHandle[] = [];
 
   private constructor(readonly size: number) {}
 
   /** Starts size - 1 workers (the caller is thread 0); resolves once every one has instantiated the module. */
-  static async start(size: number, module: WebAssembly.Module, memory: WebAssembly.Memory, names: readonly string[]): Promise<ThreadPool> {
+  static async start(size: number, module: WebAssembly.Module, memory: WebAssembly.Memory, names: readonly string[],
+    spawn: (init: WorkerInit) => WorkerHandle): Promise<ThreadPool> {
     const pool = new ThreadPool(size);
-    const ready: Promise<void>[] = [];
     for (let tid = 1; tid < size; tid++) {
-      const w = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: { module, memory, control: pool.ctl.buffer, tid, names: [...names] },
-      });
-      w.unref(); // an idle pool never keeps the process alive
-      pool.workers.push(w);
-      ready.push(new Promise((resolve, reject) => {
-        w.once('message', () => resolve());
-        w.once('error', reject);
-      }));
+      pool.workers.push(spawn({ module, memory, control: pool.ctl.buffer as SharedArrayBuffer, tid, names: [...names] }));
     }
     try {
-      await Promise.all(ready);
+      await Promise.all(pool.workers.map((w) => w.ready));
     } catch (e) {
-      await pool.close();
+      pool.closeNow();
       throw e;
     }
     return pool;
   }
 
-  /** Runs fn on thread 0 and kernel index `k` on workers 1..nt-1; returns when all are done. */
   run(k: number, nt: number, fn: (tid: number, nt: number) => void): void {
     const ctl = this.ctl;
     Atomics.store(ctl, KERNEL, k);
@@ -86,21 +90,12 @@ export class ThreadPool {
     if (Atomics.load(ctl, ERR) !== 0) throw new Error('a wasm worker thread trapped');
   }
 
-  async close(): Promise<void> {
-    Atomics.store(this.ctl, EXIT, 1);
-    Atomics.add(this.ctl, SEQ, 1);
-    Atomics.notify(this.ctl, SEQ);
-    const ws = this.workers;
-    this.workers = [];
-    await Promise.all(ws.map((w) => w.terminate().catch(() => 0)));
-  }
-
-  /** Synchronous shutdown for dispose(): signal exit, then terminate without awaiting. */
+  /** Signals exit, then terminates the workers without waiting. */
   closeNow(): void {
     Atomics.store(this.ctl, EXIT, 1);
     Atomics.add(this.ctl, SEQ, 1);
     Atomics.notify(this.ctl, SEQ);
-    for (const w of this.workers) void w.terminate().catch(() => 0);
+    for (const w of this.workers) w.terminate();
     this.workers = [];
   }
 }

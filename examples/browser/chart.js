@@ -1,6 +1,6 @@
 // A small two-axis line chart on a canvas (no chart library: three polylines and their axes).
 // Left axis: training loss per step (light) and its moving average (dark blue); right axis (0-100%):
-// running training accuracy (green) and held-out accuracy after each epoch (orange dots + line).
+// running training accuracy of the epoch so far (green) and held-out accuracy after each epoch (orange dots + line).
 export const COLORS = { loss: '#1f5fbf', lossRaw: '#a9c1e8', train: '#2ca02c', test: '#ff7f0e', grid: '#e4e4e4', text: '#333333', bg: '#ffffff' };
 
 export function drawChart(canvas, { steps, evals, total }) {
@@ -44,7 +44,7 @@ export function drawChart(canvas, { steps, evals, total }) {
   ctx.fillStyle = COLORS.test;
   for (const e of evals) { ctx.beginPath(); ctx.arc(x(e.step), ya(e.testAccuracy), 4.5, 0, 2 * Math.PI); ctx.fill(); }
   // legend
-  const items = [['training loss (left)', COLORS.loss], ['training accuracy', COLORS.train], ['held-out accuracy', COLORS.test]];
+  const items = [['training loss (left)', COLORS.loss], ['training accuracy (running, per epoch)', COLORS.train], ['held-out accuracy', COLORS.test]];
   ctx.textAlign = 'left';
   let lx = L + 8;
   for (const [label, color] of items) {

@@ -82,9 +82,20 @@ export async function bundleTfjsWorker(log = console.log) {
     throw new Error(`bundling the tfjs worker needs the devDependency esbuild: ${e.message}`);
   }
   const out = join(DATA_DIR, 'gen', 'tfjs-worker.js');
+  const { builtinModules } = await import('node:module');
+  const nodeOnly = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`), 'onnxruntime-node']);
   await esbuild.build({
     entryPoints: [join(here, 'tfjs-worker.src.js')], bundle: true, format: 'esm', platform: 'browser',
     target: 'chrome120', outfile: out, logLevel: 'warning', legalComments: 'none',
+    // bench/peers.js also holds the Node peers (onnxruntime-node, ONNX export to files): the worker
+    // uses only traceForward + replayTfjs, so those imports become empty CommonJS stubs.
+    plugins: [{
+      name: 'stub-node-only',
+      setup(b) {
+        b.onResolve({ filter: /.*/ }, (a) => (nodeOnly.has(a.path) ? { path: a.path, namespace: 'stub' } : undefined));
+        b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+      },
+    }],
   });
   log(`bundle: ${out.slice(repo.length + 1)} (${(readFileSync(out).length / 1e6).toFixed(2)} MB)`);
 }

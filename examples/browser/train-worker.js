@@ -7,6 +7,10 @@ import * as cn from '/dist/src/ts/browser.js';
 import { wasmBackend } from './backend.js';
 import { loadSplit, pixelStats } from './digits.js';
 
+// The batching loader (seeded order, augmentation, preallocated batches) is platform-neutral but the
+// browser entry does not export it yet: take it from its module in dist/ until it does.
+const DataLoader = cn.DataLoader ?? (await import('/dist/src/ts/data/loader.js')).DataLoader;
+
 let model = null, stats = null, busy = false;
 const post = (m) => self.postMessage(m);
 
@@ -33,12 +37,17 @@ async function train(o) {
   const info = backend.info();
   post({ type: 'backend', name: backend.name, info, crossOriginIsolated: self.crossOriginIsolated });
   post({ type: 'status', text: 'loading the digits' });
-  const [trainSet, testSet] = await Promise.all([loadSplit(o.data, 'train'), loadSplit(o.data, 'test')]);
+  let [trainSet, testSet] = await Promise.all([loadSplit(o.data, 'train'), loadSplit(o.data, 'test')]);
+  if (o.limit && o.limit < trainSet.count) {
+    // A quick run on the first `limit` training digits (as `convnets train --limit`).
+    const n = o.limit, per = trainSet.height * trainSet.width;
+    trainSet = { ...trainSet, name: `${trainSet.name}, first ${n}`, count: n, images: trainSet.images.subarray(0, n * per), labels: trainSet.labels.subarray(0, n) };
+  }
   stats = pixelStats(trainSet);
   cn.manualSeed(o.seed);
   model = cn.resnetDigits({ numClasses: 10, inputChannels: 1 });
-  const trainLoader = new cn.DataLoader(trainSet, { batchSize: o.batch, mean: stats.mean, std: stats.std, shuffle: true, seed: o.seed, augment: { padding: 2, flip: false }, dropLast: true, backend });
-  const testLoader = new cn.DataLoader(testSet, { batchSize: o.batch, padLast: true, mean: stats.mean, std: stats.std, backend });
+  const trainLoader = new DataLoader(trainSet, { batchSize: o.batch, mean: stats.mean, std: stats.std, shuffle: true, seed: o.seed, augment: { padding: 2, flip: false }, dropLast: true, backend });
+  const testLoader = new DataLoader(testSet, { batchSize: o.batch, padLast: true, mean: stats.mean, std: stats.std, backend });
   const total = trainLoader.batchesPerEpoch * o.epochs;
   const schedule = cn.createSchedule({ kind: 'onecycle' }, o.lr, total);
   const opt = cn.createOptimizer('adamw', model, { lr: o.lr, weightDecay: 0.05, skipDecayForBnAndBias: true });
@@ -106,3 +115,5 @@ self.onmessage = async (e) => {
     if (m.type === 'train') busy = false;
   }
 };
+// Messages sent before this module finished evaluating (top-level await above) would be lost: say when.
+post({ type: 'ready' });

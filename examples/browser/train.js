@@ -22,7 +22,7 @@ function fail(msg) {
 let options;
 try {
   options = {
-    epochs: intParam('epochs', 4), batch: intParam('batch', 64), seed: intParam('seed', 0, 0),
+    epochs: intParam('epochs', 4), batch: intParam('batch', 64), seed: intParam('seed', 0, 0), limit: intParam('limit', 0, 0),
     // Threads need cross-origin isolation (shared memory); without it the backend runs one.
     threads: intParam('threads', isolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1),
     lr: Number(q.get('lr') ?? 3e-3), data: new URL('./data/', location.href).href,
@@ -46,6 +46,7 @@ worker.onerror = (e) => fail(`the worker failed: ${e.message ?? 'see the console
 worker.onmessage = (e) => {
   const m = e.data;
   switch (m.type) {
+    case 'ready': if (options) worker.postMessage({ type: 'train', options }); break;
     case 'status': $('status').textContent = m.text; break;
     case 'backend': {
       state.backend = m;
@@ -79,7 +80,6 @@ worker.onmessage = (e) => {
     case 'error': fail(m.message); break;
   }
 };
-if (options) worker.postMessage({ type: 'train', options });
 
 // ---- drawing pad --------------------------------------------------------------------------------
 const pad = $('pad'), pctx = pad.getContext('2d');

@@ -21,20 +21,21 @@ export function forwardLogits(cn, { model, size, seed = 1, batch = 1, numClasses
 /**
  * `steps` training steps (forward in training mode, softmax cross-entropy, backward, AdamW) of a
  * registered model on a fixed seeded batch; returns the loss of every step (step k > 0 checks the
- * gradients and the optimiser update of the steps before it).
+ * gradients and the optimiser update of the steps before it) and its milliseconds.
  */
-export function trainLosses(cn, { model, size, batch = 4, seed = 1, steps = 3, lr = 1e-3, numClasses = 10 }) {
+export function trainLosses(cn, { model, size, batch = 4, seed = 1, steps = 3, lr = 1e-3, numClasses = 10, smallInput = size < 64 && model !== 'resnet_digits' }) {
   cn.manualSeed(seed);
-  const m = cn.createModel(model, { numClasses, ...(size < 64 ? { smallInput: true } : {}) });
+  const m = cn.createModel(model, { numClasses, ...(smallInput ? { smallInput: true } : {}) });
   const x = cn.Tensor.randn([batch, size, size, m.inputChannels ?? 3], seed + 2000);
   const labels = Array.from({ length: batch }, (_, i) => (i * 7 + seed) % numClasses);
   const y = cn.Tensor.from(labels, [batch]);
   const loss = new cn.CrossEntropyLoss(0);
   const opt = cn.createOptimizer('adamw', m, { lr, weightDecay: 0.05, skipDecayForBnAndBias: true });
-  const losses = [];
+  const losses = [], ms = [];
   try {
     m.train();
     for (let s = 0; s < steps; s++) {
+      const t0 = performance.now();
       let out = m.forward(x, { training: true, seed: cn.hash32(seed, s), noInputGrad: x });
       const raw = out;
       if (out.shape.length !== 2) out = cn.ops.reshape(out, [out.shape[0], out.shape[out.shape.length - 1]]);
@@ -43,8 +44,9 @@ export function trainLosses(cn, { model, size, batch = 4, seed = 1, steps = 3, l
       if (raw !== out) g = cn.ops.reshape(g, raw.shape);
       m.backward(g);
       opt.step(lr);
+      ms.push(performance.now() - t0);
     }
-    return { losses };
+    return { losses, ms };
   } finally {
     opt.dispose(); loss.dispose(); x.dispose(); y.dispose(); m.dispose();
   }

@@ -1,22 +1,21 @@
-// Shared by the bench workers: timing loop and the message protocol.
-// A worker receives {type:'run', model, size, threads, warmup, reps, seed, input?} and answers
-// {type:'result', times (ms, each one inference incl. reading the logits), output (logits), info}
-// or {type:'error', message}.
-export async function timeIt(fn, warmup, reps) {
-  for (let i = 0; i < warmup; i++) await fn();
-  const times = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  return times;
-}
-
-export function serve(run) {
+// Shared by the bench workers. Protocol: the worker posts {type:'ready'} once loaded; the page sends
+// {type:'setup', model, size, threads, warmup, seed, input?, onnx} and gets {type:'set', info,
+// output (logits), input?} after the warm-up runs; then each {type:'run'} is one timed inference
+// (reading the logits included) answered by {type:'time', ms}. Errors: {type:'error', message}.
+export function serve(setup) {
+  let run = null;
   self.onmessage = async (e) => {
     try {
-      self.postMessage({ type: 'result', ...(await run(e.data)) });
+      if (e.data.type === 'setup') {
+        const s = await setup(e.data);
+        for (let i = 0; i < e.data.warmup; i++) await s.run();
+        run = s.run;
+        self.postMessage({ type: 'set', info: s.info, output: Array.from(await s.run()), input: s.input });
+      } else if (e.data.type === 'run') {
+        const t0 = performance.now();
+        await run();
+        self.postMessage({ type: 'time', ms: performance.now() - t0 });
+      }
     } catch (err) {
       self.postMessage({ type: 'error', message: `${err?.name ?? 'Error'}: ${err?.message ?? String(err)}` });
     }

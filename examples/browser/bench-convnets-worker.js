@@ -2,18 +2,13 @@
 // file and the tfjs replay carry), batch 1 NHWC input from Tensor.randn.
 import * as cn from '/dist/src/ts/browser.js';
 import { wasmBackend } from './backend.js';
-import { serve, timeIt } from './bench-common.js';
+import { serve } from './bench-common.js';
 
-serve(async ({ model, size, threads, warmup, reps, seed }) => {
+serve(async ({ model, size, threads, seed }) => {
   const backend = await wasmBackend(cn, { threads });
   cn.manualSeed(seed);
   const m = cn.createModel(model);
   m.eval();
   const x = cn.Tensor.randn([1, size, size, 3], seed + 1);
-  let out = null;
-  const times = await timeIt(() => { out = m.forward(x, { training: false }).toFloat32(); }, warmup, reps);
-  const input = x.toFloat32();
-  const info = backend.info();
-  x.dispose(); m.dispose();
-  return { times, output: Array.from(out), input, info: { ...info, threads: info.threads } };
+  return { run: () => m.forward(x, { training: false }).toFloat32(), input: x.toFloat32(), info: backend.info() };
 });

@@ -1,6 +1,6 @@
-// The bench page's main thread: runs each (model, threads, engine) in a fresh dedicated worker, one
-// after another in this page run, and fills the table. window.__results holds the machine-readable
-// result ({ done, rows, ... }) for the tests and scripts/run-bench.
+// The bench page's main thread: for each (model, threads) it starts every engine in its own dedicated
+// worker, times them in interleaved rounds in this page run, and fills the table. window.__results
+// holds the machine-readable result ({ done, rows, ... }) for the tests and run-bench.mjs.
 const q = new URLSearchParams(location.search);
 const list = (k, d) => (q.get(k) ?? d).split(',').map((s) => s.trim()).filter(Boolean);
 const isolated = self.crossOriginIsolated === true;
@@ -23,19 +23,26 @@ function maxRelDiff(a, b) {
   return d / Math.max(m, 1e-30);
 }
 
-function runWorker(engine, msg, timeoutMs) {
-  return new Promise((ok, fail) => {
-    const w = new Worker(ENGINES[engine].url, { type: 'module' });
-    const timer = setTimeout(() => { w.terminate(); fail(new Error(`${engine}: no answer in ${timeoutMs / 1000} s`)); }, timeoutMs);
-    const done = (f, v) => { clearTimeout(timer); w.terminate(); f(v); };
-    w.onerror = (e) => done(fail, new Error(`${engine} worker failed to load: ${e.message ?? 'see the console'}`));
-    w.onmessage = (e) => {
-      if (e.data.type === 'ready') w.postMessage(msg);
-      else if (e.data.type === 'result') done(ok, e.data);
-      else if (e.data.type === 'error') done(fail, new Error(`${engine}: ${e.data.message}`));
-    };
+/** A started worker of one engine: setup(msg) -> {info, output, input?}; run() -> ms. */
+function startWorker(engine, timeoutMs) {
+  const w = new Worker(ENGINES[engine].url, { type: 'module' });
+  let waiter = null;
+  const ask = (msg, ms = timeoutMs) => new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${engine}: no answer in ${ms / 1000} s`)), ms);
+    waiter = (d) => { clearTimeout(timer); waiter = null; d.type === 'error' ? fail(new Error(`${engine}: ${d.message}`)) : ok(d); };
+    if (msg) w.postMessage(msg);
   });
+  const loaded = ask(null);
+  w.onerror = (e) => waiter?.({ type: 'error', message: `worker failed to load: ${e.message ?? 'see the console'}` });
+  w.onmessage = (e) => waiter?.(e.data);
+  return {
+    setup: async (msg) => { await loaded; return ask({ type: 'setup', ...msg }); },
+    run: async () => (await ask({ type: 'run' })).ms,
+    close: () => w.terminate(),
+  };
 }
+
+const pause = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
 function render() {
   const by = new Map();
@@ -64,24 +71,43 @@ async function main() {
   for (const model of models) {
     for (const t of threads) {
       if (t > 1 && !isolated) { results.rows.push({ model, threads: t, engine: 'all', skipped: 'threads need cross-origin isolation' }); continue; }
-      // convnets first: the others get its input (the same values) and are checked against its logits.
+      // All engines are set up side by side, then timed in rounds (one run of each engine per round,
+      // the order rotating), so load drift on a shared machine hits every engine alike. convnets is
+      // set up first: the others get its input (the same values) and are checked against its logits.
+      const order = ['convnets', ...engines.filter((e) => e !== 'convnets')];
+      const live = [];
       let ours = null;
-      for (const engine of ['convnets', ...engines.filter((e) => e !== 'convnets')]) {
-        $('status').textContent = `running ${model}, ${t} thread(s), ${ENGINES[engine].label}...`;
-        const msg = { model, size, threads: t, warmup, reps, seed: SEED, input: ours?.input, onnx: `./data/models/${model}-${size}-seed${SEED}.onnx` };
+      for (const engine of order) {
+        $('status').textContent = `setting up ${model}, ${t} thread(s), ${ENGINES[engine].label}...`;
         const row = { model, threads: t, engine };
         results.rows.push(row);
+        const w = startWorker(engine, 300000);
         try {
-          const r = await runWorker(engine, msg, 300000);
-          Object.assign(row, { median: median(r.times), min: Math.min(...r.times), times: r.times, info: r.info });
+          const r = await w.setup({ model, size, threads: t, warmup, seed: SEED, input: ours?.input, onnx: `./data/models/${model}-${size}-seed${SEED}.onnx` });
+          row.info = r.info;
           if (engine === 'convnets') ours = r;
           else row.maxRelDiff = maxRelDiff(r.output, ours.output);
+          live.push({ row, w, times: [] });
         } catch (err) {
           row.error = err.message;
+          w.close();
         }
-        render();
         if (!ours) break; // nothing to compare with
       }
+      for (let k = 0; k < reps; k++) {
+        $('status').textContent = `timing ${model}, ${t} thread(s): round ${k + 1} of ${reps}`;
+        for (let j = 0; j < live.length; j++) {
+          const e = live[(j + k) % live.length];
+          if (e.row.error) continue;
+          try { e.times.push(await e.w.run()); } catch (err) { e.row.error = err.message; }
+          await pause(30); // lets a peer's spinning pool threads go idle before the next engine runs
+        }
+      }
+      for (const e of live) {
+        e.w.close();
+        if (!e.row.error) Object.assign(e.row, { median: median(e.times), min: Math.min(...e.times), times: e.times });
+      }
+      render();
     }
   }
 }

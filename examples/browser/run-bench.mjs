@@ -4,7 +4,7 @@
 //   node examples/browser/run-bench.mjs [query, e.g. 'models=mobilenet_v2&reps=20']
 // Needs npm run build:ts, npm run build:wasm and node examples/browser/prepare.mjs.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from './server.mjs';
 import { bundleTfjsWorker, DATA_DIR, exportBenchOnnx } from './prepare.mjs';
@@ -14,6 +14,7 @@ const chromiumPath = process.env.CONVNETS_CHROMIUM ?? '/usr/bin/chromium';
 const { chromium } = await import('playwright-core');
 await bundleTfjsWorker(() => {});
 await exportBenchOnnx((s) => process.stderr.write(s + '\n'));
+const load0 = loadavg()[0];
 const { server, url } = await startServer({ port: 0, isolation: true });
 const profile = mkdtempSync(join(tmpdir(), 'convnets-bench-'));
 const ctx = await chromium.launchPersistentContext(profile, {
@@ -37,11 +38,13 @@ try {
   }
   const r = await page.evaluate(() => window.__results);
   r.browser = `Chromium ${ctx.browser()?.version() ?? ''}`.trim();
+  r.loadAverage = { start: load0, end: loadavg()[0] };
   writeFileSync(join(DATA_DIR, 'bench-results.json'), JSON.stringify(r, null, 1) + '\n');
   if (r.error) throw new Error(r.error);
-  const cell = (x) => (!x ? '' : x.error ? 'error' : x.median.toFixed(1));
+  const cell = (x) => (!x ? '' : x.error ? 'error' : `${x.median.toFixed(1)} (${x.min.toFixed(1)})`);
   const ratio = (a, b) => (a?.median && b?.median ? `${(a.median / b.median).toFixed(2)}x` : '');
-  const lines = [`${r.browser}, ${r.hardwareConcurrency} logical cores, cross-origin isolated: ${r.isolated}; ${r.size}x${r.size}, batch 1, median of ${r.reps} runs after ${r.warmup} warm-up`, '',
+  const lines = [`${r.browser}, ${r.hardwareConcurrency} logical cores, cross-origin isolated: ${r.isolated}; ${r.size}x${r.size}, batch 1, ` +
+    `median (min) of ${r.reps} interleaved runs after ${r.warmup} warm-up; ratios of medians; 1-minute load average ${load0.toFixed(1)} -> ${r.loadAverage.end.toFixed(1)}`, '',
     '| model | threads | convnets wasm ms | tfjs-wasm ms | onnxruntime-web ms | tfjs-wasm / convnets | ort-web / convnets |', '|---|---:|---:|---:|---:|---:|---:|'];
   for (const model of r.models) {
     for (const t of r.threads) {

@@ -36,9 +36,10 @@ try {
     node.push(...trainLosses(cn, o).ms.slice(2));
     web.push(...(await page.evaluate((a) => window.rpc('train', a), o)).ms.slice(2));
   }
+  const ni = nb.info();
   nb.dispose();
   const n = median(node), w = median(web);
-  process.stdout.write(`${o.model} ${o.size}x${o.size} batch ${o.batch}, AdamW step, wasm ${threads} thread(s), relaxed SIMD ${info.info.relaxedSimd}: ` +
+  process.stdout.write(`${o.model} ${o.size}x${o.size} batch ${o.batch}, AdamW step, wasm ${threads} thread(s), relaxed SIMD: Chromium ${info.info.relaxedSimd}, Node ${process.version} ${ni.relaxedSimd}: ` +
     `Node ${n.toFixed(1)} ms, Chromium ${w.toFixed(1)} ms (browser/Node ${(w / n).toFixed(3)}; medians of ${node.length} steps each)\n`);
 } finally {
   await ctx.close();

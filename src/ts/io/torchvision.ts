@@ -47,6 +47,24 @@ interface Slot { name: string; tensor: Tensor; kind: 'conv' | 'linear' | 'plain'
 const IGNORED = /(^|\.)num_batches_tracked$/;
 /** Optimiser state of a convnets training checkpoint ('optim.<param>.<state>'): skipped by design when loading weights. */
 const OPTIM = /^optim\./;
+/**
+ * DenseNet files published before torchvision 0.3 name 'denselayer1.norm.1.weight' what the model calls
+ * 'denselayer1.norm1.weight' (torchvision's densenet loader rewrites them with this pattern too).
+ */
+const LEGACY_DENSENET = /^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var))$/;
+
+function renameLegacyKeys(tensors: Map<string, StateTensor>, known: Set<string>): Map<string, StateTensor> {
+  let renamed = false;
+  const out = new Map<string, StateTensor>();
+  for (const [k, v] of tensors) {
+    const m = known.has(k) ? null : LEGACY_DENSENET.exec(k);
+    const k2 = m && known.has(m[1] + m[2]) && !tensors.has(m[1] + m[2]) ? m[1] + m[2] : k;
+    if (k2 !== k) renamed = true;
+    out.set(k2, v);
+  }
+  return renamed ? out : tensors;
+}
+
 const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
 const MIN_NORMAL = 1.1754943508222875e-38;
 
@@ -187,8 +205,9 @@ function detectLayout(all: Slot[], tensors: Map<string, StateTensor>, metadata: 
 export function loadStateDict(model: Module, tensors: Map<string, StateTensor>, opts: LoadOptions & { metadata?: Record<string, string>; source?: string } = {}): LoadReport {
   const strict = opts.strict ?? true;
   const all = slots(model, opts.flattenShapes);
-  const layout = !opts.layout || opts.layout === 'auto' ? detectLayout(all, tensors, opts.metadata ?? {}) : opts.layout;
   const known = new Set(all.map((s) => s.name));
+  tensors = renameLegacyKeys(tensors, known);
+  const layout = !opts.layout || opts.layout === 'auto' ? detectLayout(all, tensors, opts.metadata ?? {}) : opts.layout;
   const missing: string[] = [];
   const mismatched: string[] = [];
   const badType: string[] = [];

@@ -65,6 +65,13 @@ function halfToFloat(h: number): number {
   return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 
+let halfLut: Float32Array | null = null;
+/** float16 bits -> float32, all 65,536 of them (built once). */
+function halfTable(): Float32Array {
+  if (!halfLut) { halfLut = new Float32Array(65536); for (let h = 0; h < 65536; h++) halfLut[h] = halfToFloat(h); }
+  return halfLut;
+}
+
 /** `count` elements of `dtype` (little-endian bytes) -> float32, element i at bytes[i * size]. */
 function toFloat32(b: Uint8Array, dtype: string, count: number, out = new Float32Array(count), pick?: Int32Array | Float64Array): Float32Array {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -73,8 +80,13 @@ function toFloat32(b: Uint8Array, dtype: string, count: number, out = new Float3
     case 'F32': for (let i = 0; i < count; i++) out[i] = dv.getFloat32(at(i) * 4, true); break;
     case 'F64': for (let i = 0; i < count; i++) out[i] = dv.getFloat64(at(i) * 8, true); break;
     case 'F16': {
-      const lut = new Float32Array(65536); for (let h = 0; h < 65536; h++) lut[h] = halfToFloat(h);
-      for (let i = 0; i < count; i++) out[i] = lut[dv.getUint16(at(i) * 2, true)];
+      const lut = halfTable();
+      if (!pick && hostLittleEndian && b.byteOffset % 2 === 0) {
+        const h = new Uint16Array(b.buffer, b.byteOffset, count);
+        for (let i = 0; i < count; i++) out[i] = lut[h[i]];
+      } else {
+        for (let i = 0; i < count; i++) out[i] = lut[dv.getUint16(at(i) * 2, true)];
+      }
       break;
     }
     case 'BF16': { const u = new Uint32Array(1); const f = new Float32Array(u.buffer); for (let i = 0; i < count; i++) { u[0] = dv.getUint16(at(i) * 2, true) << 16; out[i] = f[0]; } break; }

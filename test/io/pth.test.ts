@@ -2,6 +2,7 @@
 // torchvision 0.14) reproduce torchvision's outputs; hostile archives and pickles are refused with a
 // clear error and bounded memory.
 import t from 'tap';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -139,6 +140,12 @@ t.test('forged sizes, truncation and bombs: clear errors, bounded memory', async
   for (let i = 1; i <= 900_000; i++) deep.op(0x5d, 0x72, ...new Uint8Array(new Uint32Array([i]).buffer), 0x61, 0x30, 0x6a, ...new Uint8Array(new Uint32Array([i]).buffer));
   deep.op(0x30, 0x6a, 0, 0, 0, 0).stop();
   check(pthArchive(deep.bytes(), {}), /holds list\(1\), not a state dict/, '900,000-deep list');
+  // A hostile tensor name (escape sequences, 100k characters) stays out of the message.
+  fs.writeFileSync(f, pthArchive(new Pickle().emptyDict().str(`\x1b[31m${'x'.repeat(100_000)}`).tensor('9', 4, 0, [4], [1]).setitem().stop().bytes(), {}));
+  try { readPthFile(f); t.fail('accepted'); } catch (e) {
+    const msg = (e as Error).message;
+    t.ok(msg.length < 500 && !msg.includes('\x1b'), `bounded, printable message (${msg.length} characters)`);
+  }
   // Truncations of a real file at every tenth of its length.
   const real = fs.readFileSync(path.join(FIX, 'squeezenet1_1_f16.pth'));
   for (let k = 1; k < 10; k++) check(real.subarray(0, Math.floor((real.length * k) / 10)), /zip .*(end-of-central-directory|truncated|runs past)/, `truncated at ${k}/10`);
@@ -159,6 +166,9 @@ t.test('special files and non-files are refused before reading', async (t) => {
   t.throws(() => readWeightsFile('/dev/zero'), /not a regular file/);
   t.throws(() => readWeightsFile(dir), /not a regular file/);
   t.throws(() => readWeightsFile(path.join(dir, 'absent.pth')), /cannot open \(ENOENT\)/);
+  const fifo = path.join(dir, 'fifo.pth');
+  try { execFileSync('mkfifo', [fifo]); } catch { t.skip('no mkfifo'); return; }
+  t.throws(() => readWeightsFile(fifo), /not a regular file/, 'a FIFO is refused without blocking');
 });
 
 t.test('the unpickler limits are enforced (memo, stack)', async (t) => {

@@ -12,7 +12,7 @@ import type { DecodedSafetensors, DecodedTensor } from './safetensors.js';
 import { readSafetensorsFile } from './safetensors.js';
 import { PyDict, PyTuple, STORAGE_DTYPES, describe, isStorage, isTensor, unpickle } from './pickle.js';
 import type { StorageRef, TensorRef } from './pickle.js';
-import { ZipReader } from './zip.js';
+import { ZipReader, printable } from './zip.js';
 
 /** data.pkl (or the legacy pickles) larger than this are refused: real state dicts have ~100 KB. */
 export const MAX_PICKLE_BYTES = 64 << 20;
@@ -101,7 +101,7 @@ function toFloat32(b: Uint8Array, dtype: string, count: number, out = new Float3
 
 /** Reads one tensor: checks its extent against the storage, then reads only that range. */
 function readTensor(name: string, t: TensorRef, src: StorageSource, source: string): DecodedTensor {
-  const fail = (m: string): never => { throw new ConvnetsError(`pth ${source}: tensor '${name}': ${m}`); };
+  const fail = (m: string): never => { throw new ConvnetsError(`pth ${source}: tensor '${printable(name)}': ${m}`); };
   const { storage, shape, stride } = t;
   const es = ELEM(storage.dtype);
   let numel = 1;
@@ -169,7 +169,7 @@ function decodeAll(refs: Map<string, TensorRef>, sources: Map<string, StorageSou
   const out = new Map<string, DecodedTensor>();
   for (const [name, t] of refs) {
     const src = sources.get(t.storage.key);
-    if (!src) throw new ConvnetsError(`pth ${source}: tensor '${name}' uses storage ${t.storage.key}, which the file does not contain (truncated?)`);
+    if (!src) throw new ConvnetsError(`pth ${source}: tensor '${printable(name)}' uses storage ${t.storage.key}, which the file does not contain (truncated?)`);
     out.set(name, readTensor(name, t, src, source));
   }
   return out;
@@ -267,6 +267,10 @@ function readLegacyPth(file: string, fd: number, size: number): DecodedCheckpoin
 /** What a weights file is, from its first bytes. */
 export function sniffWeightsFile(file: string): { kind: 'pth-zip' | 'pth-legacy' | 'safetensors' | 'tar'; fd: number; size: number } {
   let fd: number;
+  // stat before open: opening a FIFO would block until a writer appears.
+  let pre: fs.Stats;
+  try { pre = fs.statSync(file); } catch (e) { throw new ConvnetsError(`weights ${file}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`); }
+  if (!pre.isFile()) throw new ConvnetsError(`weights ${file}: not a regular file`);
   try { fd = fs.openSync(file, 'r'); } catch (e) { throw new ConvnetsError(`weights ${file}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`); }
   const st = fs.fstatSync(fd);
   if (!st.isFile()) { fs.closeSync(fd); throw new ConvnetsError(`weights ${file}: not a regular file`); }

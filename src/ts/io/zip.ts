@@ -49,6 +49,12 @@ function crc32(b: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
+/** A name from a file, safe to print: control characters replaced, at most `max` characters. */
+export function printable(s: string, max = 80): string {
+  const t = s.length > max ? `${s.slice(0, max)}...` : s;
+  return t.replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
+}
+
 const u16 = (b: Uint8Array, o: number): number => b[o] | (b[o + 1] << 8);
 const u32 = (b: Uint8Array, o: number): number => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000;
 function u64(b: Uint8Array, o: number, what: string, fail: (m: string) => never): number {
@@ -70,6 +76,11 @@ export class ZipReader {
   /** Opens a regular file and reads its central directory (nothing else). */
   static open(file: string, limits: ZipLimits = {}): ZipReader {
     let fd: number;
+    // stat before open: opening a FIFO would block until a writer appears.
+    try { if (!fs.statSync(file).isFile()) throw new ConvnetsError(`${file}: not a regular file`); } catch (e) {
+      if (e instanceof ConvnetsError) throw e;
+      throw new ConvnetsError(`${file}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
     try { fd = fs.openSync(file, 'r'); } catch (e) { throw new ConvnetsError(`${file}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`); }
     try {
       const st = fs.fstatSync(fd);
@@ -155,12 +166,12 @@ export class ZipReader {
       const extraEnd = e + extraLen;
       while (e + 4 <= extraEnd) {
         const id = u16(cd, e); const len = u16(cd, e + 2);
-        if (e + 4 + len > extraEnd) this.fail(`entry '${name}': extra field runs past its record`);
+        if (e + 4 + len > extraEnd) this.fail(`entry '${printable(name)}': extra field runs past its record`);
         if (id === 1) {
           let q = e + 4;
           const take = (what: string): number => {
-            if (q + 8 > e + 4 + len) this.fail(`entry '${name}': ZIP64 field '${what}' missing`);
-            const v = u64(cd, q, what, (m) => this.fail(`entry '${name}': ${m}`)); q += 8; return v;
+            if (q + 8 > e + 4 + len) this.fail(`entry '${printable(name)}': ZIP64 field '${what}' missing`);
+            const v = u64(cd, q, what, (m) => this.fail(`entry '${printable(name)}': ${m}`)); q += 8; return v;
           };
           if (usize === 0xffffffff) usize = take('size');
           if (compressedSize === 0xffffffff) compressedSize = take('compressed size');
@@ -169,9 +180,9 @@ export class ZipReader {
         e += 4 + len;
       }
       if (localHeaderOffset + 30 + compressedSize > cdOffset + cdSize) {
-        this.fail(`entry '${name}' (${compressedSize} bytes at ${localHeaderOffset}) runs past the archive (truncated?)`);
+        this.fail(`entry '${printable(name)}' (${compressedSize} bytes at ${localHeaderOffset}) runs past the archive (truncated?)`);
       }
-      if (this.entries.has(name)) this.fail(`duplicate entry '${name}'`);
+      if (this.entries.has(name)) this.fail(`duplicate entry '${printable(name)}'`);
       this.entries.set(name, { name, method, compressedSize, size: usize, crc32, localHeaderOffset });
       p = end;
     }
@@ -180,38 +191,38 @@ export class ZipReader {
   /** Offset of the entry's data in the file (after its local header), checked to lie inside the file. */
   dataOffset(entry: ZipEntry): number {
     const h = this.readRange(entry.localHeaderOffset, 30);
-    if (u32(h, 0) !== 0x04034b50) this.fail(`entry '${entry.name}': no local header at offset ${entry.localHeaderOffset}`);
+    if (u32(h, 0) !== 0x04034b50) this.fail(`entry '${printable(entry.name)}': no local header at offset ${entry.localHeaderOffset}`);
     const start = entry.localHeaderOffset + 30 + u16(h, 26) + u16(h, 28);
     if (start + entry.compressedSize > this.fileSize) {
-      this.fail(`entry '${entry.name}' (${entry.compressedSize} bytes at ${start}) runs past the end of the file (${this.fileSize} bytes; truncated?)`);
+      this.fail(`entry '${printable(entry.name)}' (${entry.compressedSize} bytes at ${start}) runs past the end of the file (${this.fileSize} bytes; truncated?)`);
     }
     return start;
   }
 
   /** The whole (inflated) entry, refused when its size exceeds `maxBytes`; the CRC is checked. */
   read(entry: ZipEntry, maxBytes: number): Uint8Array {
-    if (entry.size > maxBytes) this.fail(`entry '${entry.name}' is ${entry.size} bytes, over the ${maxBytes}-byte limit for it`);
+    if (entry.size > maxBytes) this.fail(`entry '${printable(entry.name)}' is ${entry.size} bytes, over the ${maxBytes}-byte limit for it`);
     const start = this.dataOffset(entry);
     let out: Uint8Array;
     if (entry.method === 0) {
-      if (entry.compressedSize !== entry.size) this.fail(`stored entry '${entry.name}' has compressed size ${entry.compressedSize} != size ${entry.size}`);
+      if (entry.compressedSize !== entry.size) this.fail(`stored entry '${printable(entry.name)}' has compressed size ${entry.compressedSize} != size ${entry.size}`);
       out = this.readRange(start, entry.size);
     } else if (entry.method === 8) {
-      if (entry.size > this.limits.maxInflatedBytes) this.fail(`deflated entry '${entry.name}' declares ${entry.size} bytes, over the ${this.limits.maxInflatedBytes}-byte limit`);
+      if (entry.size > this.limits.maxInflatedBytes) this.fail(`deflated entry '${printable(entry.name)}' declares ${entry.size} bytes, over the ${this.limits.maxInflatedBytes}-byte limit`);
       if (entry.size > MAX_DEFLATE_RATIO * entry.compressedSize + 1024) {
-        this.fail(`deflated entry '${entry.name}' declares ${entry.size} bytes from ${entry.compressedSize} (a ratio deflate cannot reach: a zip bomb or a forged size)`);
+        this.fail(`deflated entry '${printable(entry.name)}' declares ${entry.size} bytes from ${entry.compressedSize} (a ratio deflate cannot reach: a zip bomb or a forged size)`);
       }
       const raw = this.readRange(start, entry.compressedSize);
       try {
         out = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) });
       } catch (e) {
-        this.fail(`entry '${entry.name}': inflating failed or exceeded its declared ${entry.size} bytes (${(e as Error).message.slice(0, 200)})`);
+        this.fail(`entry '${printable(entry.name)}': inflating failed or exceeded its declared ${entry.size} bytes (${(e as Error).message.slice(0, 200)})`);
       }
-      if (out.length !== entry.size) this.fail(`entry '${entry.name}' inflated to ${out.length} bytes, declared ${entry.size}`);
+      if (out.length !== entry.size) this.fail(`entry '${printable(entry.name)}' inflated to ${out.length} bytes, declared ${entry.size}`);
     } else {
-      this.fail(`entry '${entry.name}' uses compression method ${entry.method} (only stored and deflated are read)`);
+      this.fail(`entry '${printable(entry.name)}' uses compression method ${entry.method} (only stored and deflated are read)`);
     }
-    if (crc32(out) !== entry.crc32) this.fail(`entry '${entry.name}' fails its CRC-32 check (corrupt file)`);
+    if (crc32(out) !== entry.crc32) this.fail(`entry '${printable(entry.name)}' fails its CRC-32 check (corrupt file)`);
     return out;
   }
 }

@@ -96,6 +96,16 @@ t.test('views, strides, float16, bfloat16 and integers decode exactly', async (t
   t.same(['transposed', 'strided', 'half', 'bfloat', 'long', 'int32'].map((k) => got.get(k)!.dtype), ['F32', 'F32', 'F16', 'BF16', 'I64', 'I32']);
 });
 
+t.test('torch < 0.4 tensors (_rebuild_tensor, 4 arguments) decode too', async (t) => {
+  const p = new Pickle().emptyDict().str('w').global('torch._utils', '_rebuild_tensor').mark();
+  p.mark().str('storage').global('torch', 'FloatStorage').str('0').str('cpu').int(6).tuple().op(0x51);
+  p.int(1).ints([2, 2]).ints([1, 2]).tuple().reduce().setitem().stop();
+  const f = path.join(dir, 'v1.pth');
+  fs.writeFileSync(f, pthArchive(p.bytes(), { 0: new Uint8Array(new Float32Array([0, 1, 2, 3, 4, 5]).buffer) }));
+  const w = readPthFile(f).tensors.get('w')!;
+  t.same(Array.from(w.data), [1, 3, 2, 4], 'offset 1, transposed strides');
+});
+
 t.test('code-running pickles are refused by name, nothing runs', async (t) => {
   const marker = path.join(dir, 'pwned');
   // A real torch.save whose pickle has a __reduce__ payload (posix.system).

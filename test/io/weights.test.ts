@@ -113,6 +113,20 @@ t.test('download: success, atomic, then found in the cache without a request', a
   t.equal(seen.length, 1, 'second call: cache hit, no request');
 });
 
+t.test('download: a progress line on stderr when asked (a terminal)', async (t) => {
+  const dirs = freshDirs();
+  const writes: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((c: string | Uint8Array) => { writes.push(String(c)); return true; }) as typeof process.stderr.write;
+  try {
+    await ensureWeights(record(), { dirs, url: `${base}/ok/x.pth`, progress: true });
+  } finally {
+    process.stderr.write = write;
+  }
+  t.ok(writes.some((w) => /\r\s+\d+% [\d.]+\/2\.5 MB\s+[\d.]+ MB\/s/.test(w)), `progress written (${JSON.stringify(writes.slice(0, 2))})`);
+  t.equal(writes.at(-1), '\n', 'ends the line');
+});
+
 t.test('download: an interrupted transfer resumes with a Range request', async (t) => {
   const dirs = freshDirs(); seen.length = 0;
   cutFirst = 1_000_000;

@@ -36,7 +36,7 @@ export const STORAGE_DTYPES: Record<string, [string, number]> = {
 };
 
 const ALLOWED_GLOBALS = new Set([
-  'collections.OrderedDict', 'torch._utils._rebuild_tensor_v2', 'torch._utils._rebuild_parameter',
+  'collections.OrderedDict', 'torch._utils._rebuild_tensor_v2', 'torch._utils._rebuild_tensor', 'torch._utils._rebuild_parameter',
   ...Object.keys(STORAGE_DTYPES).map((k) => `torch.${k}`),
 ]);
 
@@ -141,11 +141,13 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions, start = 0): {
         if (a.length !== 0) fail('OrderedDict() with arguments is not supported');
         return new PyDict();
       }
+      case 'torch._utils._rebuild_tensor': // torch < 0.4 files: (storage, offset, size, stride)
       case 'torch._utils._rebuild_tensor_v2': {
-        if (a.length < 6 || a.length > 7) fail(`_rebuild_tensor_v2 takes 6 or 7 arguments, got ${a.length}`);
+        const v1 = fn.name === '_rebuild_tensor';
+        if (v1 ? a.length !== 4 : a.length < 6 || a.length > 7) fail(`${fn.name} takes ${v1 ? 4 : '6 or 7'} arguments, got ${a.length}`);
         const [storage, offset] = a;
-        if (!isStorage(storage)) fail(`_rebuild_tensor_v2: argument 1 is ${describe(storage)}, not a storage`);
-        if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) fail(`_rebuild_tensor_v2: storage offset ${describe(offset)} is not a non-negative integer`);
+        if (!isStorage(storage)) fail(`${fn.name}: argument 1 is ${describe(storage)}, not a storage`);
+        if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) fail(`${fn.name}: storage offset ${describe(offset)} is not a non-negative integer`);
         const shape = ints(a[2], 'tensor size'); const stride = ints(a[3], 'tensor stride');
         if (shape.length !== stride.length) fail(`tensor size has ${shape.length} dimensions but stride ${stride.length}`);
         return { kind: 'tensor', storage: storage as StorageRef, offset: offset as number, shape, stride } satisfies TensorRef;

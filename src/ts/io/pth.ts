@@ -222,8 +222,20 @@ function readZipPth(file: string): DecodedCheckpoint {
 
 function readLegacyPth(file: string, fd: number, size: number): DecodedCheckpoint {
   const fail = (m: string): never => { throw new ConvnetsError(`pth ${file} (legacy format): ${m}`); };
-  const head = new Uint8Array(Math.min(size, MAX_PICKLE_BYTES));
-  fs.readSync(fd, head, 0, head.length, 0);
+  // The pickles come first and are small: read 1 MB, and more (up to the limit) only if they run past it.
+  for (let want = Math.min(size, 1 << 20); ; want = Math.min(size, want * 8, MAX_PICKLE_BYTES)) {
+    const head = new Uint8Array(want);
+    fs.readSync(fd, head, 0, head.length, 0);
+    try {
+      return readLegacyFrom(file, fd, size, head, fail);
+    } catch (e) {
+      const short = e instanceof ConvnetsError && /runs past the end of the data/.test(e.message);
+      if (!short || want >= Math.min(size, MAX_PICKLE_BYTES)) throw e;
+    }
+  }
+}
+
+function readLegacyFrom(file: string, fd: number, size: number, head: Uint8Array, fail: (m: string) => never): DecodedCheckpoint {
   const opts = { source: `${file} (legacy format)` };
   const magic = unpickle(head, opts);
   if (magic.value !== LEGACY_MAGIC) fail('bad magic number');

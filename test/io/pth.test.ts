@@ -177,7 +177,7 @@ t.test('special files and non-files are refused before reading', async (t) => {
   t.throws(() => readWeightsFile(dir), /not a regular file/);
   t.throws(() => readWeightsFile(path.join(dir, 'absent.pth')), /cannot open \(ENOENT\)/);
   const fifo = path.join(dir, 'fifo.pth');
-  try { execFileSync('mkfifo', [fifo]); } catch { t.skip('no mkfifo'); return; }
+  try { execFileSync('mkfifo', [fifo]); } catch { t.comment('no mkfifo here: FIFO case skipped'); return; }
   t.throws(() => readWeightsFile(fifo), /not a regular file/, 'a FIFO is refused without blocking');
 });
 

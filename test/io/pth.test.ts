@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import '../../src/ts/backends/js/index.js';
 import { ConvnetsError } from '../../src/ts/core/backend.js';
 import { initBackend } from '../../src/ts/core/registry.js';
+import { Rng } from '../../src/ts/core/random.js';
 import { Tensor } from '../../src/ts/core/tensor.js';
 import { BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '../../src/ts/nn/index.js';
 import type { Module } from '../../src/ts/nn/module.js';
@@ -187,4 +188,32 @@ t.test('the unpickler limits are enforced (memo, stack)', async (t) => {
   const stack = new Pickle(); for (let i = 0; i < 20; i++) stack.op(0x4e);
   t.throws(() => unpickle(stack.stop().bytes(), { source: 't', maxStack: 10 }), /stack exceeds 10 entries/);
   t.throws(() => unpickle(new Pickle().op(0x30).stop().bytes(), { source: 't' }), /stack underflow/);
+});
+
+t.test('seeded mutations of real files: a valid result or a ConvnetsError, nothing else', async (t) => {
+  const rng = new Rng(16);
+  const f = path.join(dir, 'mut.pth');
+  let ok = 0; let refused = 0;
+  const reasons = new Set<string>();
+  for (const name of ['tiny.pth', 'tiny_legacy.pth', 'views.pth']) {
+    const orig = fs.readFileSync(path.join(FIX, name));
+    for (let i = 0; i < 150; i++) {
+      const b = new Uint8Array(orig);
+      // 1-8 random byte edits (half of them inside the pickle region, where structure lives), sometimes a cut.
+      const edits = 1 + rng.int(8);
+      for (let e = 0; e < edits; e++) b[rng.int(rng.int(2) ? Math.min(b.length, 2048) : b.length)] = rng.int(256);
+      const bytes = rng.int(5) === 0 ? b.subarray(0, rng.int(b.length)) : b;
+      fs.writeFileSync(f, bytes);
+      try {
+        readWeightsFile(f); ok++;
+      } catch (e) {
+        if (!(e instanceof ConvnetsError)) { t.fail(`${name} mutation ${i}: ${(e as Error).name}: ${(e as Error).message.slice(0, 200)}`); continue; }
+        t.ok((e as Error).message.length < 2000, 'bounded message');
+        reasons.add((e as Error).message.replace(/^.*?: /, '').replace(/\d+/g, 'N').slice(0, 40));
+        refused++;
+      }
+    }
+  }
+  t.equal(ok + refused, 450);
+  t.comment(`${ok} decoded, ${refused} refused, ${reasons.size} distinct reasons`);
 });

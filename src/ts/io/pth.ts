@@ -12,7 +12,7 @@ import type { DecodedSafetensors, DecodedTensor } from './safetensors.js';
 import { readSafetensorsFile } from './safetensors.js';
 import { PyDict, PyTuple, STORAGE_DTYPES, describe, isStorage, isTensor, unpickle } from './pickle.js';
 import type { StorageRef, TensorRef } from './pickle.js';
-import { ZipReader, printable } from './zip.js';
+import { ZipReader, crc32, printable } from './zip.js';
 
 /** data.pkl (or the legacy pickles) larger than this are refused: real state dicts have ~100 KB. */
 export const MAX_PICKLE_BYTES = 64 << 20;
@@ -26,6 +26,8 @@ interface StorageSource {
   /** Byte range of the storage in the file, or its inflated bytes. */
   read(byteOffset: number, byteLength: number, into?: Uint8Array): Uint8Array;
   bytes: number;
+  /** CRC-32 of the whole storage (zip entries): checked when one tensor reads all of it. */
+  crc?: number;
 }
 
 const ELEM = (dtype: string): number => Object.values(STORAGE_DTYPES).find(([d]) => d === dtype)![1];
@@ -123,8 +125,11 @@ function readTensor(name: string, t: TensorRef, src: StorageSource, source: stri
   }
   const first = (storage.base + t.offset) * es;
   if (contiguous) {
-    if (storage.dtype === 'F32' && hostLittleEndian) src.read(first, numel * 4, new Uint8Array(data.buffer));
-    else toFloat32(src.read(first, numel * es), storage.dtype, numel, data);
+    const raw = storage.dtype === 'F32' && hostLittleEndian ? src.read(first, numel * 4, new Uint8Array(data.buffer)) : src.read(first, numel * es);
+    if (src.crc !== undefined && first === 0 && numel * es === src.bytes && crc32(raw) !== src.crc) {
+      fail(`storage ${storage.key} fails its CRC-32 check (corrupt file)`);
+    }
+    if (raw.buffer !== data.buffer) toFloat32(raw, storage.dtype, numel, data);
   } else {
     // Gather a strided view from the span it covers (torch keeps views of larger storages this way).
     const span = src.read(first, (last - t.offset + 1) * es);
@@ -206,7 +211,7 @@ function readZipPth(file: string): DecodedCheckpoint {
       if (!e) continue;
       if (e.method === 0) {
         const start = z.dataOffset(e);
-        sources.set(key, { bytes: e.size, read: (o, n, into) => z.readRange(start + o, n, into) });
+        sources.set(key, { bytes: e.size, crc: e.crc32, read: (o, n, into) => z.readRange(start + o, n, into) });
       } else {
         // Deflated storages (an archive re-zipped by another tool): inflated once, within the zip limits.
         const s = storages.get(key)!;

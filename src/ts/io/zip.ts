@@ -37,7 +37,7 @@ const MAX_DEFLATE_RATIO = 1032;
 
 /** zlib.crc32 is in Node >= 20.15 / 22.2; a table-driven fallback for older runtimes. */
 let crcTable: Uint32Array | null = null;
-function crc32(b: Uint8Array): number {
+export function crc32(b: Uint8Array): number {
   const native = (zlib as unknown as { crc32?: (d: Uint8Array) => number }).crc32;
   if (typeof native === 'function') return native(b) >>> 0;
   if (!crcTable) {

@@ -4,7 +4,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 import { ConvnetsError } from '../core/backend.js';
 import type { Backend } from '../core/backend.js';
 import { getBackend } from '../core/registry.js';
@@ -38,6 +37,22 @@ export function imagenetPreprocess(modelName: string, inputSize: number, channel
     : { resize, crop: inputSize, mean: IMAGENET_MEAN, std: IMAGENET_STD, channels: 3 };
 }
 
+type Sharp = typeof import('sharp').default;
+let sharpModule: Promise<Sharp> | null = null;
+
+/**
+ * sharp, loaded on first use: it is a native package whose binary may be missing on a platform, and
+ * only image decoding needs it (importing convnets must not fail without it).
+ */
+export function loadSharp(): Promise<Sharp> {
+  sharpModule ??= import('sharp').then((m) => m.default, (e: unknown) => {
+    sharpModule = null;
+    throw new ConvnetsError(`image decoding needs the 'sharp' package, which failed to load: ${(e as Error)?.message ?? String(e)} ` +
+      '(npm install sharp; its prebuilt binaries come with the package)');
+  });
+  return sharpModule;
+}
+
 /** Largest decoded image accepted (pixels): 16k x 16k, ~800 MB of RGB; sharp's own default is similar. */
 export const MAX_IMAGE_PIXELS = 16384 * 16384;
 
@@ -53,6 +68,7 @@ export async function loadImagePixels(file: string | Uint8Array, p: Preprocess):
     if (!Number.isInteger(v) || v <= 0 || v > 16384) throw new ConvnetsError(`image preprocessing: ${k} must be an integer in [1, 16384], got ${v}`);
   }
   if (p.crop > p.resize) throw new ConvnetsError(`image preprocessing: crop ${p.crop} is larger than the resize ${p.resize}`);
+  const sharp = await loadSharp();
   let raw: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
     // EXIF orientation honoured as PIL-based loaders do after exif_transpose; sRGB (or grey) 8-bit.

@@ -45,30 +45,37 @@ CN_HD inline int avgPoolDivisor(int oh, int ow, int inH, int inW, int kH, int kW
 }
 
 #ifdef __CUDACC__
+/** Phi(x), the standard normal CDF, as erfc so the tail of a negative x keeps its relative accuracy. */
+__device__ inline float normalCdf(float x) { return 0.5f * erfcf(-x * 0.70710678118654752f); }
+
 __device__ inline float actForward(int act, float x) {
+  using namespace abi;
   switch (act) {
-    case ACT_RELU: return x > 0.f ? x : 0.f;
-    case ACT_RELU6: return fminf(fmaxf(x, 0.f), 6.f);
-    case ACT_SILU: return x / (1.f + expf(-x));
-    case ACT_SIGMOID: return 1.f / (1.f + expf(-x));
-    case ACT_HARDSWISH: return x * fminf(fmaxf(x + 3.f, 0.f), 6.f) / 6.f;
-    case ACT_HARDSIGMOID: return fminf(fmaxf(x + 3.f, 0.f), 6.f) / 6.f;
+    case ACTIVATION_RELU: return x > 0.f ? x : 0.f;
+    case ACTIVATION_RELU6: return fminf(fmaxf(x, 0.f), 6.f);
+    case ACTIVATION_SILU: return x / (1.f + expf(-x));
+    case ACTIVATION_SIGMOID: return 1.f / (1.f + expf(-x));
+    case ACTIVATION_HARDSWISH: return x * fminf(fmaxf(x + 3.f, 0.f), 6.f) / 6.f;
+    case ACTIVATION_HARDSIGMOID: return fminf(fmaxf(x + 3.f, 0.f), 6.f) / 6.f;
+    case ACTIVATION_GELU: return x * normalCdf(x);  // exact (erf) form, as torch's default
     default: return x;
   }
 }
 
 /** d act / dx at input x (output y where cheaper), times dy; boundaries as torch's backward kernels. */
 __device__ inline float actBackward(int act, float x, float y, float dy) {
+  using namespace abi;
   switch (act) {
-    case ACT_RELU: return x > 0.f ? dy : 0.f;
-    case ACT_RELU6: return (x > 0.f && x < 6.f) ? dy : 0.f;
-    case ACT_SILU: {
+    case ACTIVATION_RELU: return x > 0.f ? dy : 0.f;
+    case ACTIVATION_RELU6: return (x > 0.f && x < 6.f) ? dy : 0.f;
+    case ACTIVATION_SILU: {
       float sg = 1.f / (1.f + expf(-x));
       return dy * sg * (1.f + x * (1.f - sg));
     }
-    case ACT_SIGMOID: return dy * y * (1.f - y);
-    case ACT_HARDSWISH: return x < -3.f ? 0.f : (x <= 3.f ? dy * (2.f * x + 3.f) / 6.f : dy);
-    case ACT_HARDSIGMOID: return (x > -3.f && x < 3.f) ? dy / 6.f : 0.f;
+    case ACTIVATION_SIGMOID: return dy * y * (1.f - y);
+    case ACTIVATION_HARDSWISH: return x < -3.f ? 0.f : (x <= 3.f ? dy * (2.f * x + 3.f) / 6.f : dy);
+    case ACTIVATION_HARDSIGMOID: return (x > -3.f && x < 3.f) ? dy / 6.f : 0.f;
+    case ACTIVATION_GELU: return dy * (normalCdf(x) + x * 0.39894228040143268f * expf(-0.5f * x * x));
     default: return dy;
   }
 }

@@ -7,7 +7,7 @@ import { conv2dParams } from '../../src/ts/core/shape.js';
 import { hash32 } from '../../src/ts/core/random.js';
 import { backendAvailability } from '../../src/ts/core/registry.js';
 import { avgDivisor } from '../../src/ts/backends/js/index.js';
-import { loadAddon, noDeviceReason, nativeUnavailableReason, NativeBackend, NativeBackendError, packConv }
+import { encodeRecord, loadAddon, noDeviceReason, nativeUnavailableReason, NativeBackend, NativeBackendError }
   from '../../src/ts/backends/native/index.js';
 
 function caught(f: () => unknown): Error | undefined {
@@ -114,7 +114,7 @@ if (!l.addon) {
 
   t.test('conv plan: cuDNN descriptor values, cache keys, im2col chunking', async (tt) => {
     const p = conv2dParams([2, 9, 11, 4], [8, 3, 3, 2], { stride: 2, padding: 1, dilation: 1, groups: 2 });
-    const plan = addon._test.convPlan(packConv('test', p));
+    const plan = addon._test.convPlan(encodeRecord('conv2d', p));
     tt.same(plan.xDesc, [2, 4, 9, 11], 'x: n, c, h, w (NHWC format)');
     tt.same(plan.wDesc, [8, 2, 3, 3], 'w: k, c per group, r, s (KRSC)');
     tt.same(plan.yDesc, [2, 8, p.outH, p.outW]);
@@ -122,39 +122,39 @@ if (!l.addon) {
     tt.equal(plan.groups, 2);
     tt.equal(plan.cudnnUsable, true);
     tt.equal(plan.mathType, 3, 'TF32 off: CUDNN_FMA_MATH');
-    tt.equal(addon._test.convPlan(packConv('test', p), true).mathType, 0, 'TF32 on: CUDNN_DEFAULT_MATH');
+    tt.equal(addon._test.convPlan(encodeRecord('conv2d', p), true).mathType, 0, 'TF32 on: CUDNN_DEFAULT_MATH');
     tt.equal(plan.im2colK, 3 * 3 * 2);
     tt.equal(plan.colFloats, 2 * p.outH * p.outW * 18);
 
     // keys: every geometric field matters, the fused activation does not, TF32 does.
     const k0 = plan.key;
-    tt.equal(addon._test.convPlan(packConv('test', { ...p, activation: 'relu' })).key, k0);
-    tt.not(addon._test.convPlan(packConv('test', p), true).key, k0);
+    tt.equal(addon._test.convPlan(encodeRecord('conv2d', { ...p, activation: 'relu' })).key, k0);
+    tt.not(addon._test.convPlan(encodeRecord('conv2d', p), true).key, k0);
     for (const f of ['n', 'inC', 'outC', 'padTop', 'dilationH'] as const) {
       const q = { ...p, [f]: p[f] + (f === 'inC' || f === 'outC' ? 2 : 1) };
-      tt.not(addon._test.convPlan(packConv('test', q)).key, k0, `key changes with ${f}`);
+      tt.not(addon._test.convPlan(encodeRecord('conv2d', q)).key, k0, `key changes with ${f}`);
     }
 
     // TF 'same' stride 2 on an even input puts the extra row at the bottom: cuDNN cannot express it.
     const asym = conv2dParams([1, 8, 8, 3], [4, 3, 3, 3], { stride: 1, padding: [0, 2, 1, 1] });
-    const pa = addon._test.convPlan(packConv('test', asym));
+    const pa = addon._test.convPlan(encodeRecord('conv2d', asym));
     tt.equal(pa.cudnnUsable, false);
     tt.match(pa.reason, /asymmetric padding/);
 
     const one = conv2dParams([3, 5, 5, 8], [4, 1, 1, 8], {});
-    tt.equal(addon._test.convPlan(packConv('test', one)).identity, true, '1x1 s1: no im2col copy');
+    tt.equal(addon._test.convPlan(encodeRecord('conv2d', one)).identity, true, '1x1 s1: no im2col copy');
     const big = conv2dParams([16, 56, 56, 64], [64, 3, 3, 64], { padding: 1 });
-    const pb = addon._test.convPlan(packConv('test', big), false, 64 << 20);
+    const pb = addon._test.convPlan(encodeRecord('conv2d', big), false, 64 << 20);
     tt.ok(pb.colFloats * 4 <= 64 << 20 && pb.imgsPerChunk >= 1 && pb.imgsPerChunk < 16,
       `im2col chunks ${pb.imgsPerChunk} images to stay under the scratch limit`);
   });
 
   t.test('bad parameters are rejected by the decoder, naming the field', async (tt) => {
     const p = conv2dParams([1, 5, 5, 4], [6, 3, 3, 4], { padding: 1 });
-    tt.throws(() => addon._test.convPlan(packConv('test', { ...p, groups: 3 })), /groups 3 must divide inC 4/);
-    tt.throws(() => addon._test.convPlan(packConv('test', { ...p, strideH: 0 })), /strideH must be positive/);
-    tt.throws(() => addon._test.convPlan(new Int32Array(5)), /expected 17 convolution parameters/);
-    const e = caught(() => packConv('conv2d', { ...p, kH: 1.5 }));
+    tt.throws(() => addon._test.convPlan(encodeRecord('conv2d', { ...p, groups: 3 })), /groups 3 must divide inC 4/);
+    tt.throws(() => addon._test.convPlan(encodeRecord('conv2d', { ...p, strideH: 0 })), /strideH must be positive/);
+    tt.throws(() => addon._test.convPlan(new Int32Array(5)), /record conv2d has 17 slots, got 5/);
+    const e = caught(() => encodeRecord('conv2d', { ...p, kH: 1.5 }));
     tt.ok(e instanceof ConvnetsError && /conv2d: params.kH must be a 32-bit integer/.test(e.message), String(e));
   });
 }

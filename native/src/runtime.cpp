@@ -374,6 +374,29 @@ void Context::recordLabelHost(int kernel, int classes, int64_t sample, float lab
   labelHost.kernel = kernel;
 }
 
+/** A number as JavaScript prints it (for messages equal to the js reference's): integers in full,
+ *  otherwise the shortest form that reads back to the same double. */
+static std::string jsNumber(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  char b[64];
+  if (v == std::floor(v) && std::fabs(v) < 1e21) {
+    std::snprintf(b, sizeof b, "%.0f", v);
+    return b;
+  }
+  for (int p = 1; p <= 17; p++) {
+    std::snprintf(b, sizeof b, "%.*g", p, v);
+    if (std::strtod(b, nullptr) == v) break;
+  }
+  std::string s = b;
+  size_t e = s.find('e');
+  if (e != std::string::npos) {  // C writes e-07, JavaScript e-7
+    size_t d = e + 2;
+    while (d + 1 < s.size() && s[d] == '0') s.erase(d, 1);
+  }
+  return s;
+}
+
 void Context::reportLabel(const LabelStatus& st) {
   // Reset first: the error is reported once, and the context stays usable after it.
   labelGen++;
@@ -384,9 +407,7 @@ void Context::reportLabel(const LabelStatus& st) {
   const uint32_t bits = (uint32_t)(st.first & 0xffffffffu);
   float v;
   std::memcpy(&v, &bits, 4);
-  char shown[48];
-  if (std::isnan(v)) std::snprintf(shown, sizeof shown, "NaN");
-  else std::snprintf(shown, sizeof shown, "%.9g", (double)v);
+  const std::string shown = jsNumber((double)v);
   const char* op = st.kernel == 1 ? "softmaxCrossEntropyBackward" : "softmaxCrossEntropy";
   throw argError(op, "label of sample " + std::to_string(sample) + " must be an integer class index in [0, " +
                          std::to_string(st.classes - 1) + "], got " + shown);

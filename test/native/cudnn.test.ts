@@ -60,7 +60,10 @@ if (!addon) {
     tt.equal(named(cs, 'bnBwd')[0].args[3], f32eps, 'backward: the forward eps (not a fixed 1e-5)');
     tt.equal(named(cs, 'bnFwdInference')[0].args[3], f32eps, 'inference: eps');
     tt.equal(named(cs, 'bnBwd')[0].args[0], 1, 'spatial mode');
-    // eps below cuDNN's minimum: our kernels, counted as a refusal with its reason.
+    // torch's default 1e-5 is below cuDNN's minimum once rounded to float32: it must still go to cuDNN, as 1e-5.
+    bnTrain(b, rows, c, 1e-5);
+    tt.equal(named(calls(b), 'bnFwdTrain')[0]?.args[4], 1e-5, 'eps 1e-5 (float32-rounded) reaches cuDNN as its minimum 1e-5');
+    // eps really below cuDNN's minimum: our kernels, counted as a refusal with its reason.
     bnTrain(b, rows, c, 1e-6);
     tt.equal(named(calls(b), 'bnFwdTrain').length, 0);
     tt.same(b.stats().paths.batchNormTrain.reasons, { 'eps below CUDNN_BN_MIN_EPSILON (1e-5)': 1 });

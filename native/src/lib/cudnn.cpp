@@ -147,10 +147,13 @@ struct BnDescs {
 bool cudnnBatchNorm(Context& c, int which, int rows, int ch, double eps, double momentum, float* const* b,
                     const std::string& op) {
   if (!c.cudnnH || !c.dnn || !c.dnn->bnFwdTrain || which > 2) return false;
-  if (eps < CUDNN_BN_MIN_EPSILON) {
+  // The record's eps is a float: torch's 1e-5 arrives as 9.99999975e-6, below cuDNN's minimum as a
+  // double. Compare in float, and give cuDNN at least its minimum (a difference of 3e-13).
+  if ((float)eps < (float)CUDNN_BN_MIN_EPSILON) {
     c.refused(op, "eps below CUDNN_BN_MIN_EPSILON (1e-5)");
     return false;
   }
+  if (eps < CUDNN_BN_MIN_EPSILON) eps = CUDNN_BN_MIN_EPSILON;
   const std::string key = bnKey(which, rows, ch);
   auto known = c.bnRefusals.find(key);
   if (known != c.bnRefusals.end()) {

@@ -7,7 +7,8 @@ import { backendAvailability, registeredBackends } from '../core/registry.js';
 import '../backends/js/index.js';
 import { wasmBuild } from '../backends/wasm/index.js';
 import { loadAddon, noDeviceReason } from '../backends/native/index.js';
-import type { NativeDeviceInfo, NativeLibraryInfo } from '../backends/native/index.js';
+import type { NativeDeviceInfo, NativeLibraryInfo, NativePathCounts } from '../backends/native/index.js';
+import { probePaths } from '../backends/native/probe.js';
 
 export interface DoctorReport {
   node: string;
@@ -29,6 +30,9 @@ export interface DoctorReport {
     devices: NativeDeviceInfo['devices'];
     cudnn: NativeLibraryInfo | null;
     cublas: NativeLibraryInfo | null;
+    /** With a GPU: the path each probe kernel took (cuDNN / cuBLAS / own) and cuDNN's refusals with reasons. */
+    paths: Record<string, NativePathCounts> | null;
+    pathsError: string | null;
   };
 }
 
@@ -50,6 +54,7 @@ export async function doctorReport(): Promise<DoctorReport> {
   const native: DoctorReport['native'] = {
     addonBuilt: l.path !== null, addonPath: l.path, loadError: l.error, searched: l.searched,
     cudaRuntime: null, cudaDriver: null, deviceStatus: null, devices: [], cudnn: null, cublas: null,
+    paths: null, pathsError: null,
   };
   if (l.addon) {
     try {
@@ -61,6 +66,13 @@ export async function doctorReport(): Promise<DoctorReport> {
       const libs = l.addon.libraries();
       native.cudnn = libs.cudnn;
       native.cublas = libs.cublas;
+      if (d.count > 0) {
+        try {
+          native.paths = probePaths(l.addon);
+        } catch (e) {
+          native.pathsError = (e as Error).message;
+        }
+      }
     } catch (e) {
       native.loadError = `addon loaded but its device query failed: ${(e as Error).message}`;
     }
@@ -97,6 +109,12 @@ export function formatDoctor(r: DoctorReport): string {
     }
   }
   out.push(lib('cuDNN', n.cudnn), lib('cuBLAS', n.cublas));
+  if (n.pathsError) out.push(`  paths: probe failed: ${n.pathsError}`);
+  for (const [k, c] of Object.entries(n.paths ?? {})) {
+    const ran = (['cudnn', 'cublas', 'own'] as const).filter((p) => c[p] > 0).map((p) => `${p} ${c[p]}`).join(', ');
+    const why = Object.entries(c.reasons).map(([r, m]) => `${r} (x${m})`).join('; ');
+    out.push(`  path ${k}: ${ran || 'nothing ran'}${c.refused ? `; cuDNN refused ${c.refused}: ${why}` : ''}`);
+  }
   return out.join('\n');
 }
 

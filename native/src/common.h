@@ -79,13 +79,8 @@ struct Gemm {
   virtual ~Gemm() = default;
 };
 
-// pwconv2d.cu: a [rows, inF] x [outF, inF]^T layer (pointwise conv and dense share it)
-void gemmLayerForward(int rows, int inF, int outF, const float* x, const float* w, const float* bias, int act,
-                      float* y, Gemm& g, cudaStream_t s);
+// pwconv2d.cu: backward data of a [rows, inF] x [outF, inF]^T layer (pointwise conv and dense share it)
 void gemmLayerBackwardData(int rows, int inF, int outF, const float* dy, const float* w, float* dx, Gemm& g);
-/** scratch: colsumChunks(rows) * outF floats when dbias is given. */
-void gemmLayerBackwardFilter(int rows, int inF, int outF, const float* x, const float* dy, float* dw, float* dbias,
-                             float* scratch, Gemm& g, cudaStream_t s);
 
 // conv2d.cu (im2col for images [img0, img0 + imgs), one group; col is [imgs*outH*outW, kH*kW*cinG])
 void im2col(const ConvP& p, const float* x, float* col, int img0, int imgs, int group, cudaStream_t s);

@@ -354,6 +354,34 @@ Napi::Object testExports(Napi::Env env) {
           }
           return info.Env().Null();
         }));
+  // activation(code, x, dy) -> [forward, backward]: device.cuh's formulas, run on the host
+  t.Set("activation", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+          int act = info[0].As<Napi::Number>().Int32Value();
+          float x = info[1].As<Napi::Number>().FloatValue(), dy = info[2].As<Napi::Number>().FloatValue();
+          float y = actForward(act, x);
+          Napi::Array r = Napi::Array::New(info.Env(), 2);
+          r.Set(0u, y), r.Set(1u, actBackward(act, x, y, dy));
+          return r;
+        }));
+  // adaptiveWindows(in, out) -> { windows: [[start, end)...], gather: [[lo, hi]...] } (device.cuh)
+  t.Set("adaptiveWindows", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+          Napi::Env e = info.Env();
+          int in = info[0].As<Napi::Number>().Int32Value(), out = info[1].As<Napi::Number>().Int32Value();
+          Napi::Array w = Napi::Array::New(e, out), g = Napi::Array::New(e, in);
+          for (int o = 0; o < out; o++) {
+            Napi::Array p = Napi::Array::New(e, 2);
+            p.Set(0u, adaptStart(o, in, out)), p.Set(1u, adaptEnd(o, in, out));
+            w.Set((uint32_t)o, p);
+          }
+          for (int i = 0; i < in; i++) {
+            Napi::Array p = Napi::Array::New(e, 2);
+            p.Set(0u, adaptLo(i, in, out)), p.Set(1u, adaptHi(i, in, out));
+            g.Set((uint32_t)i, p);
+          }
+          Napi::Object o = Napi::Object::New(e);
+          o.Set("windows", w), o.Set("gather", g);
+          return o;
+        }));
   // bnShape(rows, c): the NHWC tensor cuDNN's batch norm is given for a [rows, c] record
   t.Set("bnShape", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
           BnShape s = bnTensorShape(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value());

@@ -44,11 +44,13 @@ CN_HD inline int avgPoolDivisor(int oh, int ow, int inH, int inW, int kH, int kW
   return d > 0 ? d : 1;
 }
 
-#ifdef __CUDACC__
+// The activation formulas are __host__ __device__: the addon's _test.activation probe runs this very
+// code on the host (with the host's expf/erfcf, within an ulp or two of the device's) against the js
+// reference, so each formula is tested without a GPU.
 /** Phi(x), the standard normal CDF, as erfc so the tail of a negative x keeps its relative accuracy. */
-__device__ inline float normalCdf(float x) { return 0.5f * erfcf(-x * 0.70710678118654752f); }
+CN_HD inline float normalCdf(float x) { return 0.5f * erfcf(-x * 0.70710678118654752f); }
 
-__device__ inline float actForward(int act, float x) {
+CN_HD inline float actForward(int act, float x) {
   using namespace abi;
   switch (act) {
     case ACTIVATION_RELU: return x > 0.f ? x : 0.f;
@@ -63,7 +65,7 @@ __device__ inline float actForward(int act, float x) {
 }
 
 /** d act / dx at input x (output y where cheaper), times dy; boundaries as torch's backward kernels. */
-__device__ inline float actBackward(int act, float x, float y, float dy) {
+CN_HD inline float actBackward(int act, float x, float y, float dy) {
   using namespace abi;
   switch (act) {
     case ACTIVATION_RELU: return x > 0.f ? dy : 0.f;
@@ -80,6 +82,17 @@ __device__ inline float actBackward(int act, float x, float y, float dy) {
   }
 }
 
+/** torch AdaptiveAvgPool2d windows: output o of `out` covers inputs [start, end) of `in`; windows may
+ *  overlap. Input i lies in the windows o = adaptLo(i) .. adaptHi(i) (the backward's gather range). */
+CN_HD inline int adaptStart(int o, int in, int out) { return (int)(((int64_t)o * in) / out); }
+CN_HD inline int adaptEnd(int o, int in, int out) { return (int)(((int64_t)(o + 1) * in + out - 1) / out); }
+CN_HD inline int adaptLo(int i, int in, int out) { return (int)(((int64_t)i * out) / in); }
+CN_HD inline int adaptHi(int i, int in, int out) {
+  int h = (int)(((int64_t)(i + 1) * out + in - 1) / in) - 1;
+  return h < out - 1 ? h : out - 1;
+}
+
+#ifdef __CUDACC__
 #define CN_GRID_STRIDE(i, n) \
   for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (int64_t)blockDim.x * gridDim.x)
 #endif

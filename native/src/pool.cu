@@ -102,8 +102,6 @@ void avgPoolBackward(const PoolP& p, const float* dy, float* dx, cudaStream_t s)
 
 // ---- adaptive average pooling (torch AdaptiveAvgPool2d): window rows [floor(o*in/out), ceil((o+1)*in/out)),
 // columns likewise; windows may overlap. Backward gathers from every window holding the input element.
-__device__ inline int adaptStart(int o, int in, int out) { return (int)(((int64_t)o * in) / out); }
-__device__ inline int adaptEnd(int o, int in, int out) { return (int)(((int64_t)(o + 1) * in + out - 1) / out); }
 
 __global__ void adaptiveAvgK(AdaptP p, const float* __restrict__ x, float* __restrict__ y) {
   const int64_t total = (int64_t)p.n * p.outH * p.outW * p.c;
@@ -127,10 +125,8 @@ __global__ void adaptiveAvgBackK(AdaptP p, const float* __restrict__ dy, float* 
     int iw = (int)((i / p.c) % p.inW), ih = (int)((i / ((int64_t)p.c * p.inW)) % p.inH);
     int img = (int)(i / ((int64_t)p.c * p.inW * p.inH));
     // windows o with start(o) <= i < end(o): o in [floor(i*out/in), ceil((i+1)*out/in) - 1]
-    int oh0 = (int)(((int64_t)ih * p.outH) / p.inH);
-    int oh1 = min(p.outH - 1, (int)(((int64_t)(ih + 1) * p.outH + p.inH - 1) / p.inH) - 1);
-    int ow0 = (int)(((int64_t)iw * p.outW) / p.inW);
-    int ow1 = min(p.outW - 1, (int)(((int64_t)(iw + 1) * p.outW + p.inW - 1) / p.inW) - 1);
+    const int oh0 = adaptLo(ih, p.inH, p.outH), oh1 = adaptHi(ih, p.inH, p.outH);
+    const int ow0 = adaptLo(iw, p.inW, p.outW), ow1 = adaptHi(iw, p.inW, p.outW);
     float acc = 0.f;
     for (int oh = oh0; oh <= oh1; oh++) {
       int hs = adaptEnd(oh, p.inH, p.outH) - adaptStart(oh, p.inH, p.outH);

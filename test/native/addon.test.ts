@@ -158,3 +158,67 @@ if (!l.addon) {
     tt.ok(e instanceof ConvnetsError && /conv2d: params.kH must be a 32-bit integer/.test(e.message), String(e));
   });
 }
+
+// The kernels' index math and formulas (device.cuh, __host__ __device__) run on the host here.
+const l2 = loadAddon();
+if (l2.addon) {
+  const addon = l2.addon;
+  t.test('adaptive pool windows are torch\'s and the backward gathers from exactly the windows holding each input', async (tt) => {
+    let bad = 0, n = 0;
+    const sizes: [number, number][] = [[224, 7], [7, 7], [7, 3], [10, 4], [5, 8], [1, 3], [13, 1], [9, 6], [300, 7]];
+    for (let a = 1; a <= 12; a++) for (let b = 1; b <= 12; b++) sizes.push([a, b]);
+    for (const [inS, outS] of sizes) {
+      const { windows, gather } = addon._test.adaptiveWindows(inS, outS);
+      for (let o = 0; o < outS; o++) {
+        n++;
+        if (windows[o][0] !== Math.floor((o * inS) / outS) || windows[o][1] !== Math.ceil(((o + 1) * inS) / outS)) bad++;
+      }
+      for (let i = 0; i < inS; i++) {
+        const holding = windows.map((w, o) => (w[0] <= i && i < w[1] ? o : -1)).filter((o) => o >= 0);
+        if (holding.length === 0 || gather[i][0] !== holding[0] || gather[i][1] !== holding[holding.length - 1] ||
+          holding.length !== holding[holding.length - 1] - holding[0] + 1) bad++;
+      }
+    }
+    tt.equal(bad, 0, `${n} windows and their inverse ranges agree with the definition`);
+  });
+
+  /** erfc in float64: series below 3, continued fraction above (both far past float32 accuracy). */
+  function erfc(z: number): number {
+    if (z < 0) return 2 - erfc(-z);
+    if (z < 3) {
+      let term = z, sum = z;
+      for (let k = 1; k < 200 && Math.abs(term) > 1e-17 * Math.abs(sum); k++) { term *= -z * z / k; sum += term / (2 * k + 1); }
+      return 1 - (2 / Math.sqrt(Math.PI)) * sum;
+    }
+    let f = z;
+    for (let k = 80; k >= 1; k--) f = z + (k / 2) / f;
+    return Math.exp(-z * z) / (Math.sqrt(Math.PI) * f);
+  }
+  const phi = (x: number) => 0.5 * erfc(-x / Math.SQRT2);
+
+  t.test('activation formulas (the kernels\' own code, on the host) equal the reference for every schema code', async (tt) => {
+    const { ENUMS, enumCode } = await import('../../src/ts/core/abi.js');
+    const js = await import('../../src/ts/backends/js/activation.js');
+    const xs = [-10, -6, -4.5, -3, -2.5, -1, -0.5, -1e-3, 0, 1e-3, 0.5, 1, 2.5, 3, 4.5, 6, 7, 10];
+    for (const kind of ENUMS.activation.filter((a) => a !== 'none')) {
+      let worst = 0;
+      for (const x0 of xs) {
+        const x = Math.fround(x0);
+        const [y, dx] = addon._test.activation(enumCode('activation', kind), x, 0.75);
+        let want: number, wantDx: number;
+        if (kind === 'gelu') {
+          // exact form: x Phi(x); backward Phi(x) + x phi(x)
+          want = x * phi(x);
+          wantDx = 0.75 * (phi(x) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI));
+        } else {
+          want = js.activate(kind as never, x);
+          wantDx = 0.75 * js.activateGrad(kind as never, x, Math.fround(want));
+        }
+        worst = Math.max(worst, Math.abs(y - want) / Math.max(1e-3, Math.abs(want)), Math.abs(dx - wantDx) / Math.max(1e-3, Math.abs(wantDx)));
+      }
+      // sigmoid's backward is y (1 - y) from a float32 y (as torch): 1 - y near 1 keeps ~1e-4 of relative accuracy.
+      const tol = kind === 'sigmoid' ? 1e-4 : 2e-6;
+      tt.ok(worst < tol, `${kind}: worst relative difference ${worst.toExponential(2)} over ${xs.length} points (< ${tol})`);
+    }
+  });
+}

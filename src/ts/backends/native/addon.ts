@@ -94,6 +94,10 @@ export interface NativeAddon {
     bucket(bytes: number): number;
     /** params: a conv2d record (encodeRecord). */
     convPlan(params: Int32Array, tf32?: boolean, maxColBytes?: number): NativeConvPlan;
+    /** device.cuh's activation formulas run on the host: [act(x), dy * act'(x)] for a schema code. */
+    activation(code: number, x: number, dy: number): [number, number];
+    /** device.cuh's adaptive-pool windows ([start, end) per output) and gather ranges ([lo, hi] per input). */
+    adaptiveWindows(inSize: number, outSize: number): { windows: [number, number][]; gather: [number, number][] };
     /** The NHWC shape [n, c, h, w] cuDNN's batch norm is given for a [rows, c] record. */
     bnShape(rows: number, c: number): number[];
     cudaError(code: number, op: string): Error & NativeErrorFields;

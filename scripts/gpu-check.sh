@@ -41,7 +41,8 @@ preflight() {
   [ -f .device/dist/src/ts/backends/native/index.js ] || { echo "FAIL preflight: .device/dist missing (run scripts/gpu-check-prepare.sh here, carry .device)"; bad=1; }
   [ -d .device/napi/include ] || { echo "FAIL preflight: .device/napi missing (scripts/gpu-check-prepare.sh)"; bad=1; }
   for t in cmake ninja nvcc; do command -v "$t" > /dev/null || { echo "FAIL preflight: $t not found"; bad=1; }; done
-  command -v compute-sanitizer > /dev/null || echo "note: compute-sanitizer not found: the memcheck step will fail"
+  command -v compute-sanitizer > /dev/null || ls /usr/local/cuda*/bin/compute-sanitizer > /dev/null 2>&1 ||
+    echo "note: compute-sanitizer not found: the memcheck step will fail"
   return $bad
 }
 export -f preflight
@@ -82,7 +83,10 @@ m=scripts/gpu-check.mjs
 gc_step doctor 30 "node $m doctor --out $out"
 own="CONVNETS_NO_CUDNN=1 CONVNETS_NO_CUBLAS=1 CONVNETS_NATIVE_SYNC=1"
 gc_step conformance-own 90 "$own node $m conformance --label own --out $out"
-gc_step memcheck 80 "$own compute-sanitizer --tool memcheck --error-exitcode 86 --print-limit 20 \
+# compute-sanitizer ships with the toolkit but is not always on PATH
+sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer /usr/local/cuda-*/bin/compute-sanitizer \
+  /usr/local/cuda/compute-sanitizer/compute-sanitizer 2> /dev/null | head -1)
+gc_step memcheck 80 "$own ${sanitizer:-compute-sanitizer} --tool memcheck --error-exitcode 86 --print-limit 20 \
   node $m conformance --label memcheck --out $out --max-seconds 55"
 gc_step conformance-libs 100 "CONVNETS_NATIVE_SYNC=1 CONVNETS_CONFORMANCE_LARGE=1 node $m conformance --label libs --out $out"
 gc_step invalid 30 "CONVNETS_NATIVE_SYNC=0 node $m invalid --out $out"

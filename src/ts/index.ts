@@ -14,7 +14,7 @@ export * from './io/torchvision.js';
 export * from './io/images.js';
 export * from './io/pth.js';
 export * from './io/weights.js';
-export * from './io/classify.js';
+export * from './predict/classify.js';
 export { resizeCenterCrop } from './io/resize.js';
 export type { Interpolation, ResampleMode } from './io/resize.js';
 export * from './data/index.js';

@@ -12,7 +12,7 @@ import { Tensor } from '../../src/ts/core/tensor.js';
 import { readSafetensorsFile } from '../../src/ts/io/safetensors.js';
 import { IMAGENET_MEAN, IMAGENET_STD, loadImageBatch, loadImagePixels } from '../../src/ts/io/images.js';
 import type { Preprocess } from '../../src/ts/io/images.js';
-import { classifier, createPretrainedModel, decodePredictions, estimateInferenceBytes } from '../../src/ts/io/classify.js';
+import { classifier, createPretrainedModel, decodePredictions, estimateInferenceBytes } from '../../src/ts/predict/classify.js';
 import { createModel } from '../../src/architectures/index.js';
 
 await initBackend('js');

@@ -6,8 +6,8 @@ import { initBackend } from '../core/registry.js';
 import { createModel } from '../../architectures/index.js';
 import type { ConvNet } from '../../architectures/index.js';
 import { exportOnnxFile } from '../io/onnx.js';
-import { classifier, loadPretrained } from '../io/classify.js';
-import type { Prediction } from '../io/classify.js';
+import { classifier, loadPretrained } from '../predict/classify.js';
+import type { Prediction } from '../predict/classify.js';
 import type { LoadReport, WeightLayout } from '../io/torchvision.js';
 import { backendName, intInRange, oneOf } from './options.js';
 

@@ -10,12 +10,12 @@ import { Tensor } from '../core/tensor.js';
 import { summary } from '../nn/summary.js';
 import { createModel } from '../../architectures/index.js';
 import type { ConvNet, ModelOptions } from '../../architectures/index.js';
-import { imagenetClasses, imagenetPreprocess, loadImageBatch } from './images.js';
-import type { Preprocess } from './images.js';
-import { loadWeightsFile } from './torchvision.js';
-import type { LoadReport, WeightLayout } from './torchvision.js';
-import { ensureWeights, getWeights, isWeightsName, listWeights, weightsPreprocess } from './weights.js';
-import type { CacheDirs, PretrainedWeights } from './weights.js';
+import { imagenetClasses, imagenetPreprocess, loadImageBatch } from '../io/images.js';
+import type { Preprocess } from '../io/images.js';
+import { loadWeightsFile } from '../io/torchvision.js';
+import type { LoadReport, WeightLayout } from '../io/torchvision.js';
+import { ensureWeights, getWeights, isWeightsName, listWeights, weightsPreprocess } from '../io/weights.js';
+import type { CacheDirs, PretrainedWeights } from '../io/weights.js';
 
 export interface Prediction { label: string; index: number; probability: number }
 

@@ -1,5 +1,5 @@
 // Pointwise activations by the schema's codes (abi.h ACTIVATION_*; 'none' is not a kernel); formulas
-// in device.cuh, shared with the fused GEMM / depthwise epilogues.
+// in activation.cuh, shared with the fused GEMM / depthwise epilogues.
 #include "kernel.h"
 
 namespace cn {

@@ -22,7 +22,7 @@ t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 // Registered models torchvision has no ImageNet weights for: Keras' ResNet v2, MobileNet v1, and the
 // compound-scaling 'efficientnet' entry (its b0..b7 have weights).
-const NO_TORCHVISION_WEIGHTS = new Set(['efficientnet', 'mobilenet_v1', 'resnet50_v2', 'resnet101_v2', 'resnet152_v2']);
+const NO_TORCHVISION_WEIGHTS = new Set(['efficientnet', 'mobilenet_v1', 'resnet50_v2', 'resnet101_v2', 'resnet152_v2', 'resnet_digits']);
 
 t.test('every registered torchvision model has its published weights, consistent with the model', async (t) => {
   for (const name of listModels()) {

@@ -1,5 +1,6 @@
 // Real layer shapes from the architecture tables (torchvision models at 224, batch 1 unless noted).
 // Each case names the layer it comes from, so a number in the report can be traced to a model.
+import type { ActivationKind } from '../src/ts/core/backend.js';
 import type { Conv2dOptions } from '../src/ts/core/shape.js';
 
 export type KernelDirection = 'forward' | 'backwardData' | 'backwardFilter';
@@ -28,7 +29,29 @@ export interface ConcatCase {
   quick?: boolean;
 }
 
-export type KernelCase = ConvCase | ConcatCase;
+/** torch AdaptiveAvgPool2d with uneven windows (the adaptiveAvgPool2d kernel). */
+export interface AdaptivePoolCase {
+  kind: 'adaptivePool';
+  name: string;
+  from: string;
+  x: [number, number, number, number];
+  out: [number, number];
+  direction: 'forward' | 'backward';
+  quick?: boolean;
+}
+
+/** A pointwise activation over a whole activation map. */
+export interface ActivationCase {
+  kind: 'activation';
+  name: string;
+  from: string;
+  act: ActivationKind;
+  x: [number, number, number, number];
+  direction: 'forward' | 'backward';
+  quick?: boolean;
+}
+
+export type KernelCase = ConvCase | ConcatCase | AdaptivePoolCase | ActivationCase;
 
 const conv = (name: string, from: string, x: ConvCase['x'], w: ConvCase['w'], opts: Conv2dOptions, extra: Partial<ConvCase> = {}): ConvCase =>
   ({ kind: 'conv', name, from, x, w, opts, direction: 'forward', ...extra });
@@ -59,6 +82,14 @@ export const KERNEL_CASES: readonly KernelCase[] = [
   conv('resnet 3x3 14x14x256 b8 dgrad', 'resnet50 layer3 conv2, batch 8', [8, 14, 14, 256], [256, 3, 3, 256], { padding: 1 }, { direction: 'backwardData' }),
   conv('resnet 3x3 14x14x256 b8 wgrad', 'resnet50 layer3 conv2, batch 8', [8, 14, 14, 256], [256, 3, 3, 256], { padding: 1 }, { direction: 'backwardFilter', quick: true }),
   conv('mbv2 dw 3x3 56x56x144 b8 wgrad', 'mobilenet_v2 features.3 dw, batch 8', [8, 56, 56, 144], [144, 3, 3, 1], { padding: 1, groups: 144 }, { direction: 'backwardFilter' }),
+  // Uneven adaptive pools: GoogLeNet's aux head (14 -> 4) and VGG's head at a 256 input (8 -> 7: overlapping)
+  { kind: 'adaptivePool', name: 'googlenet aux pool 14x14x512 -> 4x4', from: 'googlenet aux1.avgpool, batch 8', x: [8, 14, 14, 512], out: [4, 4], direction: 'forward', quick: true },
+  { kind: 'adaptivePool', name: 'googlenet aux pool 14x14x512 -> 4x4 bwd', from: 'googlenet aux1.avgpool, batch 8', x: [8, 14, 14, 512], out: [4, 4], direction: 'backward' },
+  { kind: 'adaptivePool', name: 'vgg head pool 8x8x512 -> 7x7', from: 'vgg16 avgpool at 256x256', x: [1, 8, 8, 512], out: [7, 7], direction: 'forward' },
+  // GELU (erf form): no torchvision model of ours uses it; a ConvNeXt-T stage-1 MLP map (56x56x384)
+  { kind: 'activation', name: 'gelu 56x56x384', from: 'ConvNeXt-T stage 1 MLP (4 x 96 channels)', act: 'gelu', x: [1, 56, 56, 384], direction: 'forward', quick: true },
+  { kind: 'activation', name: 'gelu 56x56x384 bwd', from: 'ConvNeXt-T stage 1 MLP (4 x 96 channels)', act: 'gelu', x: [1, 56, 56, 384], direction: 'backward' },
+  { kind: 'activation', name: 'relu 56x56x384', from: 'the same map with relu, for scale', act: 'relu', x: [1, 56, 56, 384], direction: 'forward' },
 ];
 
 /** Models timed end to end (torchvision names), at 224 batch 1 for inference, batch 8 for training. */

@@ -53,7 +53,8 @@ export function renderNative(abi) {
     '// encodeFields(), run() reinterprets them as these structs.', '#pragma once', '#include <cstdint>', '',
     'namespace cn {', 'namespace abi {', ''];
   for (const [e, members] of Object.entries(abi.ENUMS)) {
-    out.push(`enum ${camelType(e)} : int32_t {`);
+    // Code suffix: a record may share an enum's name (the activation kernel's record, the activation enum).
+    out.push(`enum ${camelType(e)}Code : int32_t {`);
     members.forEach((m, i) => out.push(`  ${snake(e)}_${snake(m)} = ${i},`));
     out.push('};', `constexpr int32_t ${snake(e)}_COUNT = ${members.length};`);
     out.push(`constexpr const char* ${snake(e)}_NAMES[] = {${members.map((m) => `"${m}"`).join(', ')}};`, '');
@@ -80,7 +81,27 @@ export function renderNative(abi) {
   for (const [name, k] of kernels) {
     out.push(`  {"${name}", "${k.family}", RECORD_${snake(k.record)}, ${k.buffers.length}, ${k.buffers.some((b) => b.endsWith('*'))}},`);
   }
-  out.push('};', `constexpr int KERNEL_COUNT = ${kernels.length};`, '', '}  // namespace abi', '}  // namespace cn', '');
+  out.push('};', `constexpr int KERNEL_COUNT = ${kernels.length};`, '');
+  // The record table (slot counts by Record code: run() checks a record's length against it) and one
+  // X-macro per record over its members, so C++ can visit every field by name (the addon's abiProbe).
+  out.push('struct RecordAbi {', '  const char* name;', '  int slots;         // fixed slots (a variable tail adds its count)',
+    '  bool tail;         // ends in an i32[] (count slot, then the values)', '  const char* const* fields;', '  int fieldCount;', '};',
+    'constexpr RecordAbi RECORDS[] = {');
+  for (const r of records) {
+    const fs = abi.RECORDS[r];
+    const tail = fs.some((f) => f.type === 'i32[]');
+    out.push(`  {"${r}", ${snake(r)}_SLOTS, ${tail}, ${snake(r)}_FIELDS, ${fs.length}},`);
+  }
+  out.push('};', `constexpr int RECORD_COUNT = ${records.length};`, '',
+    '// X(Type, "name", Record code); F(field, member, KIND) with KIND one of I32 U32 F32 BOOL ENUM TAIL',
+    '// (TAIL: member is the count slot, the values follow the struct).',
+    `#define CN_ABI_RECORDS(X) ${records.map((r) => `X(${camelType(r)}, "${r}", RECORD_${snake(r)})`).join(' ')}`);
+  const kind = (t) => (t === 'i32[]' ? 'TAIL' : typeof t === 'object' ? 'ENUM' : t === 'ptr' ? 'U32' : t.toUpperCase());
+  for (const r of records) {
+    const fs = abi.RECORDS[r];
+    out.push(`#define CN_ABI_FIELDS_${camelType(r)}(F) ${fs.map((f) => `F(${f.name}, ${f.type === 'i32[]' ? `${f.name}Count` : f.name}, ${kind(f.type)})`).join(' ')}`);
+  }
+  out.push('', '}  // namespace abi', '}  // namespace cn', '');
   return out.join('\n');
 }
 

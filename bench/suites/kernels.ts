@@ -18,16 +18,18 @@ function randomData(n: number, seed: number): Float32Array {
 }
 
 export function caseMacs(c: KernelCase): number {
-  if (c.kind === 'concat') return 0;
+  if (c.kind !== 'conv') return 0;
   const p = conv2dParams(c.x, c.w, c.opts);
   return p.n * p.outH * p.outW * p.outC * p.kH * p.kW * (p.inC / p.groups);
 }
 
-/** Bytes moved by a concat (read + write), for a GB/s figure. */
-function concatBytes(c: KernelCase): number {
-  if (c.kind !== 'concat') return 0;
-  const rows = c.nhw[0] * c.nhw[1] * c.nhw[2];
-  return 2 * 4 * rows * c.channels.reduce((a, b) => a + b, 0);
+/** Bytes moved by a memory-bound kernel (inputs read + output written), for a GB/s figure. */
+function movedBytes(c: KernelCase): number {
+  const prod = (a: readonly number[]) => a.reduce((x, y) => x * y, 1);
+  if (c.kind === 'concat') return 2 * 4 * c.nhw[0] * c.nhw[1] * c.nhw[2] * c.channels.reduce((a, b) => a + b, 0);
+  if (c.kind === 'adaptivePool') return 4 * (prod(c.x) + c.x[0] * c.out[0] * c.out[1] * c.x[3]);
+  if (c.kind === 'activation') return 4 * prod(c.x) * (c.direction === 'forward' ? 2 : 4);
+  return 0;
 }
 
 interface Prepared { run: () => void; output: () => Float32Array; dispose: () => void; kernel: string; }
@@ -47,6 +49,27 @@ function prepareOurs(b: Backend, c: KernelCase): Prepared {
     const y = alloc(rows * c.channels.reduce((s, v) => s + v, 0), null);
     const p = { rows, channels: c.channels };
     return { run: () => b.concat(p, ins, y), output: () => Float32Array.from(b.read(y)), dispose, kernel: 'concat' };
+  }
+  if (c.kind === 'adaptivePool') {
+    const [n, inH, inW, ch] = c.x;
+    const p = { n, inH, inW, c: ch, outH: c.out[0], outW: c.out[1] };
+    const nx = n * inH * inW * ch, ny = n * p.outH * p.outW * ch;
+    if (c.direction === 'forward') {
+      const x = alloc(nx, 1), y = alloc(ny, null);
+      return { run: () => b.adaptiveAvgPool2d(p, x, y), output: () => Float32Array.from(b.read(y)), dispose, kernel: 'adaptiveAvgPool2d' };
+    }
+    const dy = alloc(ny, 4), dx = alloc(nx, null);
+    return { run: () => b.adaptiveAvgPool2dBackward(p, dy, dx), output: () => Float32Array.from(b.read(dx)), dispose, kernel: 'adaptiveAvgPool2dBackward' };
+  }
+  if (c.kind === 'activation') {
+    const n = c.x.reduce((a, v) => a * v, 1);
+    const x = alloc(n, 1), y = alloc(n, null);
+    if (c.direction === 'forward') {
+      return { run: () => b.activation(c.act, n, x, y), output: () => Float32Array.from(b.read(y)), dispose, kernel: 'activation' };
+    }
+    b.activation(c.act, n, x, y);
+    const dy = alloc(n, 4), dx = alloc(n, null);
+    return { run: () => b.activationBackward(c.act, n, x, y, dy, dx), output: () => Float32Array.from(b.read(dx)), dispose, kernel: 'activationBackward' };
   }
   const p: Conv2dParams = conv2dParams(c.x, c.w, c.opts);
   const K = CONV_KERNELS[convFamily(p)], k = K.forward;
@@ -72,7 +95,7 @@ export async function kernelSuite(cases: readonly KernelCase[], runtimes: Runtim
   const out: BenchResult[] = [];
   for (const c of cases) {
     const macs = caseMacs(c);
-    const direction = c.kind === 'conv' ? c.direction : 'forward';
+    const direction = c.kind === 'conv' ? c.direction : c.kind === 'concat' ? 'forward' : c.direction === 'forward' ? 'forward' : 'backwardData';
     // Reference output from the first backend (js when present) to check the others agree.
     let ref: Float32Array | null = null;
     for (const rt of runtimes) {
@@ -84,7 +107,7 @@ export async function kernelSuite(cases: readonly KernelCase[], runtimes: Runtim
         const o = prep.output();
         if (ref) base.maxRelDiff = maxRelDiff(o, ref); else ref = o;
         const t = await measure(prep.run, timing);
-        out.push({ ...base, kernel: prep.kernel, timing: t, gflops: macs ? gflops(macs, t.median) : undefined, gbps: concatBytes(c) ? concatBytes(c) / (t.median * 1e6) : undefined });
+        out.push({ ...base, kernel: prep.kernel, timing: t, gflops: macs ? gflops(macs, t.median) : undefined, gbps: movedBytes(c) ? movedBytes(c) / (t.median * 1e6) : undefined });
         log(`  ${c.name} [${rt.name}] ${t.median.toFixed(3)} ms`);
       } catch (e) {
         out.push({ ...base, error: (e as Error).message });

@@ -7,7 +7,7 @@
 namespace cn {
 namespace abi {
 
-enum Activation : int32_t {
+enum ActivationCode : int32_t {
   ACTIVATION_NONE = 0,
   ACTIVATION_RELU = 1,
   ACTIVATION_RELU6 = 2,
@@ -20,7 +20,7 @@ enum Activation : int32_t {
 constexpr int32_t ACTIVATION_COUNT = 8;
 constexpr const char* ACTIVATION_NAMES[] = {"none", "relu", "relu6", "silu", "sigmoid", "hardswish", "hardsigmoid", "gelu"};
 
-enum ElementwiseOp : int32_t {
+enum ElementwiseOpCode : int32_t {
   ELEMENTWISE_OP_ADD = 0,
   ELEMENTWISE_OP_AXPY = 1,
   ELEMENTWISE_OP_SCALE = 2,
@@ -29,14 +29,14 @@ enum ElementwiseOp : int32_t {
 constexpr int32_t ELEMENTWISE_OP_COUNT = 4;
 constexpr const char* ELEMENTWISE_OP_NAMES[] = {"add", "axpy", "scale", "mul"};
 
-enum PoolMode : int32_t {
+enum PoolModeCode : int32_t {
   POOL_MODE_MAX = 0,
   POOL_MODE_AVG = 1,
 };
 constexpr int32_t POOL_MODE_COUNT = 2;
 constexpr const char* POOL_MODE_NAMES[] = {"max", "avg"};
 
-enum GemmMode : int32_t {
+enum GemmModeCode : int32_t {
   GEMM_MODE_CONV_FORWARD = 0,
   GEMM_MODE_CONV_BACKWARD_DATA = 1,
   GEMM_MODE_DIRECT_FORWARD = 2,
@@ -273,6 +273,49 @@ constexpr KernelAbi KERNELS[] = {
   {"adamwUpdate", "optim", RECORD_ADAMW, 4, false},
 };
 constexpr int KERNEL_COUNT = 40;
+
+struct RecordAbi {
+  const char* name;
+  int slots;         // fixed slots (a variable tail adds its count)
+  bool tail;         // ends in an i32[] (count slot, then the values)
+  const char* const* fields;
+  int fieldCount;
+};
+constexpr RecordAbi RECORDS[] = {
+  {"conv2d", CONV2D_SLOTS, false, CONV2D_FIELDS, 17},
+  {"pool2d", POOL2D_SLOTS, false, POOL2D_FIELDS, 15},
+  {"adaptivePool2d", ADAPTIVE_POOL2D_SLOTS, false, ADAPTIVE_POOL2D_FIELDS, 6},
+  {"batchNorm", BATCH_NORM_SLOTS, false, BATCH_NORM_FIELDS, 4},
+  {"globalPool", GLOBAL_POOL_SLOTS, false, GLOBAL_POOL_FIELDS, 3},
+  {"dense", DENSE_SLOTS, false, DENSE_FIELDS, 3},
+  {"activation", ACTIVATION_SLOTS, false, ACTIVATION_FIELDS, 2},
+  {"elementwise", ELEMENTWISE_SLOTS, false, ELEMENTWISE_FIELDS, 2},
+  {"channelScale", CHANNEL_SCALE_SLOTS, false, CHANNEL_SCALE_FIELDS, 3},
+  {"concat", CONCAT_SLOTS, true, CONCAT_FIELDS, 2},
+  {"dropout", DROPOUT_SLOTS, false, DROPOUT_FIELDS, 3},
+  {"softmaxXent", SOFTMAX_XENT_SLOTS, false, SOFTMAX_XENT_FIELDS, 4},
+  {"sgd", SGD_SLOTS, false, SGD_FIELDS, 5},
+  {"adamw", ADAMW_SLOTS, false, ADAMW_FIELDS, 7},
+};
+constexpr int RECORD_COUNT = 14;
+
+// X(Type, "name", Record code); F(field, member, KIND) with KIND one of I32 U32 F32 BOOL ENUM TAIL
+// (TAIL: member is the count slot, the values follow the struct).
+#define CN_ABI_RECORDS(X) X(Conv2d, "conv2d", RECORD_CONV2D) X(Pool2d, "pool2d", RECORD_POOL2D) X(AdaptivePool2d, "adaptivePool2d", RECORD_ADAPTIVE_POOL2D) X(BatchNorm, "batchNorm", RECORD_BATCH_NORM) X(GlobalPool, "globalPool", RECORD_GLOBAL_POOL) X(Dense, "dense", RECORD_DENSE) X(Activation, "activation", RECORD_ACTIVATION) X(Elementwise, "elementwise", RECORD_ELEMENTWISE) X(ChannelScale, "channelScale", RECORD_CHANNEL_SCALE) X(Concat, "concat", RECORD_CONCAT) X(Dropout, "dropout", RECORD_DROPOUT) X(SoftmaxXent, "softmaxXent", RECORD_SOFTMAX_XENT) X(Sgd, "sgd", RECORD_SGD) X(Adamw, "adamw", RECORD_ADAMW)
+#define CN_ABI_FIELDS_Conv2d(F) F(n, n, I32) F(inH, inH, I32) F(inW, inW, I32) F(inC, inC, I32) F(outH, outH, I32) F(outW, outW, I32) F(outC, outC, I32) F(kH, kH, I32) F(kW, kW, I32) F(strideH, strideH, I32) F(strideW, strideW, I32) F(padTop, padTop, I32) F(padLeft, padLeft, I32) F(dilationH, dilationH, I32) F(dilationW, dilationW, I32) F(groups, groups, I32) F(activation, activation, ENUM)
+#define CN_ABI_FIELDS_Pool2d(F) F(n, n, I32) F(inH, inH, I32) F(inW, inW, I32) F(c, c, I32) F(outH, outH, I32) F(outW, outW, I32) F(kH, kH, I32) F(kW, kW, I32) F(strideH, strideH, I32) F(strideW, strideW, I32) F(padTop, padTop, I32) F(padLeft, padLeft, I32) F(padBottom, padBottom, I32) F(padRight, padRight, I32) F(countIncludePad, countIncludePad, BOOL)
+#define CN_ABI_FIELDS_AdaptivePool2d(F) F(n, n, I32) F(inH, inH, I32) F(inW, inW, I32) F(c, c, I32) F(outH, outH, I32) F(outW, outW, I32)
+#define CN_ABI_FIELDS_BatchNorm(F) F(rows, rows, I32) F(c, c, I32) F(eps, eps, F32) F(momentum, momentum, F32)
+#define CN_ABI_FIELDS_GlobalPool(F) F(n, n, I32) F(hw, hw, I32) F(c, c, I32)
+#define CN_ABI_FIELDS_Dense(F) F(n, n, I32) F(inF, inF, I32) F(outF, outF, I32)
+#define CN_ABI_FIELDS_Activation(F) F(kind, kind, ENUM) F(length, length, I32)
+#define CN_ABI_FIELDS_Elementwise(F) F(length, length, I32) F(alpha, alpha, F32)
+#define CN_ABI_FIELDS_ChannelScale(F) F(n, n, I32) F(hw, hw, I32) F(c, c, I32)
+#define CN_ABI_FIELDS_Concat(F) F(rows, rows, I32) F(channels, channelsCount, TAIL)
+#define CN_ABI_FIELDS_Dropout(F) F(length, length, I32) F(rate, rate, F32) F(seed, seed, I32)
+#define CN_ABI_FIELDS_SoftmaxXent(F) F(n, n, I32) F(classes, classes, I32) F(smoothing, smoothing, F32) F(gradScale, gradScale, F32)
+#define CN_ABI_FIELDS_Sgd(F) F(length, length, I32) F(lr, lr, F32) F(momentum, momentum, F32) F(weightDecay, weightDecay, F32) F(nesterov, nesterov, BOOL)
+#define CN_ABI_FIELDS_Adamw(F) F(length, length, I32) F(lr, lr, F32) F(beta1, beta1, F32) F(beta2, beta2, F32) F(eps, eps, F32) F(weightDecay, weightDecay, F32) F(step, step, I32)
 
 }  // namespace abi
 }  // namespace cn

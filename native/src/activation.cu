@@ -1,4 +1,4 @@
-// Elementwise activations and their backward (formulas in device.cuh, shared with the GEMM epilogue).
+// Elementwise activations and their backward (formulas in activation.cuh, shared with the GEMM epilogue).
 #include "device.cuh"
 
 namespace cn {

@@ -1,12 +1,13 @@
 // Shared declarations of the native addon: error type, decoded parameter records, kernel launchers.
-// Host logic (decoding, validation, planning) lives in plan.cpp/ops.cpp and runs without a device;
-// each kernel family's launchers live in the .cu file of the same base name as the js backend.
+// Host logic (decoding, validation, planning) lives in <family>.cpp and lib/ and runs without a device;
+// each kernel family's launchers live in the <family>.cu beside it (base names as the js backend).
 #pragma once
 #include <cuda_runtime.h>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include "abi.h"
 
 #ifdef __CUDACC__
 #define CN_HD __host__ __device__
@@ -41,26 +42,28 @@ inline void checkCuda(cudaError_t e, const char* op) {
 /** After a kernel launch: picks up launch-configuration errors. */
 inline void checkLaunch(const char* op) { checkCuda(cudaGetLastError(), op); }
 
-enum Act : int { ACT_NONE = -1, ACT_RELU = 0, ACT_RELU6, ACT_SILU, ACT_SIGMOID, ACT_HARDSWISH, ACT_HARDSIGMOID };
-const char* actName(int a);
-int actFromName(const std::string& s);
-
+// Parameter records as the kernels see them. Activation codes are the schema's (abi.h, ACTIVATION_NONE = 0).
 struct ConvP {
   int n, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW, groups, act;
   CN_HD int64_t xLen() const { return (int64_t)n * inH * inW * inC; }
   CN_HD int64_t yLen() const { return (int64_t)n * outH * outW * outC; }
   CN_HD int64_t wLen() const { return (int64_t)outC * kH * kW * (inC / groups); }
 };
-constexpr int CONV_FIELDS = 17;
+using PoolP = abi::Pool2d;
+using AdaptP = abi::AdaptivePool2d;
 
-struct PoolP {
-  int n, inH, inW, c, outH, outW, kH, kW, strideH, strideW, padTop, padLeft, padBottom, padRight, countIncludePad;
+/** The schema name of an activation code ("none" for 0), or "?" when out of range. */
+inline const char* actName(int a) { return a >= 0 && a < abi::ACTIVATION_COUNT ? abi::ACTIVATION_NAMES[a] : "?"; }
+
+/** Labels checked by the softmax cross-entropy kernels (device memory): the first bad sample of the
+ *  earliest failing launch, kept until the host reports it (see softmax_xent.cpp). */
+struct LabelStatus {
+  unsigned long long pending;  // this launch: min over bad samples of (sample << 32 | label bits)
+  unsigned long long first;    // the first launch's error since the last check, or LABEL_OK
+  int classes;                 // of that launch
+  int kernel;                  // 0 forward, 1 backward
 };
-constexpr int POOL_FIELDS = 15;
-
-/** Decoders: check count, positivity and consistency; throw argError naming op and field. */
-ConvP decodeConv(const std::string& op, const int32_t* v, size_t count);
-PoolP decodePool(const std::string& op, const int32_t* v, size_t count);
+constexpr unsigned long long LABEL_OK = ~0ull;
 
 // ---- kernel launchers (all asynchronous on `s`; they check the launch and throw NativeError) ----------
 // gemm.cu: row-major C[M,N] = alpha * op(A) op(B) + beta * C, then C += bias[col], then activation.
@@ -69,23 +72,15 @@ void gemmKernel(bool transA, bool transB, int M, int N, int K, float alpha, cons
                 const float* B, int ldb, float beta, float* C, int ldc, cudaStream_t s);
 void biasActKernel(float* C, int M, int N, int ldc, const float* bias, int act, cudaStream_t s);
 
-/** GEMM as ops.cpp provides it (cuBLAS when loaded, else gemmKernel); same row-major semantics. */
+/** GEMM as lib/gemm.cpp provides it (cuBLAS when loaded, else gemmKernel); same row-major semantics. */
 struct Gemm {
   virtual void operator()(bool tA, bool tB, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
                           int ldb, float beta, float* C, int ldc) = 0;
   virtual ~Gemm() = default;
 };
 
-// pwconv2d.cu: a [rows, inF] x [outF, inF]^T layer (pointwise conv and dense share it)
-void gemmLayerForward(int rows, int inF, int outF, const float* x, const float* w, const float* bias, int act,
-                      float* y, Gemm& g, cudaStream_t s);
+// pwconv2d.cu: backward data of a [rows, inF] x [outF, inF]^T layer (pointwise conv and dense share it)
 void gemmLayerBackwardData(int rows, int inF, int outF, const float* dy, const float* w, float* dx, Gemm& g);
-/** scratch: colsumChunks(rows) * outF floats when dbias is given. */
-void gemmLayerBackwardFilter(int rows, int inF, int outF, const float* x, const float* dy, float* dw, float* dbias,
-                             float* scratch, Gemm& g, cudaStream_t s);
-// dense.cu
-void denseForward(int n, int inF, int outF, const float* x, const float* w, const float* bias, float* y, Gemm& g,
-                  cudaStream_t s);
 
 // conv2d.cu (im2col for images [img0, img0 + imgs), one group; col is [imgs*outH*outW, kH*kW*cinG])
 void im2col(const ConvP& p, const float* x, float* col, int img0, int imgs, int group, cudaStream_t s);
@@ -113,6 +108,8 @@ void bnInferenceBackward(int rows, int c, float eps, const float* x, const float
                          cudaStream_t s);
 
 // pool.cu
+void adaptiveAvgPoolForward(const AdaptP& p, const float* x, float* y, cudaStream_t s);
+void adaptiveAvgPoolBackward(const AdaptP& p, const float* dy, float* dx, cudaStream_t s);
 void maxPoolForward(const PoolP& p, const float* x, float* y, cudaStream_t s);
 void maxPoolBackward(const PoolP& p, const float* x, const float* dy, float* dx, cudaStream_t s);
 void avgPoolForward(const PoolP& p, const float* x, float* y, cudaStream_t s);
@@ -149,10 +146,12 @@ void splitPiece(int rows, int total, int offset, int ci, const float* src, float
 void dropoutMaskKernel(int64_t len, uint32_t threshold, float keepScale, uint32_t seed, float* mask, cudaStream_t s);
 
 // softmax_xent.cu
+// Both record bad labels in st (then commit the launch's first error); outputs are unspecified then.
 void softmaxXentForward(int n, int classes, float smoothing, const float* logits, const float* labels,
-                        float* probs, float* loss, cudaStream_t s);
+                        float* probs, float* loss, LabelStatus* st, cudaStream_t s);
 void softmaxXentBackward(int n, int classes, float smoothing, const float* probs, const float* labels,
-                         float gradScale, float* dlogits, cudaStream_t s);
+                         float gradScale, float* dlogits, LabelStatus* st, cudaStream_t s);
+void labelStatusReset(LabelStatus* st, cudaStream_t s);
 
 // optim.cu
 void sgdKernel(int64_t len, float lr, float momentum, float wd, bool nesterov, float* p, const float* g, float* v,

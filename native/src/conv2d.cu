@@ -1,6 +1,6 @@
 // General convolution as im2col + GEMM (NHWC input, OHWI filter => the column matrix's rows already line
 // up with the filter rows: y = col . w^T). Backward data = GEMM then a gathering col2im (each dx element
-// sums its own contributions: deterministic, no atomics). ops.cpp chunks over images to bound scratch.
+// sums its own contributions: deterministic, no atomics). conv2d.cpp chunks over images to bound scratch.
 #include "device.cuh"
 
 namespace cn {

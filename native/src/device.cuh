@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cmath>
 #include "common.h"
+#include "activation.cuh"
 
 
 namespace cn {
@@ -44,35 +45,17 @@ CN_HD inline int avgPoolDivisor(int oh, int ow, int inH, int inW, int kH, int kW
   return d > 0 ? d : 1;
 }
 
+/** torch AdaptiveAvgPool2d windows: output o of `out` covers inputs [start, end) of `in`; windows may
+ *  overlap. Input i lies in the windows o = adaptLo(i) .. adaptHi(i) (the backward's gather range). */
+CN_HD inline int adaptStart(int o, int in, int out) { return (int)(((int64_t)o * in) / out); }
+CN_HD inline int adaptEnd(int o, int in, int out) { return (int)(((int64_t)(o + 1) * in + out - 1) / out); }
+CN_HD inline int adaptLo(int i, int in, int out) { return (int)(((int64_t)i * out) / in); }
+CN_HD inline int adaptHi(int i, int in, int out) {
+  int h = (int)(((int64_t)(i + 1) * out + in - 1) / in) - 1;
+  return h < out - 1 ? h : out - 1;
+}
+
 #ifdef __CUDACC__
-__device__ inline float actForward(int act, float x) {
-  switch (act) {
-    case ACT_RELU: return x > 0.f ? x : 0.f;
-    case ACT_RELU6: return fminf(fmaxf(x, 0.f), 6.f);
-    case ACT_SILU: return x / (1.f + expf(-x));
-    case ACT_SIGMOID: return 1.f / (1.f + expf(-x));
-    case ACT_HARDSWISH: return x * fminf(fmaxf(x + 3.f, 0.f), 6.f) / 6.f;
-    case ACT_HARDSIGMOID: return fminf(fmaxf(x + 3.f, 0.f), 6.f) / 6.f;
-    default: return x;
-  }
-}
-
-/** d act / dx at input x (output y where cheaper), times dy; boundaries as torch's backward kernels. */
-__device__ inline float actBackward(int act, float x, float y, float dy) {
-  switch (act) {
-    case ACT_RELU: return x > 0.f ? dy : 0.f;
-    case ACT_RELU6: return (x > 0.f && x < 6.f) ? dy : 0.f;
-    case ACT_SILU: {
-      float sg = 1.f / (1.f + expf(-x));
-      return dy * sg * (1.f + x * (1.f - sg));
-    }
-    case ACT_SIGMOID: return dy * y * (1.f - y);
-    case ACT_HARDSWISH: return x < -3.f ? 0.f : (x <= 3.f ? dy * (2.f * x + 3.f) / 6.f : dy);
-    case ACT_HARDSIGMOID: return (x > -3.f && x < 3.f) ? dy / 6.f : 0.f;
-    default: return dy;
-  }
-}
-
 #define CN_GRID_STRIDE(i, n) \
   for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (int64_t)blockDim.x * gridDim.x)
 #endif

@@ -103,7 +103,7 @@ __global__ void biasActK(float* C, int M, int N, int ldc, const float* __restric
 }
 
 void biasActKernel(float* C, int M, int N, int ldc, const float* bias, int act, cudaStream_t s) {
-  if (!bias && act == ACT_NONE) return;
+  if (!bias && act == abi::ACTIVATION_NONE) return;
   biasActK<<<blocksFor((int64_t)M * N), THREADS, 0, s>>>(C, M, N, ldc, bias, act);
   checkLaunch("gemm epilogue");
 }

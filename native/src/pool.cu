@@ -31,6 +31,7 @@ __global__ void maxPoolK(PoolP p, const float* __restrict__ x, float* __restrict
         }
       }
     }
+    // arg >= 0: the host refuses windows entirely in padding (as the js reference), so every window has one.
     if (y) y[i] = arg < 0 ? -INFINITY : best;
     else if (arg >= 0) atomicAdd(dx + arg, dy[i]);
   }
@@ -97,6 +98,55 @@ __global__ void avgPoolBackK(PoolP p, const float* __restrict__ dy, float* __res
 void avgPoolBackward(const PoolP& p, const float* dy, float* dx, cudaStream_t s) {
   avgPoolBackK<<<blocksFor((int64_t)p.n * p.inH * p.inW * p.c), THREADS, 0, s>>>(p, dy, dx);
   checkLaunch("avgPool2dBackward");
+}
+
+// ---- adaptive average pooling (torch AdaptiveAvgPool2d): window rows [floor(o*in/out), ceil((o+1)*in/out)),
+// columns likewise; windows may overlap. Backward gathers from every window holding the input element.
+
+__global__ void adaptiveAvgK(AdaptP p, const float* __restrict__ x, float* __restrict__ y) {
+  const int64_t total = (int64_t)p.n * p.outH * p.outW * p.c;
+  CN_GRID_STRIDE(i, total) {
+    int ch = (int)(i % p.c);
+    int ow = (int)((i / p.c) % p.outW), oh = (int)((i / ((int64_t)p.c * p.outW)) % p.outH);
+    int img = (int)(i / ((int64_t)p.c * p.outW * p.outH));
+    int h0 = adaptStart(oh, p.inH, p.outH), h1 = adaptEnd(oh, p.inH, p.outH);
+    int w0 = adaptStart(ow, p.inW, p.outW), w1 = adaptEnd(ow, p.inW, p.outW);
+    float acc = 0.f;
+    for (int ih = h0; ih < h1; ih++)
+      for (int iw = w0; iw < w1; iw++) acc += x[(((int64_t)img * p.inH + ih) * p.inW + iw) * p.c + ch];
+    y[i] = acc / (float)((h1 - h0) * (w1 - w0));
+  }
+}
+
+__global__ void adaptiveAvgBackK(AdaptP p, const float* __restrict__ dy, float* __restrict__ dx) {
+  const int64_t total = (int64_t)p.n * p.inH * p.inW * p.c;
+  CN_GRID_STRIDE(i, total) {
+    int ch = (int)(i % p.c);
+    int iw = (int)((i / p.c) % p.inW), ih = (int)((i / ((int64_t)p.c * p.inW)) % p.inH);
+    int img = (int)(i / ((int64_t)p.c * p.inW * p.inH));
+    // windows o with start(o) <= i < end(o): o in [floor(i*out/in), ceil((i+1)*out/in) - 1]
+    const int oh0 = adaptLo(ih, p.inH, p.outH), oh1 = adaptHi(ih, p.inH, p.outH);
+    const int ow0 = adaptLo(iw, p.inW, p.outW), ow1 = adaptHi(iw, p.inW, p.outW);
+    float acc = 0.f;
+    for (int oh = oh0; oh <= oh1; oh++) {
+      int hs = adaptEnd(oh, p.inH, p.outH) - adaptStart(oh, p.inH, p.outH);
+      for (int ow = ow0; ow <= ow1; ow++) {
+        int ws = adaptEnd(ow, p.inW, p.outW) - adaptStart(ow, p.inW, p.outW);
+        acc += dy[(((int64_t)img * p.outH + oh) * p.outW + ow) * p.c + ch] / (float)(hs * ws);
+      }
+    }
+    dx[i] = acc;
+  }
+}
+
+void adaptiveAvgPoolForward(const AdaptP& p, const float* x, float* y, cudaStream_t s) {
+  adaptiveAvgK<<<blocksFor((int64_t)p.n * p.outH * p.outW * p.c), THREADS, 0, s>>>(p, x, y);
+  checkLaunch("adaptiveAvgPool2d");
+}
+
+void adaptiveAvgPoolBackward(const AdaptP& p, const float* dy, float* dx, cudaStream_t s) {
+  adaptiveAvgBackK<<<blocksFor((int64_t)p.n * p.inH * p.inW * p.c), THREADS, 0, s>>>(p, dy, dx);
+  checkLaunch("adaptiveAvgPool2dBackward");
 }
 
 }  // namespace cn

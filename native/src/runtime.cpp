@@ -1,5 +1,8 @@
 #include "runtime.h"
 #include <cstdlib>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 
 namespace cn {
@@ -104,6 +107,13 @@ void* CachingAllocator::allocate(size_t bytes, const char* op) {
   return p;
 }
 
+bool CachingAllocator::releaseForRetry() {
+  if (cached == 0) return false;
+  oomRetries++;
+  emptyCache();
+  return true;
+}
+
 void CachingAllocator::release(void* p, size_t b) {
   free_[b].push_back(p);
   inUse -= b;
@@ -176,25 +186,45 @@ Context::Context(const ContextOptions& o) : opts(o) {
   if (o.hostOnly) {
     raw.reset(new HostMemory(o.hostLimitBytes));
     alloc.reset(new CachingAllocator(*raw));
+    if (o.fakeLibs) {  // host-only: recording cuDNN/cuBLAS stand-ins, so the library paths run without a GPU
+      fake.reset(new FakeLibs());
+      dnn = &fakeCudnn();
+      blas = &fakeCublas();
+      dnn->create(&cudnnH);
+      blas->create(&cublasH);
+    }
     return;
   }
   checkCuda(cudaSetDevice(o.device), "init");
   checkCuda(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "init");
   raw.reset(new DeviceMemory());
   alloc.reset(new CachingAllocator(*raw));
+  checkCuda(cudaMalloc(reinterpret_cast<void**>(&labelDev), sizeof(LabelStatus)), "init");
+  labelStatusReset(labelDev, stream);
   const CublasApi& cb = cublas();
   if (cb.ok) {
     if (cb.create(&cublasH) == 0) {
+      blas = &cb;
       cb.setStream(cublasH, stream);
       cb.setMathMode(cublasH, o.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH);
+      if (cb.setWorkspace) {
+        // cuBLAS's workspace comes from the caching allocator, so an out-of-memory retry covers it.
+        blasWorkspaceBytes = size_t(32) << 20;
+        blasWorkspace = alloc->allocate(blasWorkspaceBytes, "init (cuBLAS workspace)");
+        checkCublas(cb.setWorkspace(cublasH, blasWorkspace, blasWorkspaceBytes), "init (cuBLAS workspace)");
+      }
     } else {
       cublasH = nullptr;
     }
   }
   const CudnnApi& cd = cudnn();
   if (cd.ok) {
-    if (cd.create(&cudnnH) == 0) cd.setStream(cudnnH, stream);
-    else cudnnH = nullptr;
+    if (cd.create(&cudnnH) == 0) {
+      dnn = &cd;
+      cd.setStream(cudnnH, stream);
+    } else {
+      cudnnH = nullptr;
+    }
   }
 }
 
@@ -207,9 +237,19 @@ void Context::dispose() {
   disposed_ = true;
   if (!opts.hostOnly && stream) cudaStreamSynchronize(stream);
   for (const Block& b : handles.drain()) alloc->release(b.ptr, b.bytes);
+  if (blasWorkspace) alloc->release(blasWorkspace, CachingAllocator::bucket(blasWorkspaceBytes));
+  blasWorkspace = nullptr;
+  for (auto& kv : reads_) {
+    if (kv.second.host) cudaFreeHost(kv.second.host);
+    if (kv.second.label) cudaFreeHost(kv.second.label);
+    if (kv.second.done) cudaEventDestroy(kv.second.done);
+  }
+  reads_.clear();
+  if (labelDev) cudaFree(labelDev);
+  labelDev = nullptr;
   alloc->emptyCache();
-  if (cublasH) cublas().destroy(cublasH);
-  if (cudnnH) cudnn().destroy(cudnnH);
+  if (cublasH && blas) blas->destroy(cublasH);
+  if (cudnnH && dnn) dnn->destroy(cudnnH);
   cublasH = nullptr;
   cudnnH = nullptr;
   if (stream) cudaStreamDestroy(stream);
@@ -253,10 +293,144 @@ void Context::write(int64_t id, const float* src, int64_t count, int64_t offset)
 void Context::read(int64_t id, float* dst) {
   ensureLive("read");
   const Block& b = handles.get(id, "read", "buffer");
-  if (!b.length) return;
-  if (opts.hostOnly) { std::memcpy(dst, b.ptr, b.length * sizeof(float)); return; }
-  checkCuda(cudaMemcpyAsync(dst, b.ptr, b.length * sizeof(float), cudaMemcpyDeviceToHost, stream), "read");
+  if (opts.hostOnly) std::memcpy(dst, b.ptr, b.length * sizeof(float));
+  else if (b.length) checkCuda(cudaMemcpyAsync(dst, b.ptr, b.length * sizeof(float), cudaMemcpyDeviceToHost, stream), "read");
+  // Kernels are asynchronous: a failure (or a bad label) of any earlier op surfaces here.
   synchronize("read (or an earlier asynchronous kernel)");
+}
+
+// ---- asynchronous reads: pinned staging + an event, polled from JS (no thread blocks on the GPU) ----------
+int64_t Context::beginRead(int64_t id) {
+  ensureLive("readAsync");
+  const Block& b = handles.get(id, "readAsync", "buffer");
+  PendingRead r;
+  r.length = b.length;
+  r.labelGen = labelGen;
+  if (opts.hostOnly) {
+    r.host = static_cast<float*>(std::malloc(std::max<size_t>(1, b.length * sizeof(float))));
+    if (!r.host) throw std::bad_alloc();
+    std::memcpy(r.host, b.ptr, b.length * sizeof(float));
+    if (labelPending) {
+      r.label = static_cast<LabelStatus*>(std::malloc(sizeof(LabelStatus)));
+      *r.label = labelHost;
+    }
+  } else {
+    // Pinned memory: a truly asynchronous copy. One staging buffer per read (reads are few and large).
+    checkCuda(cudaMallocHost(reinterpret_cast<void**>(&r.host), std::max<size_t>(1, b.length * sizeof(float))), "readAsync");
+    if (b.length) checkCuda(cudaMemcpyAsync(r.host, b.ptr, b.length * sizeof(float), cudaMemcpyDeviceToHost, stream), "readAsync");
+    if (labelPending) {
+      checkCuda(cudaMallocHost(reinterpret_cast<void**>(&r.label), sizeof(LabelStatus)), "readAsync");
+      checkCuda(cudaMemcpyAsync(r.label, labelDev, sizeof(LabelStatus), cudaMemcpyDeviceToHost, stream), "readAsync");
+    }
+    checkCuda(cudaEventCreateWithFlags(&r.done, cudaEventDisableTiming), "readAsync");
+    checkCuda(cudaEventRecord(r.done, stream), "readAsync");
+  }
+  int64_t t = nextRead_++;
+  reads_[t] = r;
+  return t;
+}
+
+int64_t Context::pendingLength(int64_t ticket) const {
+  auto it = reads_.find(ticket);
+  if (it == reads_.end()) throw argError("readAsync", "unknown read ticket " + std::to_string(ticket));
+  return it->second.length;
+}
+
+bool Context::pollRead(int64_t ticket, float* dst) {
+  ensureLive("readAsync");
+  auto it = reads_.find(ticket);
+  if (it == reads_.end()) throw argError("readAsync", "unknown read ticket " + std::to_string(ticket));
+  PendingRead& r = it->second;
+  cudaError_t e = cudaSuccess;
+  if (!opts.hostOnly) {
+    e = cudaEventQuery(r.done);
+    if (e == cudaErrorNotReady) { cudaGetLastError(); return false; }
+  }
+  PendingRead done = r;
+  reads_.erase(it);
+  LabelStatus label{LABEL_OK, LABEL_OK, -1, -1};
+  if (done.label) label = *done.label;
+  if (e == cudaSuccess) std::memcpy(dst, done.host, done.length * sizeof(float));
+  if (opts.hostOnly) {
+    std::free(done.host);
+    std::free(done.label);
+  } else {
+    cudaFreeHost(done.host);
+    if (done.label) cudaFreeHost(done.label);
+    cudaEventDestroy(done.done);
+  }
+  checkCuda(e, "readAsync (or an earlier asynchronous kernel)");
+  if (done.label && done.labelGen == labelGen && label.first != LABEL_OK) reportLabel(label);
+  return true;
+}
+
+// ---- label status of the softmax kernels -------------------------------------------------------------------
+void Context::recordLabelHost(int kernel, int classes, int64_t sample, float label) {
+  if (labelHost.first != LABEL_OK) return;  // an earlier launch's error is still unreported: it wins
+  uint32_t bits;
+  std::memcpy(&bits, &label, 4);
+  labelHost.first = ((unsigned long long)sample << 32) | bits;
+  labelHost.classes = classes;
+  labelHost.kernel = kernel;
+}
+
+/** A number as JavaScript prints it (for messages equal to the js reference's): integers in full,
+ *  otherwise the shortest form that reads back to the same double. */
+static std::string jsNumber(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  char b[64];
+  if (v == std::floor(v) && std::fabs(v) < 1e21) {
+    std::snprintf(b, sizeof b, "%.0f", v);
+    return b;
+  }
+  for (int p = 1; p <= 17; p++) {
+    std::snprintf(b, sizeof b, "%.*g", p, v);
+    if (std::strtod(b, nullptr) == v) break;
+  }
+  std::string s = b;
+  size_t e = s.find('e');
+  if (e != std::string::npos) {  // C writes e-07, JavaScript e-7
+    size_t d = e + 2;
+    while (d + 1 < s.size() && s[d] == '0') s.erase(d, 1);
+  }
+  return s;
+}
+
+void Context::reportLabel(const LabelStatus& st) {
+  // Reset first: the error is reported once, and the context stays usable after it.
+  labelGen++;
+  labelPending = false;
+  if (opts.hostOnly) labelHost = LabelStatus{LABEL_OK, LABEL_OK, -1, -1};
+  else labelStatusReset(labelDev, stream);
+  const int64_t sample = (int64_t)(st.first >> 32);
+  const uint32_t bits = (uint32_t)(st.first & 0xffffffffu);
+  float v;
+  std::memcpy(&v, &bits, 4);
+  const std::string shown = jsNumber((double)v);
+  const char* op = st.kernel == 1 ? "softmaxCrossEntropyBackward" : "softmaxCrossEntropy";
+  throw argError(op, "label of sample " + std::to_string(sample) + " must be an integer class index in [0, " +
+                         std::to_string(st.classes - 1) + "], got " + shown);
+}
+
+void Context::checkLabels() {
+  if (!labelPending) return;
+  LabelStatus st = labelHost;
+  if (!opts.hostOnly) checkCuda(cudaMemcpy(&st, labelDev, sizeof st, cudaMemcpyDeviceToHost), "label status");
+  labelPending = false;
+  if (st.first != LABEL_OK) reportLabel(st);
+}
+
+// ---- path counters -------------------------------------------------------------------------------------------
+void Context::ran(const std::string& op, Path p) {
+  PathCounts& c = paths[op];
+  (p == Path::CUDNN ? c.cudnn : p == Path::CUBLAS ? c.cublas : c.own)++;
+}
+
+void Context::refused(const std::string& op, const std::string& reason) {
+  PathCounts& c = paths[op];
+  c.refused++;
+  c.reasons[reason]++;
 }
 
 void Context::fill(int64_t id, float v) {
@@ -286,8 +460,8 @@ void Context::copy(int64_t src, int64_t dst) {
 
 void Context::synchronize(const char* op) {
   ensureLive(op);
-  if (opts.hostOnly) return;
-  checkCuda(cudaStreamSynchronize(stream), op);
+  if (!opts.hostOnly) checkCuda(cudaStreamSynchronize(stream), op);
+  checkLabels();
 }
 
 }  // namespace cn

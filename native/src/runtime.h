@@ -9,7 +9,9 @@
 #include <unordered_map>
 #include <vector>
 #include "common.h"
-#include "dynlib.h"
+#include "lib/dynlib.h"
+#include "lib/fake.h"
+#include "lib/status.h"
 
 namespace cn {
 
@@ -40,6 +42,8 @@ class CachingAllocator {
   /** Rounded size: 512 B granularity below 1 MiB, then 2 MiB (few distinct buckets, bounded waste). */
   static size_t bucket(size_t bytes);
   void* allocate(size_t bytes, const char* op);
+  /** After a library's own allocation failed: returns the cache to the device (true when it held any). */
+  bool releaseForRetry();
   void release(void* p, size_t bucketBytes);
   void emptyCache();
   size_t inUse = 0, cached = 0, peak = 0;
@@ -75,6 +79,7 @@ struct ContextOptions {
   size_t hostLimitBytes = 0;   // hostOnly: simulated device capacity (0 = unlimited)
   bool tf32 = false;           // allow TF32 tensor cores in cuDNN/cuBLAS
   int device = 0;
+  bool fakeLibs = false;       // hostOnly: recording stand-ins for cuDNN/cuBLAS (lib/fake.h)
 };
 
 class Context;
@@ -94,7 +99,17 @@ class Scratch {
   size_t bytes_ = 0;
 };
 
-struct CudnnConvCacheEntry { int algo; size_t workspace; };
+/** A cuDNN algorithm-search result per shape: algo < 0 remembers a refusal and its reason. */
+struct CudnnConvCacheEntry { int algo; size_t workspace; int mathType; std::string reason; };
+
+/** An asynchronous read in flight: pinned staging, its event, and a snapshot of the label status. */
+struct PendingRead {
+  float* host = nullptr;
+  int64_t length = 0;
+  cudaEvent_t done = nullptr;
+  LabelStatus* label = nullptr;  // pinned copy, or null when no label check was pending
+  uint64_t labelGen = 0;
+};
 
 class Context {
  public:
@@ -112,9 +127,22 @@ class Context {
   void copy(int64_t src, int64_t dst);
   void synchronize(const char* op);
 
-  /** Dispatches one kernel of the contract (ops.cpp). ids: -1 = null. */
-  void run(const std::string& op, const int32_t* ints, size_t ni, const double* floats, size_t nf,
-           const int64_t* ids, size_t nids);
+  /** Dispatches one kernel of the contract (dispatch.cpp): its record (abi.h slots) and buffer ids in
+   *  the schema's order (-1 = null, a list argument expanded). */
+  void run(const std::string& op, const int32_t* slots, size_t nslots, const int64_t* ids, size_t nids);
+
+  /** Starts a device-to-host copy; pollRead returns false until it is complete (then fills dst). */
+  int64_t beginRead(int64_t id);
+  int64_t pendingLength(int64_t ticket) const;
+  bool pollRead(int64_t ticket, float* dst);
+
+  /** Path counters (stats().paths): executed per path, and refusals with reasons, per kernel name. */
+  void ran(const std::string& op, Path p);
+  void refused(const std::string& op, const std::string& reason);
+  /** Throws the first bad label the softmax kernels recorded since the last check (stream must be idle). */
+  void checkLabels();
+  /** Host-only contexts: what the device status would hold after a launch (softmax_xent.cpp). */
+  void recordLabelHost(int kernel, int classes, int64_t sample, float label);
 
   ContextOptions opts;
   std::unique_ptr<RawMemory> raw;
@@ -123,13 +151,26 @@ class Context {
   cudaStream_t stream = nullptr;
   cublasHandle_t cublasH = nullptr;
   cudnnHandle_t cudnnH = nullptr;
+  const CublasApi* blas = nullptr;  // the loaded cuBLAS, or the recording stand-in (fakeLibs)
+  const CudnnApi* dnn = nullptr;
+  std::unique_ptr<FakeLibs> fake;
+  void* blasWorkspace = nullptr;    // cuBLAS workspace from the caching allocator
+  size_t blasWorkspaceBytes = 0;
   std::unordered_map<std::string, CudnnConvCacheEntry> algoCache;
-  bool cudnnBn = true;      // cleared when cuDNN reports NOT_SUPPORTED for batch norm (then own kernels)
+  std::unordered_map<std::string, std::string> bnRefusals;  // batch-norm shape key -> cuDNN's refusal
+  std::map<std::string, PathCounts> paths;
+  LabelStatus* labelDev = nullptr;  // device status word of the softmax kernels
+  LabelStatus labelHost{LABEL_OK, LABEL_OK, -1, -1};  // host-only contexts: the same, on the host
+  bool labelPending = false;        // a softmax kernel ran since the last check
+  uint64_t labelGen = 0;            // bumped at each reported error (async reads report each only once)
   bool syncEachOp = false;  // CONVNETS_NATIVE_SYNC=1: errors are reported by the op that caused them
 
  private:
   void ensureLive(const char* op) const;
+  void reportLabel(const LabelStatus& st);
   bool disposed_ = false;
+  std::unordered_map<int64_t, PendingRead> reads_;
+  int64_t nextRead_ = 1;
 };
 
 /** Names of the kernels Context::run dispatches (the contract's KERNEL_NAMES). */

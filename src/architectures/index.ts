@@ -155,6 +155,11 @@ export function createModel(name: string, options: ModelOptions = {}): ConvNet {
   if (!entry) throw unknownModel(name);
   if (options === null || typeof options !== 'object') throw new ConvnetsError(`createModel: options must be an object`);
   for (const k of Object.keys(options)) {
+    if (k === 'weights') {
+      // Weights may need a download (asynchronous), and io sits below architectures: a separate entry point.
+      throw new ConvnetsError(`createModel(${name}): pretrained weights load asynchronously: ` +
+        `use \`await createPretrainedModel('${name}', { weights: ... })\` (or \`classifier()\`), or loadWeightsFile() into this model`);
+    }
     if (!KNOWN_OPTIONS.has(k)) throw new ConvnetsError(`createModel(${name}): unknown option '${k}' (known: ${[...KNOWN_OPTIONS].join(', ')})`);
   }
   const init = options.init ?? 'default';

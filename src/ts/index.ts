@@ -1,30 +1,22 @@
-// Public API. Importing it registers nothing: core/registry.ts loads a backend module the first time
-// initBackend / createBackend / backendAvailability asks for it.
-export * from './core/backend.js';
-export * from './core/shape.js';
-export * from './core/tensor.js';
-export * from './core/registry.js';
-export * from './core/random.js';
-export * from './nn/module.js';
-export * from './io/safetensors.js';
-export { JsBackend, JsBuffer, activate, activateGrad, avgDivisor } from './backends/js/index.js';
-export type { JsBackendOptions } from './backends/js/index.js';
+// Public API in Node: everything the browser entry has (./browser.ts: core, nn, architectures, training
+// primitives, js and wasm backends) plus the Node features: file IO (safetensors, torchvision, ONNX,
+// images), datasets, the fit() loop, analyses, the CUDA addon. Importing it registers nothing:
+// core/registry.ts loads a backend module the first time initBackend / createBackend asks for it.
+export * from './browser.js';
+// The wasm backend on the Node platform (files, worker_threads) shadows the web one.
+export { WasmBackend, enableRelaxedSimd, wasmBuild } from './backends/wasm/index.js';
+export type { WasmBackendInfo } from './backends/wasm/index.js';
 export { MetaBackend } from './backends/meta/index.js';
+export { NativeBackend, NativeBackendError, NativeBuffer, nativeUnavailableReason, loadAddon as loadNativeAddon } from './backends/native/index.js';
+export * from './io/safetensors.js';
 export * from './io/onnx.js';
 export * from './io/torchvision.js';
 export * from './io/images.js';
-export { WasmBackend, enableRelaxedSimd, wasmBuild } from './backends/wasm/index.js';
-export * as ops from './core/ops.js';
-export type { Tracer, TraceRecord } from './core/ops.js';
-export * from './nn/index.js';
-export { NativeBackend, NativeBackendError, NativeBuffer, nativeUnavailableReason, loadAddon as loadNativeAddon } from './backends/native/index.js';
-export {
-  listModels, createModel, buildModel, registerModel, modelFamily, closeMatches, kerasParamCount, countMacs, ConvNet,
-  buildCustomModel, parseMacroSpec, validate as validateDesign, formatValidation, efficientnet, compoundScale,
-  resnetDigits, DEFAULT_MODEL, isModel, listModelPatterns,
-} from '../architectures/index.js';
-export type { ModelOptions, MacroSpec, StageSpec, Constraints, ValidationReport } from '../architectures/index.js';
-export * as architectures from '../architectures/index.js';
+export * from './io/pth.js';
+export * from './io/weights.js';
+export * from './predict/classify.js';
+export { resizeCenterCrop } from './io/resize.js';
+export type { Interpolation, ResampleMode } from './io/resize.js';
 export * from './data/index.js';
 export * from './train/index.js';
 export * as analysis from './analysis/index.js';

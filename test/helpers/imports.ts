@@ -9,7 +9,7 @@ import ts from 'typescript';
 import { builtinModules } from 'node:module';
 import { posix } from 'node:path';
 
-export type Layer = 'index' | 'cli' | 'analysis' | 'train' | 'architectures' | 'io' | 'data' | 'nn' | 'core' | 'backends';
+export type Layer = 'index' | 'cli' | 'analysis' | 'train' | 'predict' | 'architectures' | 'io' | 'data' | 'nn' | 'core' | 'backends';
 
 /**
  * Higher layers may import lower ones, never the reverse; equal ranks may not import each other.
@@ -19,7 +19,7 @@ export type Layer = 'index' | 'cli' | 'analysis' | 'train' | 'architectures' | '
  * backends.
  */
 export const RANK: Readonly<Record<Exclude<Layer, 'backends'>, number>> = {
-  index: 9, cli: 8, analysis: 7, train: 6, architectures: 5, io: 4, data: 4, nn: 2, core: 1,
+  index: 9, cli: 8, analysis: 7, train: 6, predict: 6, architectures: 5, io: 4, data: 4, nn: 2, core: 1,
 };
 
 /** Layers that may import a backend module directly. */

@@ -44,7 +44,7 @@ t.test('predict prints the same top-5 as an in-process forward, with ImageNet na
   const { out, err } = await run(['predict', '-m', 'mobilenet_v3_small', '-w', weights, '--input-size', '32', '--resize', '36',
     '-b', 'js', '--json', img]);
   t.match(err, /loaded \d+ tensors .*torchvision layout/);
-  const res = JSON.parse(out) as { image: string; top: { index: number; prob: number; label: string }[] }[];
+  const res = JSON.parse(out) as { image: string; top: { index: number; probability: number; label: string }[] }[];
   t.equal(res.length, 1);
   t.equal(res[0].top.length, 5);
   // The CLI made its own backend current: rebuild the reference model on it from the same file.
@@ -55,7 +55,7 @@ t.test('predict prints the same top-5 as an in-process forward, with ImageNet na
   const order = [...logits.keys()].sort((a, b) => logits[b] - logits[a]).slice(0, 5);
   t.same(res[0].top.map((e) => e.index), order);
   t.equal(typeof res[0].top[0].label, 'string');
-  t.ok(res[0].top[0].prob >= res[0].top[4].prob);
+  t.ok(res[0].top[0].probability >= res[0].top[4].probability);
   const text = await run(['predict', '-m', 'mobilenet_v3_small', '-w', weights, '--input-size', '32', '-k', '3', '-b', 'js', img]);
   t.equal(text.out.split('\n').length, 4, 'image line + 3 classes');
 });

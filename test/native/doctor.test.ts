@@ -31,3 +31,22 @@ try {
 }
 const parsed = JSON.parse(logs.join('\n'));
 t.same(parsed.backends.map((b: { name: string }) => b.name), r.backends.map((b) => b.name), '--json prints the report');
+
+// The path table doctor prints under native (with a GPU it probes the device; here the same probe runs
+// on a host-only context whose cuDNN stand-in refuses batch norm).
+const { loadAddon } = await import('../../src/ts/backends/native/index.js');
+const { probePaths } = await import('../../src/ts/backends/native/probe.js');
+const addon = loadAddon().addon;
+if (addon) {
+  const paths = probePaths(addon, { hostOnly: true, fakeLibs: { statuses: { bnFwdTrain: [3000] } } });
+  t.same(Object.keys(paths).sort(), ['batchNormTrain', 'conv2d', 'conv2dBackwardData', 'conv2dBackwardFilter', 'dense']);
+  t.equal(paths.conv2d.cudnn, 1);
+  t.equal(paths.dense.cublas, 1);
+  const shown = formatDoctor({ ...r, native: { ...r.native, paths } });
+  t.match(shown, /  path conv2d: cudnn 1\n/);
+  t.match(shown, /  path batchNormTrain: nothing ran; cuDNN refused 1: CUDNN_STATUS_NOT_SUPPORTED \(3000\) at batch norm train:128x8 \(x1\)/);
+  t.match(shown, /  path dense: cublas 1/);
+  if (!r.native.devices.length) t.equal(r.native.paths, null, 'no GPU: no device probe');
+} else {
+  t.comment('SKIP doctor path table: addon not built');
+}

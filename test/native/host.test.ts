@@ -129,18 +129,18 @@ if (!addon) {
     tt.match(caught(() => b.pwconv2d(p, x, w, null, y))?.message, /pwconv2d: pointwise needs a 1x1 kernel/);
     const bn = { rows: 1, c: 4, eps: 1e-5, momentum: 0.1 };
     const c4 = b.alloc(4);
-    tt.match(caught(() => b.batchNormTrain(bn, c4, c4, c4, c4, c4, c4, c4, c4))?.message, /batchNormTrain: rows must be at least 2/);
-    tt.match(caught(() => b.dropoutMask(4, 1, 0, c4))?.message, /dropoutMask: rate must be in \[0, 1\)/);
-    tt.match(caught(() => b.axpy(4, NaN, c4, c4))?.message, /axpy: alpha must be a finite number/);
+    tt.match(caught(() => b.batchNormTrain(bn, c4, c4, c4, c4, c4, c4, c4, c4))?.message, /batchNormTrain: params.rows must be at least 2/);
+    tt.match(caught(() => b.dropoutMask(4, 1, 0, c4))?.message, /dropoutMask: params.rate must be in \[0, 1\)/);
+    tt.match(caught(() => b.axpy(4, NaN, c4, c4))?.message, /axpy: params.alpha must be a finite number, got NaN/);
     tt.match(caught(() => b.concat({ rows: 1, channels: [2, 2] }, [c4], c4))?.message, /concat: params.channels has 2 entries but 1 buffers/);
-    // Pool parameters cross as one int array: a bad bottom/right pad must land in a padding slot of
-    // the C++ decoder (not, say, in countIncludePad) and be refused there.
+    // A bad bottom/right pad must land in its own slot of the C++ struct (not, say, in countIncludePad)
+    // and be refused there, by name.
     const pool = { n: 1, inH: 4, inW: 4, c: 1, outH: 2, outW: 2, kH: 2, kW: 2, strideH: 2, strideW: 2,
       padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, countIncludePad: true };
     const x16 = b.alloc(16);
     b.avgPool2d(pool, x16, c4);
-    tt.match(caught(() => b.avgPool2d({ ...pool, padBottom: -1 }, x16, c4))?.message, /avgPool2d: .*padding must be non-negative/);
-    tt.match(caught(() => b.avgPool2d({ ...pool, padRight: -1 }, x16, c4))?.message, /avgPool2d: .*padding must be non-negative/);
+    tt.match(caught(() => b.avgPool2d({ ...pool, padBottom: -1 }, x16, c4))?.message, /avgPool2d: params.padBottom must be non-negative, got -1/);
+    tt.match(caught(() => b.avgPool2d({ ...pool, padRight: -1 }, x16, c4))?.message, /avgPool2d: params.padRight must be non-negative, got -1/);
     b.free(x16);
     for (const buf of [x, w, y, bias, c4]) b.free(buf);
     b.dispose();

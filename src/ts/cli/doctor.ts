@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { arch, platform } from 'node:os';
 import { backendAvailability, registeredBackends } from '../core/registry.js';
-import type { NativeDeviceInfo, NativeLibraryInfo } from '../backends/native/index.js';
+import type { NativeDeviceInfo, NativeLibraryInfo, NativePathCounts } from '../backends/native/index.js';
 
 export interface DoctorReport {
   node: string;
@@ -26,6 +26,9 @@ export interface DoctorReport {
     devices: NativeDeviceInfo['devices'];
     cudnn: NativeLibraryInfo | null;
     cublas: NativeLibraryInfo | null;
+    /** With a GPU: the path each probe kernel took (cuDNN / cuBLAS / own) and cuDNN's refusals with reasons. */
+    paths: Record<string, NativePathCounts> | null;
+    pathsError: string | null;
   };
 }
 
@@ -53,6 +56,7 @@ export async function doctorReport(): Promise<DoctorReport> {
   const native: DoctorReport['native'] = {
     addonBuilt: false, addonPath: null, loadError: null, searched: [],
     cudaRuntime: null, cudaDriver: null, deviceStatus: null, devices: [], cudnn: null, cublas: null,
+    paths: null, pathsError: null,
   };
   let mod: typeof import('../backends/native/index.js') | null = null;
   try { mod = await import('../backends/native/index.js'); } catch (e) { native.loadError = failure(e); }
@@ -70,6 +74,13 @@ export async function doctorReport(): Promise<DoctorReport> {
       const libs = l.addon.libraries();
       native.cudnn = libs.cudnn;
       native.cublas = libs.cublas;
+      if (d.count > 0) {
+        try {
+          native.paths = (await import('../backends/native/probe.js')).probePaths(l.addon);
+        } catch (e) {
+          native.pathsError = (e as Error).message;
+        }
+      }
     } catch (e) {
       native.loadError = `addon loaded but its device query failed: ${(e as Error).message}`;
     }
@@ -106,6 +117,12 @@ export function formatDoctor(r: DoctorReport): string {
     }
   }
   out.push(lib('cuDNN', n.cudnn), lib('cuBLAS', n.cublas));
+  if (n.pathsError) out.push(`  paths: probe failed: ${n.pathsError}`);
+  for (const [k, c] of Object.entries(n.paths ?? {})) {
+    const ran = (['cudnn', 'cublas', 'own'] as const).filter((p) => c[p] > 0).map((p) => `${p} ${c[p]}`).join(', ');
+    const why = Object.entries(c.reasons).map(([r, m]) => `${r} (x${m})`).join('; ');
+    out.push(`  path ${k}: ${ran || 'nothing ran'}${c.refused ? `; cuDNN refused ${c.refused}: ${why}` : ''}`);
+  }
   return out.join('\n');
 }
 

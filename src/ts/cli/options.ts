@@ -14,6 +14,16 @@ export function intAtLeast(flag: string, min: number): (v: string) => number {
   };
 }
 
+/** An integer in [min, max]. */
+export function intInRange(flag: string, min: number, max: number): (v: string) => number {
+  const atLeast = min === 1 ? posInt(flag) : intAtLeast(flag, min);
+  return (v: string): number => {
+    const n = atLeast(v);
+    if (n > max) throw new ConvnetsError(`${flag} must be at most ${max}, got ${n}`);
+    return n;
+  };
+}
+
 /** A positive integer (1, 2, ...). */
 export function posInt(flag: string): (v: string) => number {
   return (v: string): number => {

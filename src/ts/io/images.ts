@@ -1,14 +1,15 @@
-// Image decoding and torchvision's ImageNet evaluation preprocessing: resize the shorter side, centre
-// crop, scale to [0, 1], normalise per channel. Decoding and resizing by sharp (libvips); the result
-// is an NHWC float tensor, our activation layout.
+// Image decoding and torchvision's ImageNet evaluation preprocessing: resize the shorter side
+// (antialiased, resize.ts), centre crop, scale to [0, 1], normalise per channel. Decoding by sharp
+// (libvips); the result is an NHWC float tensor, our activation layout.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 import { ConvnetsError } from '../core/backend.js';
 import type { Backend } from '../core/backend.js';
 import { getBackend } from '../core/registry.js';
 import { Tensor } from '../core/tensor.js';
+import { resizeCenterCrop } from './resize.js';
+import type { Interpolation, ResampleMode } from './resize.js';
 
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
 export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
@@ -22,6 +23,10 @@ export interface Preprocess {
   std: readonly number[];
   /** 3 (RGB) or 1 (greyscale). */
   channels: number;
+  /** Resize filter (default bilinear; the EfficientNet V1 weights use bicubic). */
+  interpolation?: Interpolation;
+  /** Arithmetic of the resize: Pillow's (default; bit-exact with torchvision on PIL images) or torchvision's tensor path. */
+  resample?: ResampleMode;
 }
 
 /** torchvision's eval transforms for a model: 256/224 (342/299 for Inception v3), scaled for other sizes. */
@@ -32,36 +37,53 @@ export function imagenetPreprocess(modelName: string, inputSize: number, channel
     : { resize, crop: inputSize, mean: IMAGENET_MEAN, std: IMAGENET_STD, channels: 3 };
 }
 
-/** Decodes, resizes and crops one image: HWC uint8 of crop x crop x channels. */
-export async function loadImagePixels(file: string, p: Preprocess): Promise<Uint8Array> {
-  if (!fs.existsSync(file)) throw new ConvnetsError(`image ${file}: no such file`);
+type Sharp = typeof import('sharp').default;
+let sharpModule: Promise<Sharp> | null = null;
+
+/**
+ * sharp, loaded on first use: it is a native package whose binary may be missing on a platform, and
+ * only image decoding needs it (importing convnets must not fail without it).
+ */
+export function loadSharp(): Promise<Sharp> {
+  sharpModule ??= import('sharp').then((m) => m.default, (e: unknown) => {
+    sharpModule = null;
+    throw new ConvnetsError(`image decoding needs the 'sharp' package, which failed to load: ${(e as Error)?.message ?? String(e)} ` +
+      '(npm install sharp; its prebuilt binaries come with the package)');
+  });
+  return sharpModule;
+}
+
+/** Largest decoded image accepted (pixels): 16k x 16k, ~800 MB of RGB; sharp's own default is similar. */
+export const MAX_IMAGE_PIXELS = 16384 * 16384;
+
+/** Decodes, resizes and crops one image (a file or encoded bytes): HWC uint8 of crop x crop x channels. */
+export async function loadImagePixels(file: string | Uint8Array, p: Preprocess): Promise<Uint8Array> {
+  const name = typeof file === 'string' ? file : '<bytes>';
+  if (typeof file === 'string') {
+    let st: fs.Stats;
+    try { st = fs.statSync(file); } catch { throw new ConvnetsError(`image ${file}: no such file`); }
+    if (!st.isFile()) throw new ConvnetsError(`image ${file}: not a regular file`);
+  }
   for (const [k, v] of [['resize', p.resize], ['crop', p.crop]] as const) {
-    if (!Number.isInteger(v) || v <= 0) throw new ConvnetsError(`image preprocessing: ${k} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v <= 0 || v > 16384) throw new ConvnetsError(`image preprocessing: ${k} must be an integer in [1, 16384], got ${v}`);
   }
   if (p.crop > p.resize) throw new ConvnetsError(`image preprocessing: crop ${p.crop} is larger than the resize ${p.resize}`);
+  const sharp = await loadSharp();
+  let raw: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
-    const img = sharp(file, { failOn: 'error' }).rotate(); // honour EXIF orientation as PIL-based loaders do after exif_transpose
-    const meta = await img.metadata();
-    let w = meta.width ?? 0; let h = meta.height ?? 0;
-    if ((meta.orientation ?? 1) >= 5) [w, h] = [h, w];
-    if (!w || !h) throw new ConvnetsError(`image ${file}: cannot read its size`);
-    // Shorter side -> resize, the other scaled and truncated as torchvision does (int()).
-    const [nw, nh] = w <= h ? [p.resize, Math.floor((p.resize * h) / w)] : [Math.floor((p.resize * w) / h), p.resize];
-    const left = Math.round((nw - p.crop) / 2);
-    const top = Math.round((nh - p.crop) / 2);
-    let pipe = img.resize(nw, nh, { fit: 'fill', kernel: 'linear' })
-      .extract({ left, top, width: p.crop, height: p.crop })
-      .removeAlpha();
-    pipe = p.channels === 1 ? pipe.greyscale() : pipe.toColourspace('srgb');
-    const { data, info } = await pipe.raw().toBuffer({ resolveWithObject: true });
-    if (info.channels !== p.channels || data.length !== p.crop * p.crop * p.channels) {
-      throw new ConvnetsError(`image ${file}: decoded to ${info.width}x${info.height}x${info.channels}, expected ${p.crop}x${p.crop}x${p.channels}`);
-    }
-    return new Uint8Array(data.buffer, data.byteOffset, data.length);
+    // EXIF orientation honoured as PIL-based loaders do after exif_transpose; sRGB (or grey) 8-bit.
+    let img = sharp(file, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS }).rotate().removeAlpha();
+    img = p.channels === 1 ? img.greyscale() : img.toColourspace('srgb');
+    raw = await img.raw().toBuffer({ resolveWithObject: true });
   } catch (e) {
-    if (e instanceof ConvnetsError) throw e;
-    throw new ConvnetsError(`image ${file}: cannot decode (${(e as Error).message})`);
+    throw new ConvnetsError(`image ${name}: cannot decode (${(e as Error).message})`);
   }
+  const { width, height, channels } = raw.info;
+  if (channels !== p.channels) throw new ConvnetsError(`image ${name}: decoded to ${channels} channels, expected ${p.channels}`);
+  const px = new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.length);
+  return resizeCenterCrop(px, width, height, channels, {
+    resize: p.resize, crop: p.crop, interpolation: p.interpolation ?? 'bilinear', mode: p.resample ?? 'pil',
+  });
 }
 
 /** HWC uint8 pixels -> normalised floats (x/255 - mean) / std, same order. */
@@ -75,8 +97,8 @@ export function normalizePixels(px: Uint8Array, p: Preprocess): Float32Array {
   return out;
 }
 
-/** A batch [n, crop, crop, channels] of preprocessed images. */
-export async function loadImageBatch(files: string[], p: Preprocess, backend: Backend = getBackend()): Promise<Tensor> {
+/** A batch [n, crop, crop, channels] of preprocessed images (files or encoded bytes). */
+export async function loadImageBatch(files: (string | Uint8Array)[], p: Preprocess, backend: Backend = getBackend()): Promise<Tensor> {
   if (files.length === 0) throw new ConvnetsError('no images given');
   const per = p.crop * p.crop * p.channels;
   const all = new Float32Array(files.length * per);

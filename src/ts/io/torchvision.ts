@@ -7,15 +7,21 @@
 import { ConvnetsError } from '../core/backend.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Module } from '../nn/module.js';
-import { readSafetensorsFile, writeSafetensorsFile } from './safetensors.js';
-import type { DecodedSafetensors, SafetensorsEntry } from './safetensors.js';
+import { writeSafetensorsFile } from './safetensors.js';
+import type { SafetensorsEntry } from './safetensors.js';
+import { readWeightsFile } from './pth.js';
 
 export type WeightLayout = 'torchvision' | 'convnets';
 
 /** Metadata key/value our writer puts in files stored in our own layout. */
 export const LAYOUT_KEY = 'convnets.layout';
 
-export interface StateTensor { shape: readonly number[]; data: Float32Array }
+export interface StateTensor {
+  shape: readonly number[];
+  data: Float32Array;
+  /** Stored dtype ('F32', 'F16', 'I64', ...); integer dtypes are refused for our (float) parameters. */
+  dtype?: string;
+}
 
 export interface LoadOptions {
   /** Report missing / unexpected keys as an error (default true). Shape mismatches are always errors. */
@@ -24,6 +30,8 @@ export interface LoadOptions {
   layout?: WeightLayout | 'auto';
   /** Flatten shapes [h, w, c] of Linear layers, by parameter prefix, overriding the detection. */
   flattenShapes?: Record<string, [number, number, number]>;
+  /** Accept NaN / infinite values in the weights (default false: they are an error naming the tensor). */
+  allowNonFinite?: boolean;
 }
 
 export interface LoadReport {
@@ -37,6 +45,44 @@ export interface LoadReport {
 interface Slot { name: string; tensor: Tensor; kind: 'conv' | 'linear' | 'plain'; flatten?: [number, number, number] }
 
 const IGNORED = /(^|\.)num_batches_tracked$/;
+/** Optimiser state of a convnets training checkpoint ('optim.<param>.<state>'): skipped by design when loading weights. */
+const OPTIM = /^optim\./;
+/**
+ * DenseNet files published before torchvision 0.3 name 'denselayer1.norm.1.weight' what the model calls
+ * 'denselayer1.norm1.weight' (torchvision's densenet loader rewrites them with this pattern too).
+ */
+const LEGACY_DENSENET = /^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var))$/;
+
+function renameLegacyKeys(tensors: Map<string, StateTensor>, known: Set<string>): Map<string, StateTensor> {
+  let renamed = false;
+  const out = new Map<string, StateTensor>();
+  for (const [k, v] of tensors) {
+    const m = known.has(k) ? null : LEGACY_DENSENET.exec(k);
+    const k2 = m && known.has(m[1] + m[2]) && !tensors.has(m[1] + m[2]) ? m[1] + m[2] : k;
+    if (k2 !== k) renamed = true;
+    out.set(k2, v);
+  }
+  return renamed ? out : tensors;
+}
+
+const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
+const MIN_NORMAL = 1.1754943508222875e-38;
+
+/**
+ * Why a tensor's values cannot be weights, or null: NaN/inf, or (the signature of integer bytes
+ * labelled F32) every non-zero value subnormal, which trained or initialised weights never are.
+ */
+function badValues(d: Float32Array, allowNonFinite: boolean): string | null {
+  let nonFinite = 0; let nonZero = 0; let subnormal = 0;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (!Number.isFinite(v)) nonFinite++;
+    else if (v !== 0) { nonZero++; if (Math.abs(v) < MIN_NORMAL) subnormal++; }
+  }
+  if (nonFinite && !allowNonFinite) return `${nonFinite} of ${d.length} values are NaN or infinite`;
+  if (nonZero >= 4 && subnormal === nonZero) return 'every non-zero value is subnormal (integer data labelled as float?)';
+  return null;
+}
 /**
  * Auxiliary classifiers of torchvision's Inception v3 (kept in its pretrained state dict) and GoogLeNet:
  * a model built without them (aux: false, the inference layout) skips their weights.
@@ -159,11 +205,14 @@ function detectLayout(all: Slot[], tensors: Map<string, StateTensor>, metadata: 
 export function loadStateDict(model: Module, tensors: Map<string, StateTensor>, opts: LoadOptions & { metadata?: Record<string, string>; source?: string } = {}): LoadReport {
   const strict = opts.strict ?? true;
   const all = slots(model, opts.flattenShapes);
-  const layout = !opts.layout || opts.layout === 'auto' ? detectLayout(all, tensors, opts.metadata ?? {}) : opts.layout;
   const known = new Set(all.map((s) => s.name));
+  tensors = renameLegacyKeys(tensors, known);
+  const layout = !opts.layout || opts.layout === 'auto' ? detectLayout(all, tensors, opts.metadata ?? {}) : opts.layout;
   const missing: string[] = [];
   const mismatched: string[] = [];
+  const badType: string[] = [];
   const ready: [Slot, Float32Array][] = [];
+  const checkpoint = (opts.metadata?.format ?? '').startsWith('convnets-checkpoint');
   for (const s of all) {
     const t = tensors.get(s.name);
     if (!t) { missing.push(s.name); continue; }
@@ -172,33 +221,54 @@ export function loadStateDict(model: Module, tensors: Map<string, StateTensor>, 
       mismatched.push(`${s.name}: file [${t.shape.join(', ')}], model expects [${want.join(', ')}]`);
       continue;
     }
+    if (t.dtype !== undefined && !FLOAT_DTYPES.has(t.dtype)) { badType.push(`${s.name}: stored as ${t.dtype}, the model's tensor is float`); continue; }
+    const why = badValues(t.data, opts.allowNonFinite ?? false);
+    if (why) { badType.push(`${s.name}: ${why}`); continue; }
     ready.push([s, layout === 'torchvision' ? fromTorch(s, t.data) : t.data]);
   }
   const ignored: string[] = [];
   const unexpected: string[] = [];
   for (const k of tensors.keys()) {
     if (known.has(k)) continue;
-    if (IGNORED.test(k) || AUX.test(k)) ignored.push(k);
+    if (IGNORED.test(k) || AUX.test(k) || (checkpoint && OPTIM.test(k))) ignored.push(k);
     else unexpected.push(k);
   }
   const problems: string[] = [];
-  if (mismatched.length) problems.push(`shape mismatch (${mismatched.length}): ${mismatched.join('; ')}`);
-  if (strict && missing.length) problems.push(`missing (${missing.length}): ${missing.join(', ')}`);
-  if (strict && unexpected.length) problems.push(`unexpected (${unexpected.length}): ${unexpected.join(', ')}`);
+  const list = (a: string[], sep: string): string => (a.length > 12 ? `${a.slice(0, 12).join(sep)}${sep}... (${a.length - 12} more)` : a.join(sep));
+  if (mismatched.length) problems.push(`shape mismatch (${mismatched.length}): ${list(mismatched, '; ')}`);
+  if (badType.length) problems.push(`unusable values (${badType.length}): ${list(badType, '; ')}`);
+  if (strict && missing.length) problems.push(`missing (${missing.length}): ${list(missing, ', ')}`);
+  if (strict && unexpected.length) problems.push(`unexpected (${unexpected.length}): ${list(unexpected, ', ')}`);
+  // Loading nothing is never what was meant, strict or not (another model's file, a renamed prefix).
+  if (!problems.length && ready.length === 0 && all.length > 0) {
+    problems.push(`none of the file's ${tensors.size} tensors matches the model's ${all.length} ` +
+      `(file: ${[...tensors.keys()].slice(0, 3).join(', ')}...; model: ${all.slice(0, 3).map((s) => s.name).join(', ')}...)`);
+  }
   if (problems.length) {
-    throw new ConvnetsError(`load weights${opts.source ? ` from ${opts.source}` : ''} (${layout} layout): ` +
-      `${problems.join(' | ')}${strict ? '' : ''}`);
+    throw new ConvnetsError(clip(`load weights${opts.source ? ` from ${opts.source}` : ''} (${layout} layout): ${problems.join(' | ')}`));
   }
   // Everything checked first: a failing load leaves the model untouched.
   for (const [s, d] of ready) s.tensor.set(d);
   return { layout, loaded: ready.map(([s]) => s.name), missing, unexpected, ignored };
 }
 
-/** Reads a .safetensors file and loads it (see loadStateDict). */
-export function loadSafetensorsWeights(model: Module, file: string, opts: LoadOptions = {}): LoadReport {
-  const dec: DecodedSafetensors = readSafetensorsFile(file);
+/** Error messages stay bounded and printable whatever the file's tensor names hold. */
+function clip(msg: string): string {
+  const s = msg.replace(/[\x00-\x1f\x7f]/g, '?');
+  return s.length > 4000 ? `${s.slice(0, 4000)}... (${s.length - 4000} more characters)` : s;
+}
+
+/**
+ * Reads a weights file and loads it (see loadStateDict): a torchvision .pth (torch.save, zip or legacy
+ * format), a .safetensors state dict, or a convnets training checkpoint (its optimiser state is skipped).
+ */
+export function loadWeightsFile(model: Module, file: string, opts: LoadOptions = {}): LoadReport {
+  const dec = readWeightsFile(file);
   return loadStateDict(model, dec.tensors, { ...opts, metadata: dec.metadata, source: file });
 }
+
+/** Same as loadWeightsFile (kept for callers of the safetensors-only name; it accepts .pth too). */
+export const loadSafetensorsWeights = loadWeightsFile;
 
 /** The model's parameters and buffers as safetensors entries, in torchvision layout (default) or ours. */
 export function stateDictEntries(model: Module, layout: WeightLayout = 'torchvision'): SafetensorsEntry[] {

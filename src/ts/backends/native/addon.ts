@@ -19,11 +19,28 @@ export interface NativeDeviceInfo {
 
 export interface NativeLibraryInfo { found: boolean; library: string; version: string; error: string; }
 
+/** One kernel's calls by path: cuDNN, cuBLAS (GEMM families), own kernels; cuDNN refusals by reason. */
+export interface NativePathCounts { cudnn: number; cublas: number; own: number; refused: number; reasons: Record<string, number>; }
+
 export interface NativeStats {
   scalars: number; buffers: number; bytesInUse: number; bytesCached: number; peakBytes: number;
   cacheHits: number; rawAllocs: number; oomRetries: number; algoCacheSize: number;
   cudnn: boolean; cublas: boolean; hostOnly: boolean; tf32: boolean;
+  /** By kernel name (which names the direction too): only kernels that ran appear. */
+  paths: Record<string, NativePathCounts>;
 }
+
+/** hostOnly test contexts: recording stand-ins for cuDNN and cuBLAS (native/src/lib/fake.h). */
+export interface NativeFakeLibs {
+  /** Entry point (findFwd, fwd, bnFwdTrain, bnBwd, sgemm, findFwd.algo, ...) -> statuses of its next calls. */
+  statuses?: Record<string, number[]>;
+  /** Math type and workspace the fake algorithm search reports. */
+  findMathType?: number;
+  findMemory?: number;
+}
+
+/** A call the stand-ins recorded (arguments as numbers: descriptor ids, dimensions, eps ...). */
+export interface NativeHostCall { fn: string; args: number[]; }
 
 export interface NativeContextOptions {
   /** Host memory and no kernel launches: exercises handles, allocator and argument checks without a GPU. */
@@ -32,6 +49,8 @@ export interface NativeContextOptions {
   hostLimitBytes?: number;
   tf32?: boolean;
   device?: number;
+  /** hostOnly: run the cuDNN/cuBLAS paths against recording stand-ins (hostCalls() returns what they got). */
+  fakeLibs?: NativeFakeLibs;
 }
 
 export interface NativeContext {
@@ -41,7 +60,11 @@ export interface NativeContext {
   read(id: number): Float32Array;
   fill(id: number, value: number): void;
   copy(src: number, dst: number): void;
-  run(op: string, ints: Int32Array, floats: Float64Array, ids: Float64Array): void;
+  /** One kernel: its record (the schema's slots, core/abi.ts) and buffer ids in the schema's order (-1 = null). */
+  run(op: string, record: Int32Array, ids: Float64Array): void;
+  beginRead(id: number): number;
+  pollRead(ticket: number): Float32Array | null;
+  hostCalls(): NativeHostCall[];
   stats(): NativeStats;
   emptyCache(): void;
   synchronize(): void;
@@ -62,12 +85,21 @@ export interface NativeAddon {
   deviceInfo(): NativeDeviceInfo;
   libraries(): { cudnn: NativeLibraryInfo; cublas: NativeLibraryInfo };
   Context: new (opts?: NativeContextOptions) => NativeContext;
+  /** A record read back through its C++ struct (abi.h), field by field: the ABI test compares it with the TS encoding. */
+  abiProbe(record: string, slots: Int32Array): Record<string, number | boolean | number[]>;
   _test: {
     hash32(seed: number, index: number): number;
     avgPoolDivisor(oh: number, ow: number, inH: number, inW: number, kH: number, kW: number, sH: number, sW: number,
       padTop: number, padLeft: number, padBottom: number, padRight: number, countIncludePad: boolean): number;
     bucket(bytes: number): number;
+    /** params: a conv2d record (encodeRecord). */
     convPlan(params: Int32Array, tf32?: boolean, maxColBytes?: number): NativeConvPlan;
+    /** device.cuh's activation formulas run on the host: [act(x), dy * act'(x)] for a schema code. */
+    activation(code: number, x: number, dy: number): [number, number];
+    /** device.cuh's adaptive-pool windows ([start, end) per output) and gather ranges ([lo, hi] per input). */
+    adaptiveWindows(inSize: number, outSize: number): { windows: [number, number][]; gather: [number, number][] };
+    /** The NHWC shape [n, c, h, w] cuDNN's batch norm is given for a [rows, c] record. */
+    bnShape(rows: number, c: number): number[];
     cudaError(code: number, op: string): Error & NativeErrorFields;
     kernelNames(): string[];
   };

@@ -1,21 +1,22 @@
 // The native backend: the contract on a CUDA GPU through the addon in native/ (own kernels, cuDNN and
-// cuBLAS when present). Buffers are ids of device allocations owned by one backend instance; every
-// addon error becomes a NativeBackendError (a ConvnetsError) naming the op and carrying the library's
-// code and message. Available only when the addon is built AND a GPU is present; otherwise
-// unavailableReason() says why (and initBackend() falls back to wasm).
+// cuBLAS when present). Buffers are ids of device allocations owned by one backend instance. Every
+// kernel crosses the boundary the same way: its parameter record encoded by the schema (core/abi.ts
+// encodeFields into 4-byte slots, which native/src/abi.h reads as a struct) and its buffers' ids in
+// the schema's argument order. Every addon error becomes a NativeBackendError (a ConvnetsError)
+// naming the op and carrying the library's code and message. Available only when the addon is built
+// AND a GPU is present; otherwise unavailableReason() says why (and initBackend() falls back to wasm).
 import { ConvnetsError } from '../../core/backend.js';
 import type {
-  ActivationKind, AdamWParams, Backend, BatchNormParams, Buf, ChannelScaleParams, ConcatParams, Conv2dParams,
-  DenseParams, GlobalPoolParams, Pool2dParams, SgdParams, SoftmaxXentParams,
+  ActivationKind, AdamWParams, AdaptivePool2dParams, Backend, BatchNormParams, Buf, ChannelScaleParams, ConcatParams,
+  Conv2dParams, DenseParams, GlobalPoolParams, KernelName, Pool2dParams, SgdParams, SoftmaxXentParams,
 } from '../../core/backend.js';
+import { KERNELS, encodeFields, recordLayout, slotsNeeded } from '../../core/abi.js';
 import type { BackendFactory } from '../../core/registry.js';
 import type { BackendOptions } from '../../core/registry.js';
 import { loadAddon, noDeviceReason } from './addon.js';
 import type { NativeAddon, NativeContext, NativeContextOptions, NativeErrorFields, NativeStats } from './addon.js';
-import { activationCode, floats, ints, packConv, packPool } from './params.js';
 
 export * from './addon.js';
-export { packConv, packPool, ACTIVATION_CODES } from './params.js';
 
 /** An error reported by the addon: a CUDA/cuDNN/cuBLAS status (lib, code, codeName) or bad arguments. */
 export class NativeBackendError extends ConvnetsError {
@@ -39,9 +40,19 @@ export class NativeBuffer {
   constructor(readonly id: number, readonly length: number, readonly owner: NativeBackend) {}
 }
 
-const NO_FLOATS = new Float64Array(0);
-
 export interface NativeBackendOptions extends NativeContextOptions {}
+
+type Arg = Buf | null | readonly Buf[];
+
+/** A kernel's record as the addon reads it: the schema's slots, as an Int32Array over the same bytes as the floats. */
+export function encodeRecord(kernel: KernelName, values: object): Int32Array {
+  const layout = recordLayout(KERNELS[kernel].record);
+  const v = values as Readonly<Record<string, unknown>>;
+  const mem = new ArrayBuffer(4 * slotsNeeded(layout, v));
+  const i32 = new Int32Array(mem);
+  encodeFields(kernel, layout, v, i32, new Float32Array(mem));
+  return i32;
+}
 
 export class NativeBackend implements Backend {
   readonly name = 'native';
@@ -76,10 +87,24 @@ export class NativeBackend implements Backend {
     return b.id;
   }
 
-  private run(op: string, i: Int32Array, f: Float64Array, bufs: [string, Buf | null, boolean?][]): void {
-    const ids = new Float64Array(bufs.length);
-    bufs.forEach(([name, b, optional], k) => { ids[k] = this.id(op, name, b, optional); });
-    this.call(() => this.ctx.run(op, i, f, ids));
+  /** The one path of every kernel: record by the schema, buffer ids in KERNELS[name].buffers order. */
+  private kernel(name: KernelName, values: object, ...args: Arg[]): void {
+    const record = encodeRecord(name, values);
+    const spec: readonly string[] = KERNELS[name].buffers;
+    if (args.length !== spec.length) throw new ConvnetsError(`${name}: expected ${spec.length} buffer arguments, got ${args.length}`);
+    const ids: number[] = [];
+    spec.forEach((arg, k) => {
+      const a = args[k];
+      if (arg.endsWith('*')) {
+        const list = arg.slice(0, -1);
+        if (!Array.isArray(a)) throw new ConvnetsError(`${name}: argument '${list}' must be an array of buffers`);
+        (a as readonly Buf[]).forEach((b, i) => ids.push(this.id(name, `${list}[${i}]`, b)));
+      } else {
+        const optional = arg.endsWith('?');
+        ids.push(this.id(name, optional ? arg.slice(0, -1) : arg, a as Buf | null, optional));
+      }
+    });
+    this.call(() => this.ctx.run(name, record, Float64Array.from(ids)));
   }
 
   // ---- memory ---------------------------------------------------------------------------------------
@@ -104,6 +129,18 @@ export class NativeBackend implements Backend {
     return this.call(() => this.ctx.read(id));
   }
 
+  /** An asynchronous copy into pinned memory, polled without blocking the event loop on the GPU. */
+  async readAsync(b: Buf): Promise<Float32Array> {
+    const id = this.id('readAsync', 'buffer', b);
+    const ticket = this.call(() => this.ctx.beginRead(id));
+    for (let k = 0; ; k++) {
+      const r = this.call(() => this.ctx.pollRead(ticket));
+      if (r) return r;
+      // A few immediate turns for short queues, then 1 ms naps so a long one does not spin.
+      await new Promise<void>((res) => (k < 16 ? setImmediate(res) : setTimeout(res, 1)));
+    }
+  }
+
   fill(b: Buf, value: number): void {
     const id = this.id('fill', 'buffer', b);
     this.call(() => this.ctx.fill(id, value));
@@ -116,187 +153,102 @@ export class NativeBackend implements Backend {
 
   allocated(): number { return this.call(() => this.ctx.stats().scalars); }
 
-  /** Allocator and library state (bytes in use/cached, cache hits, cuDNN/cuBLAS in use). */
+  /** Allocator and library state (bytes in use/cached, cache hits, cuDNN/cuBLAS in use), and per kernel
+   *  the calls each path executed and cuDNN's refusals with their reasons (paths). */
   stats(): NativeStats { return this.call(() => this.ctx.stats()); }
 
   /** Returns cached device blocks to the driver. */
   emptyCache(): void { this.call(() => this.ctx.emptyCache()); }
 
-  /** Waits for queued kernels; reports an asynchronous failure. */
+  /** Waits for queued kernels; reports an asynchronous failure (or a bad label seen by a softmax kernel). */
   synchronize(): void { this.call(() => this.ctx.synchronize()); }
 
   dispose(): void { this.call(() => this.ctx.dispose()); }
 
   // ---- convolution ------------------------------------------------------------------------------------
-  private convFwd(op: string, p: Conv2dParams, x: Buf, w: Buf, bias: Buf | null, y: Buf): void {
-    this.run(op, packConv(op, p), NO_FLOATS, [['x', x], ['w', w], ['bias', bias, true], ['y', y]]);
-  }
-  private convData(op: string, p: Conv2dParams, dy: Buf, w: Buf, dx: Buf): void {
-    this.run(op, packConv(op, p), NO_FLOATS, [['dy', dy], ['w', w], ['dx', dx]]);
-  }
-  private convFilter(op: string, p: Conv2dParams, x: Buf, dy: Buf, dw: Buf, dbias: Buf | null): void {
-    this.run(op, packConv(op, p), NO_FLOATS, [['x', x], ['dy', dy], ['dw', dw], ['dbias', dbias, true]]);
-  }
-  conv2d(p: Conv2dParams, x: Buf, w: Buf, bias: Buf | null, y: Buf): void { this.convFwd('conv2d', p, x, w, bias, y); }
-  conv2dBackwardData(p: Conv2dParams, dy: Buf, w: Buf, dx: Buf): void { this.convData('conv2dBackwardData', p, dy, w, dx); }
+  conv2d(p: Conv2dParams, x: Buf, w: Buf, bias: Buf | null, y: Buf): void { this.kernel('conv2d', p, x, w, bias, y); }
+  conv2dBackwardData(p: Conv2dParams, dy: Buf, w: Buf, dx: Buf): void { this.kernel('conv2dBackwardData', p, dy, w, dx); }
   conv2dBackwardFilter(p: Conv2dParams, x: Buf, dy: Buf, dw: Buf, dbias: Buf | null): void {
-    this.convFilter('conv2dBackwardFilter', p, x, dy, dw, dbias);
+    this.kernel('conv2dBackwardFilter', p, x, dy, dw, dbias);
   }
-  dwconv2d(p: Conv2dParams, x: Buf, w: Buf, bias: Buf | null, y: Buf): void { this.convFwd('dwconv2d', p, x, w, bias, y); }
-  dwconv2dBackwardData(p: Conv2dParams, dy: Buf, w: Buf, dx: Buf): void { this.convData('dwconv2dBackwardData', p, dy, w, dx); }
+  dwconv2d(p: Conv2dParams, x: Buf, w: Buf, bias: Buf | null, y: Buf): void { this.kernel('dwconv2d', p, x, w, bias, y); }
+  dwconv2dBackwardData(p: Conv2dParams, dy: Buf, w: Buf, dx: Buf): void { this.kernel('dwconv2dBackwardData', p, dy, w, dx); }
   dwconv2dBackwardFilter(p: Conv2dParams, x: Buf, dy: Buf, dw: Buf, dbias: Buf | null): void {
-    this.convFilter('dwconv2dBackwardFilter', p, x, dy, dw, dbias);
+    this.kernel('dwconv2dBackwardFilter', p, x, dy, dw, dbias);
   }
-  pwconv2d(p: Conv2dParams, x: Buf, w: Buf, bias: Buf | null, y: Buf): void { this.convFwd('pwconv2d', p, x, w, bias, y); }
-  pwconv2dBackwardData(p: Conv2dParams, dy: Buf, w: Buf, dx: Buf): void { this.convData('pwconv2dBackwardData', p, dy, w, dx); }
+  pwconv2d(p: Conv2dParams, x: Buf, w: Buf, bias: Buf | null, y: Buf): void { this.kernel('pwconv2d', p, x, w, bias, y); }
+  pwconv2dBackwardData(p: Conv2dParams, dy: Buf, w: Buf, dx: Buf): void { this.kernel('pwconv2dBackwardData', p, dy, w, dx); }
   pwconv2dBackwardFilter(p: Conv2dParams, x: Buf, dy: Buf, dw: Buf, dbias: Buf | null): void {
-    this.convFilter('pwconv2dBackwardFilter', p, x, dy, dw, dbias);
+    this.kernel('pwconv2dBackwardFilter', p, x, dy, dw, dbias);
   }
 
   // ---- batch norm -------------------------------------------------------------------------------------
-  private bnInts(op: string, p: BatchNormParams): Int32Array { return ints(op, ['params.rows', 'params.c'], [p.rows, p.c]); }
   batchNormTrain(p: BatchNormParams, x: Buf, gamma: Buf, beta: Buf, y: Buf, runningMean: Buf, runningVar: Buf,
     saveMean: Buf, saveInvStd: Buf): void {
-    const op = 'batchNormTrain';
-    this.run(op, this.bnInts(op, p), floats(op, ['params.eps', 'params.momentum'], [p.eps, p.momentum]), [['x', x],
-      ['gamma', gamma], ['beta', beta], ['y', y], ['runningMean', runningMean], ['runningVar', runningVar],
-      ['saveMean', saveMean], ['saveInvStd', saveInvStd]]);
+    this.kernel('batchNormTrain', p, x, gamma, beta, y, runningMean, runningVar, saveMean, saveInvStd);
   }
   batchNormInference(p: BatchNormParams, x: Buf, gamma: Buf, beta: Buf, mean: Buf, variance: Buf, y: Buf): void {
-    const op = 'batchNormInference';
-    this.run(op, this.bnInts(op, p), floats(op, ['params.eps', 'params.momentum'], [p.eps, p.momentum]), [['x', x],
-      ['gamma', gamma], ['beta', beta], ['mean', mean], ['variance', variance], ['y', y]]);
+    this.kernel('batchNormInference', p, x, gamma, beta, mean, variance, y);
   }
   batchNormTrainBackward(p: BatchNormParams, x: Buf, dy: Buf, gamma: Buf, saveMean: Buf, saveInvStd: Buf,
     dx: Buf, dgamma: Buf, dbeta: Buf): void {
-    const op = 'batchNormTrainBackward';
-    this.run(op, this.bnInts(op, p), NO_FLOATS, [['x', x], ['dy', dy], ['gamma', gamma], ['saveMean', saveMean],
-      ['saveInvStd', saveInvStd], ['dx', dx], ['dgamma', dgamma], ['dbeta', dbeta]]);
+    this.kernel('batchNormTrainBackward', p, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
   }
   batchNormInferenceBackward(p: BatchNormParams, x: Buf, dy: Buf, gamma: Buf, mean: Buf, variance: Buf,
     dx: Buf, dgamma: Buf, dbeta: Buf): void {
-    const op = 'batchNormInferenceBackward';
-    this.run(op, this.bnInts(op, p), floats(op, ['params.eps'], [p.eps]), [['x', x], ['dy', dy], ['gamma', gamma],
-      ['mean', mean], ['variance', variance], ['dx', dx], ['dgamma', dgamma], ['dbeta', dbeta]]);
+    this.kernel('batchNormInferenceBackward', p, x, dy, gamma, mean, variance, dx, dgamma, dbeta);
   }
 
   // ---- pooling ------------------------------------------------------------------------------------------
-  maxPool2d(p: Pool2dParams, x: Buf, y: Buf): void {
-    this.run('maxPool2d', packPool('maxPool2d', p), NO_FLOATS, [['x', x], ['y', y]]);
-  }
-  maxPool2dBackward(p: Pool2dParams, x: Buf, dy: Buf, dx: Buf): void {
-    this.run('maxPool2dBackward', packPool('maxPool2dBackward', p), NO_FLOATS, [['x', x], ['dy', dy], ['dx', dx]]);
-  }
-  avgPool2d(p: Pool2dParams, x: Buf, y: Buf): void {
-    this.run('avgPool2d', packPool('avgPool2d', p), NO_FLOATS, [['x', x], ['y', y]]);
-  }
-  avgPool2dBackward(p: Pool2dParams, dy: Buf, dx: Buf): void {
-    this.run('avgPool2dBackward', packPool('avgPool2dBackward', p), NO_FLOATS, [['dy', dy], ['dx', dx]]);
-  }
-  private gpInts(op: string, p: GlobalPoolParams): Int32Array { return ints(op, ['params.n', 'params.hw', 'params.c'], [p.n, p.hw, p.c]); }
-  globalAvgPool(p: GlobalPoolParams, x: Buf, y: Buf): void {
-    this.run('globalAvgPool', this.gpInts('globalAvgPool', p), NO_FLOATS, [['x', x], ['y', y]]);
-  }
-  globalAvgPoolBackward(p: GlobalPoolParams, dy: Buf, dx: Buf): void {
-    this.run('globalAvgPoolBackward', this.gpInts('globalAvgPoolBackward', p), NO_FLOATS, [['dy', dy], ['dx', dx]]);
-  }
+  maxPool2d(p: Pool2dParams, x: Buf, y: Buf): void { this.kernel('maxPool2d', p, x, y); }
+  maxPool2dBackward(p: Pool2dParams, x: Buf, dy: Buf, dx: Buf): void { this.kernel('maxPool2dBackward', p, x, dy, dx); }
+  avgPool2d(p: Pool2dParams, x: Buf, y: Buf): void { this.kernel('avgPool2d', p, x, y); }
+  avgPool2dBackward(p: Pool2dParams, dy: Buf, dx: Buf): void { this.kernel('avgPool2dBackward', p, dy, dx); }
+  adaptiveAvgPool2d(p: AdaptivePool2dParams, x: Buf, y: Buf): void { this.kernel('adaptiveAvgPool2d', p, x, y); }
+  adaptiveAvgPool2dBackward(p: AdaptivePool2dParams, dy: Buf, dx: Buf): void { this.kernel('adaptiveAvgPool2dBackward', p, dy, dx); }
+  globalAvgPool(p: GlobalPoolParams, x: Buf, y: Buf): void { this.kernel('globalAvgPool', p, x, y); }
+  globalAvgPoolBackward(p: GlobalPoolParams, dy: Buf, dx: Buf): void { this.kernel('globalAvgPoolBackward', p, dy, dx); }
 
   // ---- dense ----------------------------------------------------------------------------------------------
-  private dInts(op: string, p: DenseParams): Int32Array { return ints(op, ['params.n', 'params.inF', 'params.outF'], [p.n, p.inF, p.outF]); }
-  dense(p: DenseParams, x: Buf, w: Buf, bias: Buf | null, y: Buf): void {
-    this.run('dense', this.dInts('dense', p), NO_FLOATS, [['x', x], ['w', w], ['bias', bias, true], ['y', y]]);
-  }
-  denseBackwardData(p: DenseParams, dy: Buf, w: Buf, dx: Buf): void {
-    this.run('denseBackwardData', this.dInts('denseBackwardData', p), NO_FLOATS, [['dy', dy], ['w', w], ['dx', dx]]);
-  }
+  dense(p: DenseParams, x: Buf, w: Buf, bias: Buf | null, y: Buf): void { this.kernel('dense', p, x, w, bias, y); }
+  denseBackwardData(p: DenseParams, dy: Buf, w: Buf, dx: Buf): void { this.kernel('denseBackwardData', p, dy, w, dx); }
   denseBackwardFilter(p: DenseParams, x: Buf, dy: Buf, dw: Buf, dbias: Buf | null): void {
-    this.run('denseBackwardFilter', this.dInts('denseBackwardFilter', p), NO_FLOATS,
-      [['x', x], ['dy', dy], ['dw', dw], ['dbias', dbias, true]]);
+    this.kernel('denseBackwardFilter', p, x, dy, dw, dbias);
   }
 
-  // ---- elementwise ----------------------------------------------------------------------------------------
-  activation(kind: ActivationKind, length: number, x: Buf, y: Buf): void {
-    const op = 'activation';
-    this.run(op, ints(op, ['kind', 'length'], [activationCode(op, kind), length]), NO_FLOATS, [['x', x], ['y', y]]);
-  }
+  // ---- elementwise (alpha is unused by add, mul and sumSquares: 0) ------------------------------------------
+  activation(kind: ActivationKind, length: number, x: Buf, y: Buf): void { this.kernel('activation', { kind, length }, x, y); }
   activationBackward(kind: ActivationKind, length: number, x: Buf, y: Buf, dy: Buf, dx: Buf): void {
-    const op = 'activationBackward';
-    this.run(op, ints(op, ['kind', 'length'], [activationCode(op, kind), length]), NO_FLOATS,
-      [['x', x], ['y', y], ['dy', dy], ['dx', dx]]);
+    this.kernel('activationBackward', { kind, length }, x, y, dy, dx);
   }
-  add(length: number, a: Buf, b: Buf, y: Buf): void {
-    this.run('add', ints('add', ['length'], [length]), NO_FLOATS, [['a', a], ['b', b], ['y', y]]);
-  }
-  axpy(length: number, alpha: number, x: Buf, y: Buf): void {
-    this.run('axpy', ints('axpy', ['length'], [length]), floats('axpy', ['alpha'], [alpha]), [['x', x], ['y', y]]);
-  }
-  scale(length: number, alpha: number, x: Buf, y: Buf): void {
-    this.run('scale', ints('scale', ['length'], [length]), floats('scale', ['alpha'], [alpha]), [['x', x], ['y', y]]);
-  }
-  mul(length: number, a: Buf, b: Buf, y: Buf): void {
-    this.run('mul', ints('mul', ['length'], [length]), NO_FLOATS, [['a', a], ['b', b], ['y', y]]);
-  }
-  sumSquares(length: number, x: Buf, out: Buf): void {
-    this.run('sumSquares', ints('sumSquares', ['length'], [length]), NO_FLOATS, [['x', x], ['out', out]]);
-  }
+  add(length: number, a: Buf, b: Buf, y: Buf): void { this.kernel('add', { length, alpha: 0 }, a, b, y); }
+  axpy(length: number, alpha: number, x: Buf, y: Buf): void { this.kernel('axpy', { length, alpha }, x, y); }
+  scale(length: number, alpha: number, x: Buf, y: Buf): void { this.kernel('scale', { length, alpha }, x, y); }
+  mul(length: number, a: Buf, b: Buf, y: Buf): void { this.kernel('mul', { length, alpha: 0 }, a, b, y); }
+  sumSquares(length: number, x: Buf, out: Buf): void { this.kernel('sumSquares', { length, alpha: 0 }, x, out); }
 
   // ---- channel scale, concat, dropout ------------------------------------------------------------------------
-  private csInts(op: string, p: ChannelScaleParams): Int32Array { return ints(op, ['params.n', 'params.hw', 'params.c'], [p.n, p.hw, p.c]); }
-  channelScale(p: ChannelScaleParams, x: Buf, s: Buf, y: Buf): void {
-    this.run('channelScale', this.csInts('channelScale', p), NO_FLOATS, [['x', x], ['s', s], ['y', y]]);
-  }
+  channelScale(p: ChannelScaleParams, x: Buf, s: Buf, y: Buf): void { this.kernel('channelScale', p, x, s, y); }
   channelScaleBackward(p: ChannelScaleParams, x: Buf, s: Buf, dy: Buf, dx: Buf, ds: Buf): void {
-    this.run('channelScaleBackward', this.csInts('channelScaleBackward', p), NO_FLOATS,
-      [['x', x], ['s', s], ['dy', dy], ['dx', dx], ['ds', ds]]);
+    this.kernel('channelScaleBackward', p, x, s, dy, dx, ds);
   }
-  private ccInts(op: string, p: ConcatParams, count: number): Int32Array {
-    if (p.channels.length !== count) {
-      throw new ConvnetsError(`${op}: params.channels has ${p.channels.length} entries but ${count} buffers were given`);
-    }
-    return ints(op, ['params.rows', 'count', ...p.channels.map((_, i) => `params.channels[${i}]`)],
-      [p.rows, p.channels.length, ...p.channels]);
-  }
-  concat(p: ConcatParams, inputs: readonly Buf[], y: Buf): void {
-    this.run('concat', this.ccInts('concat', p, inputs.length), NO_FLOATS,
-      [...inputs.map((b, i): [string, Buf] => [`inputs[${i}]`, b]), ['y', y]]);
-  }
-  split(p: ConcatParams, y: Buf, outputs: readonly Buf[]): void {
-    this.run('split', this.ccInts('split', p, outputs.length), NO_FLOATS,
-      [['y', y], ...outputs.map((b, i): [string, Buf] => [`outputs[${i}]`, b])]);
-  }
+  concat(p: ConcatParams, inputs: readonly Buf[], y: Buf): void { this.kernel('concat', p, inputs, y); }
+  split(p: ConcatParams, y: Buf, outputs: readonly Buf[]): void { this.kernel('split', p, y, outputs); }
   dropoutMask(length: number, rate: number, seed: number, mask: Buf): void {
-    const op = 'dropoutMask';
-    if (!Number.isInteger(seed)) throw new ConvnetsError(`${op}: seed must be an integer, got ${seed}`);
+    if (!Number.isInteger(seed)) throw new ConvnetsError(`dropoutMask: seed must be an integer, got ${seed}`);
     // seed | 0: the same 32 bits core/random.ts hashes.
-    this.run(op, ints(op, ['length', 'seed'], [length, seed | 0]), floats(op, ['rate'], [rate]), [['mask', mask]]);
+    this.kernel('dropoutMask', { length, rate, seed: seed | 0 }, mask);
   }
 
-  // ---- loss and optimisers ------------------------------------------------------------------------------------
+  // ---- loss and optimisers (the forward has no gradScale: 0) ---------------------------------------------------
   softmaxCrossEntropy(p: SoftmaxXentParams, logits: Buf, labels: Buf, probs: Buf, loss: Buf): void {
-    const op = 'softmaxCrossEntropy';
-    this.run(op, ints(op, ['params.n', 'params.classes'], [p.n, p.classes]), floats(op, ['params.smoothing'], [p.smoothing]),
-      [['logits', logits], ['labels', labels], ['probs', probs], ['loss', loss]]);
+    this.kernel('softmaxCrossEntropy', { ...p, gradScale: 0 }, logits, labels, probs, loss);
   }
   softmaxCrossEntropyBackward(p: SoftmaxXentParams, probs: Buf, labels: Buf, gradScale: number, dlogits: Buf): void {
-    const op = 'softmaxCrossEntropyBackward';
-    this.run(op, ints(op, ['params.n', 'params.classes'], [p.n, p.classes]),
-      floats(op, ['params.smoothing', 'gradScale'], [p.smoothing, gradScale]),
-      [['probs', probs], ['labels', labels], ['dlogits', dlogits]]);
+    this.kernel('softmaxCrossEntropyBackward', { ...p, gradScale }, probs, labels, dlogits);
   }
-  sgdUpdate(p: SgdParams, param: Buf, grad: Buf, velocity: Buf): void {
-    const op = 'sgdUpdate';
-    this.run(op, ints(op, ['params.length', 'params.nesterov'], [p.length, p.nesterov ? 1 : 0]),
-      floats(op, ['params.lr', 'params.momentum', 'params.weightDecay'], [p.lr, p.momentum, p.weightDecay]),
-      [['param', param], ['grad', grad], ['velocity', velocity]]);
-  }
-  adamwUpdate(p: AdamWParams, param: Buf, grad: Buf, m: Buf, v: Buf): void {
-    const op = 'adamwUpdate';
-    if (!Number.isInteger(p.step) || p.step < 1) throw new ConvnetsError(`${op}: params.step must be an integer >= 1 (1-based), got ${p.step}`);
-    this.run(op, ints(op, ['params.length', 'params.step'], [p.length, p.step]),
-      floats(op, ['params.lr', 'params.beta1', 'params.beta2', 'params.eps', 'params.weightDecay'],
-        [p.lr, p.beta1, p.beta2, p.eps, p.weightDecay]),
-      [['param', param], ['grad', grad], ['m', m], ['v', v]]);
-  }
+  sgdUpdate(p: SgdParams, param: Buf, grad: Buf, velocity: Buf): void { this.kernel('sgdUpdate', p, param, grad, velocity); }
+  adamwUpdate(p: AdamWParams, param: Buf, grad: Buf, m: Buf, v: Buf): void { this.kernel('adamwUpdate', p, param, grad, m, v); }
 }
 
 /** Why the native backend cannot run here, or null. Never throws. */

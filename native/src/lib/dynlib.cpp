@@ -93,6 +93,7 @@ CublasApi loadCublas() {
   if (!ok) { a.error = a.library + ": " + err; return a; }
   std::string ignore;
   sym(libs, 1, "cublasGetStatusString", a.statusString, ignore);
+  sym(libs, 1, "cublasSetWorkspace_v2", a.setWorkspace, ignore);
   a.getProperty(0, &a.major);
   a.getProperty(1, &a.minor);
   a.getProperty(2, &a.patch);
@@ -112,11 +113,42 @@ const CublasApi& cublas() {
   return api;
 }
 
+std::string cudnnStatusName(cudnnStatus_t st) {
+  // cuDNN 9 codes: the thousands give the category, the rest the detail.
+  switch (st) {
+    case 0: return "CUDNN_STATUS_SUCCESS";
+    case 1001: return "CUDNN_STATUS_NOT_INITIALIZED";
+    case 2000: return "CUDNN_STATUS_BAD_PARAM";
+    case 2002: return "CUDNN_STATUS_BAD_PARAM_NULL_POINTER";
+    case 2003: return "CUDNN_STATUS_BAD_PARAM_MISALIGNED_POINTER";
+    case 2005: return "CUDNN_STATUS_BAD_PARAM_OUT_OF_BOUND";
+    case 2006: return "CUDNN_STATUS_BAD_PARAM_SIZE_INSUFFICIENT";
+    case 2008: return "CUDNN_STATUS_BAD_PARAM_SHAPE_MISMATCH";
+    case 3000: return "CUDNN_STATUS_NOT_SUPPORTED";
+    case 3002: return "CUDNN_STATUS_NOT_SUPPORTED_SHAPE";
+    case 3003: return "CUDNN_STATUS_NOT_SUPPORTED_DATA_TYPE";
+    case 3004: return "CUDNN_STATUS_NOT_SUPPORTED_LAYOUT";
+    case 3007: return "CUDNN_STATUS_NOT_SUPPORTED_ARCH_MISMATCH";
+    case 3010: return "CUDNN_STATUS_NOT_SUPPORTED_SHARED_MEMORY_INSUFFICIENT";
+    case 3011: return "CUDNN_STATUS_NOT_SUPPORTED_PADDING";
+    case 4000: return "CUDNN_STATUS_INTERNAL_ERROR";
+    case 4003: return "CUDNN_STATUS_INTERNAL_ERROR_HOST_ALLOCATION_FAILED";
+    case 4004: return "CUDNN_STATUS_INTERNAL_ERROR_DEVICE_ALLOCATION_FAILED";
+    case 5000: return "CUDNN_STATUS_EXECUTION_FAILED";
+    default: {
+      static const char* cat[] = {"", "CUDNN_STATUS_NOT_INITIALIZED", "CUDNN_STATUS_BAD_PARAM", "CUDNN_STATUS_NOT_SUPPORTED",
+                                  "CUDNN_STATUS_INTERNAL_ERROR", "CUDNN_STATUS_EXECUTION_FAILED"};
+      int c = st / 1000;
+      return (c >= 1 && c <= 5 ? std::string(cat[c]) : std::string("CUDNN_STATUS")) + "_" + std::to_string(st);
+    }
+  }
+}
+
 void checkCudnn(cudnnStatus_t st, const char* op) {
   if (st == 0) return;
   const CudnnApi& a = cudnn();
-  std::string msg = a.getErrorString ? a.getErrorString(st) : "cuDNN failure";
-  throw NativeError(op, "cuDNN", st, msg, msg);
+  std::string msg = a.getErrorString ? a.getErrorString(st) : cudnnStatusName(st);
+  throw NativeError(op, "cuDNN", st, cudnnStatusName(st), msg);
 }
 
 std::string cublasStatusName(cublasStatus_t st) {

@@ -16,8 +16,7 @@ typedef int cudnnStatus_t;
 enum { CUDNN_DATA_FLOAT = 0, CUDNN_TENSOR_NHWC = 1, CUDNN_CROSS_CORRELATION = 1 };
 enum { CUDNN_DEFAULT_MATH = 0, CUDNN_FMA_MATH = 3 };
 enum { CUDNN_BATCHNORM_SPATIAL = 1 };
-/** cuDNN 9 status categories: 2xxx bad parameter, 3xxx not supported (sub-codes give the detail). */
-inline bool cudnnRefused(cudnnStatus_t st) { return st / 1000 == 2 || st / 1000 == 3; }
+enum { CUDNN_TENSOR_OP_MATH = 1 };
 constexpr double CUDNN_BN_MIN_EPSILON = 1e-5;
 
 /** Layout shared by cudnnConvolution{Fwd,BwdData,BwdFilter}AlgoPerf_t. */
@@ -99,15 +98,20 @@ struct CublasApi {
   cublasStatus_t (*setMathMode)(cublasHandle_t, int) = nullptr;
   cublasStatus_t (*getProperty)(int, int*) = nullptr;
   const char* (*statusString)(cublasStatus_t) = nullptr;  // optional (cuBLAS >= 11.4)
+  // optional: a caller-owned workspace, so cuBLAS allocates nothing behind the caching allocator
+  cublasStatus_t (*setWorkspace)(cublasHandle_t, void*, size_t) = nullptr;
   cublasStatus_t (*sgemm)(cublasHandle_t, int, int, int, int, int, const float*, const float*, int, const float*, int,
                           const float*, float*, int) = nullptr;
 };
 
-/** Loaded once per process; CONVNETS_NO_CUDNN / CONVNETS_NO_CUBLAS=1 force the own-kernel paths. */
+/** Loaded once per process; CONVNETS_NO_CUDNN / CONVNETS_NO_CUBLAS=1 force the own-kernel paths. A
+ *  context calls them through its own pointers (Context::dnn, ::blas), which a host-only test context
+ *  points at recording stand-ins (lib/fake.cpp). */
 const CudnnApi& cudnn();
 const CublasApi& cublas();
 
 /** Errors of those libraries, named like CUDA's. */
+std::string cudnnStatusName(cudnnStatus_t st);
 void checkCudnn(cudnnStatus_t st, const char* op);
 void checkCublas(cublasStatus_t st, const char* op);
 std::string cublasStatusName(cublasStatus_t st);

@@ -1,9 +1,8 @@
-// Public API in Node: everything the browser entry has (./browser.ts: core, nn, architectures, training
-// primitives, js and wasm backends) plus the Node features: file IO (safetensors, torchvision, ONNX,
-// images), datasets, the fit() loop, analyses, the CUDA addon. Importing it registers nothing:
+// Public API in Node: the portable API (./portable.ts, also the browser entry's) plus the Node features:
+// the wasm backend on the Node platform (files, worker_threads), file IO (safetensors, torchvision .pth,
+// ONNX, images), datasets, the fit() loop, analyses, the CUDA addon. Importing it registers nothing:
 // core/registry.ts loads a backend module the first time initBackend / createBackend asks for it.
-export * from './browser.js';
-// The wasm backend on the Node platform (files, worker_threads) shadows the web one.
+export * from './portable.js';
 export { WasmBackend, enableRelaxedSimd, wasmBuild } from './backends/wasm/index.js';
 export type { WasmBackendInfo } from './backends/wasm/index.js';
 export { MetaBackend } from './backends/meta/index.js';

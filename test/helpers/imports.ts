@@ -75,7 +75,7 @@ export function parseImports(file: string, source: string): ImportRef[] {
 /** The layer of a repository path, or null outside src/. Throws for a src/ file no rule classifies. */
 export function layerOf(path: string): Layer | null {
   if (path.startsWith('src/architectures/')) return 'architectures';
-  if (path === 'src/ts/index.ts' || path === 'src/ts/browser.ts') return 'index';
+  if (path === 'src/ts/index.ts' || path === 'src/ts/browser.ts' || path === 'src/ts/portable.ts') return 'index';
   const m = /^src\/ts\/([^/]+)\//.exec(path);
   if (m && (m[1] in RANK || m[1] === 'backends')) return m[1] as Layer;
   if (path.startsWith('src/')) throw new Error(`${path}: not in any layer (add it to test/helpers/imports.ts)`);

@@ -7,7 +7,7 @@
 import { ConvnetsError } from './backend.js';
 import type { Backend } from './backend.js';
 import { MetaBackend } from '../backends/meta/index.js';
-import { BUILTIN } from './backend-table.js';
+import { BUILTIN as NODE_TABLE } from './backend-table.js';
 import type { BackendName } from './backend-table.js';
 
 export type { BackendName } from './backend-table.js';
@@ -29,7 +29,22 @@ export interface BackendFactory {
 /** What a backend module exports for the table. */
 export interface BackendModule { factory: BackendFactory; }
 
-export const BACKEND_PRIORITY = Object.keys(BUILTIN) as readonly BackendName[];
+/** The built-in backends' lazy loaders, in priority order: Node's, unless an entry installs another. */
+let BUILTIN: Readonly<Record<string, () => Promise<BackendModule>>> = NODE_TABLE;
+
+/** The Node priority order (native > wasm > js); registeredBackends() gives the installed table's. */
+export const BACKEND_PRIORITY = Object.keys(NODE_TABLE) as readonly BackendName[];
+
+/**
+ * Installs the platform's table of built-in backends (the browser entry installs the web one, so the
+ * package works in a page with or without a bundler applying package.json's "browser" map). Backends
+ * already loaded stay loaded.
+ */
+export function useBackendTable(table: Readonly<Record<string, () => Promise<BackendModule>>>): void {
+  BUILTIN = table;
+}
+
+
 
 /** Third-party backends (registerBackend), tried after the built-ins. */
 const extra = new Map<string, BackendFactory>();
@@ -56,7 +71,7 @@ export function registerBackend(name: string, factory: BackendFactory): void {
 
 /** Every backend name initBackend() knows, in priority order (whether or not it can run here). */
 export function registeredBackends(): string[] {
-  return [...BACKEND_PRIORITY, ...extra.keys()];
+  return [...Object.keys(BUILTIN), ...extra.keys()];
 }
 
 /** The factory of `name`, or a reason string when its module cannot be loaded. Never throws. */

@@ -18,7 +18,7 @@ import { COVERAGE, GRADCHECKS } from './helpers/coverage.js';
 import { kernelCases, runConformance } from './helpers/conformance.js';
 import { checkGradient } from './helpers/gradcheck.js';
 
-const MEMORY_METHODS = ['alloc', 'free', 'write', 'read', 'readAsync', 'fill', 'copy', 'allocated', 'dispose'];
+const MEMORY_METHODS = ['alloc', 'free', 'write', 'read', 'readAsync', 'fill', 'copy', 'view', 'allocated', 'dispose'];
 const EXPECTED_EXEMPT = ['sumSquares', 'dropoutMask', 'sgdUpdate', 'adamwUpdate'];
 
 t.test('manifest lists exactly the kernels of KERNEL_NAMES', async (tt) => {

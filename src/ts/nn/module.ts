@@ -18,6 +18,11 @@ export interface ForwardContext {
    * so a misuse is loud. Identity, not shape, decides: an intermediate activation is never skipped.
    */
   noInputGrad?: Tensor;
+  /**
+   * Set while a checkpointed segment recomputes its forward in backward: batch norm then leaves the
+   * running statistics alone (they were updated by the first forward).
+   */
+  recompute?: boolean;
 }
 
 /** A learnable tensor with its gradient (same backend, same shape). */

@@ -27,14 +27,17 @@ export class Activation extends PlannedModule {
     return y;
   }
 
-  /** Whether forwardInPlace may overwrite the input (training only: inference graphs are traced by identity). */
+  /** Whether forwardInPlace may overwrite the input. */
   get canRunInPlace(): boolean { return this.kind === 'relu' || this.kind === 'relu6'; }
 
-  /** Training forward that writes y over x and keeps only y (callers check canRunInPlace and x's producer). */
+  /**
+   * A forward that writes y over x and keeps only y (callers check canRunInPlace and x's producer).
+   * Not while a tracer listens: exporters rebuild the graph by tensor identity.
+   */
   forwardInPlace(x: Tensor, ctx: ForwardContext): Tensor {
-    if (!ctx.training || !this.canRunInPlace || ops.getTracer()) return this.forward(x, ctx);
+    if (!this.canRunInPlace || ops.getTracer() || (this.fusedInto && !ctx.training)) return this.forward(x, ctx);
     ops.activation(this.kind, x, x);
-    this.saved = { x, y: x };
+    this.saved = ctx.training ? { x, y: x } : null;
     return x;
   }
 

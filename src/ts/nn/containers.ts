@@ -22,7 +22,7 @@ function outputDisposable(m: Module | undefined): boolean {
 
 /** Runs m on x, in place when m is a ReLU/ReLU6 and x's producer does not need x in backward. */
 function step(m: Module, prev: Module | undefined, x: Tensor, ctx: ForwardContext): Tensor {
-  if (ctx.training && m instanceof Activation && m.canRunInPlace && outputDisposable(prev)) return m.forwardInPlace(x, ctx);
+  if (m instanceof Activation && m.canRunInPlace && outputDisposable(prev)) return m.forwardInPlace(x, ctx);
   return m.forward(x, ctx);
 }
 
@@ -245,15 +245,15 @@ export class Residual extends PlannedModule {
         this.plan.tensor('dpMask', [h.shape[0]], be));
       h = ops.sampleScale(h, mask, this.plan.tensor('dp', h.shape, be));
     }
-    // In training the sum goes over the main path's output when its producer does not read it in
-    // backward (add's backward reads neither input): one activation less to keep.
+    // The sum goes over the main path's output when its producer does not read it in backward (add's
+    // backward reads neither input): one activation less to keep.
     const last = mask ? this : this.main[this.main.length - 1][1];
-    const overMain = ctx.training && h !== x && h !== s && (mask ? true : outputDisposable(last)) && !ops.getTracer();
+    const overMain = h !== x && h !== s && (mask ? true : outputDisposable(last)) && !ops.getTracer();
     const sum = ops.add(h, s, overMain ? h : this.plan.tensor('sum', h.shape, be));
     this.saved = ctx.training ? { x, mask } : null;
     if (!this.post) return sum;
     // The sum is read by nobody's backward: the post activation may overwrite it.
-    return ctx.training && this.post[1] instanceof Activation && this.post[1].canRunInPlace
+    return this.post[1] instanceof Activation && this.post[1].canRunInPlace
       ? this.post[1].forwardInPlace(sum, ctx) : this.post[1].forward(sum, ctx);
   }
 

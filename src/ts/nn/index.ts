@@ -15,3 +15,4 @@ export * from './fuse.js';
 export { MemoryPlanner, assignOffsets } from './memory.js';
 export type { PlanEntry, StepSchedule } from './memory.js';
 export * from './recompute.js';
+export * from './stepplan.js';

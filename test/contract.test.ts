@@ -17,6 +17,7 @@ import { JsBackend } from '../src/ts/backends/js/index.js';
 import { COVERAGE, GRADCHECKS } from './helpers/coverage.js';
 import { kernelCases, runConformance } from './helpers/conformance.js';
 import { checkGradient } from './helpers/gradcheck.js';
+import { checkViews } from './helpers/views.js';
 
 const MEMORY_METHODS = ['alloc', 'free', 'write', 'read', 'readAsync', 'fill', 'copy', 'view', 'allocated', 'dispose'];
 const EXPECTED_EXEMPT = ['sumSquares', 'dropoutMask', 'sgdUpdate', 'adamwUpdate'];
@@ -41,6 +42,8 @@ t.test('the js backend implements every method', async (tt) => {
   const b = new JsBackend() as unknown as Record<string, unknown>;
   for (const m of [...MEMORY_METHODS, ...KERNEL_NAMES]) tt.equal(typeof b[m], 'function', `js has ${m}`);
 });
+
+t.test('view(): sub-buffers without a copy (js)', async (tt) => { await checkViews(tt, new JsBackend()); });
 
 t.test('every kernel is covered', async (tt) => {
   const cases = kernelCases('small');

@@ -211,16 +211,17 @@ function writeMetrics(prefix: string, result: Omit<FitResult, 'seconds' | 'image
  * Refuses, before any step, a run whose planned training memory cannot fit the backend (wasm32:
  * 4 GiB), naming the estimate and the largest batch that fits.
  */
-export function checkMemoryFits(model: Module, backend: Backend, inputShape: number[], optimizer: string, modelName: string): void {
-  if (backend.name !== 'wasm') return;
+export function checkMemoryFits(model: Module, backend: Backend, inputShape: number[], optimizer: string, modelName: string,
+  limitBytes = backend.name === 'wasm' ? WASM32_LIMIT_BYTES : Infinity): void {
+  if (limitBytes === Infinity) return;
   const opt = optimizer === 'sgd' ? 'sgd' : 'adamw';
   const m = trainingMemory(model, inputShape, { optimizer: opt, backend });
-  if (m.total <= WASM32_LIMIT_BYTES) return;
-  const b = largestBatchThatFits(model, inputShape, WASM32_LIMIT_BYTES, { optimizer: opt, backend });
+  if (m.total <= limitBytes) return;
+  const b = largestBatchThatFits(model, inputShape, limitBytes, { optimizer: opt, backend });
   const gib = (v: number): string => `${(v / 2 ** 30).toFixed(2)} GiB`;
   throw new ConvnetsError(`train: ${modelName} at batch ${inputShape[0]} on ${inputShape[1]}x${inputShape[2]} needs about ${gib(m.total)} ` +
     `(planned: activations+gradients ${gib(m.arena)}, parameters+gradients+optimizer state ${gib(m.params + m.grads + m.optimizerState)}, ` +
-    `packed weights ${gib(m.packedWeights)}), more than wasm32's 4 GiB; ` +
+    `packed weights ${gib(m.packedWeights)}), more than ${limitBytes === WASM32_LIMIT_BYTES ? "wasm32's 4 GiB" : gib(limitBytes)}; ` +
     (b > 0 ? `the largest batch that fits is ${b}` : 'not even batch 1 fits') + ' (or use --recompute, or the native backend)');
 }
 

@@ -9,7 +9,7 @@ import { Tensor } from '../../src/ts/core/tensor.js';
 import type { Backend } from '../../src/ts/core/backend.js';
 import {
   BatchNorm2d, Concat, Conv2d, Dropout, Flatten, GlobalAvgPool2d, Linear, MaxPool2d, MemoryPlanner, ReLU, Residual,
-  Sequential, SqueezeExcite, assignOffsets, manualSeed, setRecompute,
+  Sequential, SqueezeExcite, assignOffsets, manualSeed, setRecompute, DenseBlock,
 } from '../../src/ts/nn/index.js';
 import type { Module } from '../../src/ts/nn/index.js';
 
@@ -135,3 +135,38 @@ t.test('assignOffsets: overlapping lifetimes never share storage, disjoint ones 
   }
 });
 
+
+t.test('DenseBlock (memory-efficient or not) = a chain of Concat layers, bit for bit, with a smaller arena', async (t) => {
+  const branch = (inC: number): [string, Module][] => [
+    ['norm1', new BatchNorm2d(inC)], ['relu1', new ReLU()], ['conv1', new Conv2d(inC, 8, 1, { bias: false })],
+    ['norm2', new BatchNorm2d(8)], ['relu2', new ReLU()], ['conv2', new Conv2d(8, 4, 3, { padding: 1, bias: false })],
+  ];
+  const chain = (): Sequential => { manualSeed(3); return Sequential.named([0, 1, 2, 3].map((i) => [`denselayer${i + 1}`, new Concat([[], branch(6 + 4 * i)])])); };
+  const block = (efficient: boolean): DenseBlock => {
+    manualSeed(3);
+    return new DenseBlock([0, 1, 2, 3].map((i) => [`denselayer${i + 1}`, Sequential.named(branch(6 + 4 * i))] as [string, Sequential]), { memoryEfficient: efficient });
+  };
+  const x = Tensor.randn([2, 5, 5, 6], 4), dy = Tensor.randn([2, 5, 5, 22], 5);
+  const run = (m: Module, planner: MemoryPlanner | null): { y: number[]; dx: number[]; g: number[][]; names: string[] } => {
+    let y: number[] = [], dx: number[] = [];
+    const body = (): void => { y = [...m.forward(x, { training: true, seed: 1 }).data()]; dx = [...m.backward(dy).data()]; };
+    if (planner) planner.run('dense', backend, body); else body();
+    return { y, dx, g: [...m.namedParameters()].map(([, p]) => [...p.gradTensor().data()]), names: [...m.namedParameters()].map(([n]) => n) };
+  };
+  const ref = run(chain(), null);
+  t.ok(ref.names.includes('denselayer3.norm1.weight'), 'torchvision names');
+  const peaks: number[] = [];
+  for (const efficient of [false, true]) {
+    const p = new MemoryPlanner();
+    const m = block(efficient);
+    run(m, p);
+    const r = run(m, p);
+    t.same(r.names, ref.names, 'same parameter names');
+    t.same(r.y, ref.y, `efficient ${efficient}: same output`);
+    t.same(r.dx, ref.dx, `efficient ${efficient}: same input gradient`);
+    t.same(r.g, ref.g, `efficient ${efficient}: same parameter gradients`);
+    peaks.push(p.schedule('js:dense')!.peak);
+    p.dispose(); m.dispose();
+  }
+  t.ok(peaks[1] < peaks[0], `memory-efficient arena ${peaks[1]} < ${peaks[0]} scalars`);
+});

@@ -101,7 +101,8 @@ function chainLayers(mods: readonly (readonly [string, Module])[], input: Shape,
   return { layers, shape: s };
 }
 
-function chainForward(mods: readonly Module[], x: Tensor, ctx: ForwardContext, names?: readonly string[]): Tensor {
+/** Runs a chain of modules (in place where containers may: see step()). */
+export function chainForward(mods: readonly Module[], x: Tensor, ctx: ForwardContext, names?: readonly string[]): Tensor {
   let h = x;
   for (let i = 0; i < mods.length; i++) {
     try {

@@ -16,3 +16,4 @@ export { MemoryPlanner, assignOffsets } from './memory.js';
 export type { PlanEntry, StepSchedule } from './memory.js';
 export * from './recompute.js';
 export * from './stepplan.js';
+export * from './dense.js';

@@ -4,6 +4,7 @@
 // because the recomputed forward sees the same input, seed and batch statistics (containers.ts).
 import { ConvnetsError } from '../core/backend.js';
 import { Sequential } from './containers.js';
+import { DenseBlock } from './dense.js';
 import type { Module } from './module.js';
 
 /** true: segments of ceil(sqrt(blocks)) per stage; a number k: segments of k blocks; false/0: off. */
@@ -25,11 +26,15 @@ export function stages(model: Module): Sequential[] {
   return out;
 }
 
-/** Sets (or clears) checkpoint segments on every stage of `model`; returns the number of stages changed. */
+/**
+ * Sets (or clears) checkpoint segments on every stage of `model`, and the memory-efficient mode of its
+ * dense blocks (bottlenecks recomputed); returns the number of stages changed.
+ */
 export function setRecompute(model: Module, spec: RecomputeSpec): number {
   if (spec !== true && spec !== false && !(Number.isInteger(spec) && (spec as number) >= 0)) {
     throw new ConvnetsError(`recompute: expected true, false or a block count (a non-negative integer), got ${String(spec)}`);
   }
+  for (const [, m] of model.namedModules()) if (m instanceof DenseBlock) m.memoryEfficient = spec !== false && spec !== 0;
   const ss = stages(model);
   for (const s of ss) {
     s.checkpointEvery = spec === false || spec === 0 ? 0 : spec === true ? Math.ceil(Math.sqrt(s.length)) : spec;

@@ -29,6 +29,7 @@ import type { LayerInfo } from './module.js';
 import { Concat, Flatten, Identity, Residual, Sequential } from './containers.js';
 import { SqueezeExcite } from './squeeze_excite.js';
 import { Dropout } from './dropout.js';
+import { DenseBlock } from './dense.js';
 import { WASM32_LIMIT_BYTES, formatTrainingMemory, largestBatchThatFits, trainingMemory } from './stepplan.js';
 import type { TrainingMemory } from './stepplan.js';
 
@@ -170,6 +171,18 @@ function liveWalk(m: Module, input: Shape, extra: number, inCounted: boolean): n
       held += size(r.shape); outs += size(r.shape);
     }
     return Math.max(peak, extra + (passThrough ? size(input) : 0) + outs + size(m.outputShape(input)));
+  }
+  if (m instanceof DenseBlock) {
+    // Every layer's features stay alive; each layer reads a temporary concat of them.
+    let held = extra + size(input), peak = 0, c = input[input.length - 1];
+    const lead = input.slice(0, -1);
+    for (const l of m.denseLayers) {
+      const inShape = [...lead, c];
+      const r = liveChain(l.modules(), inShape, held + (c === input[input.length - 1] ? 0 : size(inShape)), true);
+      peak = Math.max(peak, r.peak);
+      held += size(r.shape); c += r.shape[r.shape.length - 1];
+    }
+    return Math.max(peak, held + size(m.outputShape(input)));
   }
   if (m instanceof SqueezeExcite) {
     const held = extra + size(input);

@@ -6,6 +6,7 @@ import type { Test } from 'tap';
 import { useFloat32 } from './gradcheck.js';
 import * as ops from '../../src/ts/core/ops.js';
 import { Tensor } from '../../src/ts/core/tensor.js';
+import { ConvnetsError } from '../../src/ts/core/backend.js';
 import type { Backend } from '../../src/ts/core/backend.js';
 import {
   BatchNorm2d, Concat, Conv2d, Dropout, Flatten, GlobalAvgPool2d, Linear, MaxPool2d, MemoryPlanner, ReLU, Residual,
@@ -169,4 +170,24 @@ t.test('DenseBlock (memory-efficient or not) = a chain of Concat layers, bit for
     p.dispose(); m.dispose();
   }
   t.ok(peaks[1] < peaks[0], `memory-efficient arena ${peaks[1]} < ${peaks[0]} scalars`);
+});
+
+t.test('a backend without views: the planner falls back to one buffer per tensor, same bits, no arena', async (t) => {
+  const ref = smallNet();
+  const a = train(ref, backend, 2, new MemoryPlanner());
+  ref.dispose();
+  const { JsBackend } = await import('../../src/ts/backends/js/index.js');
+  const be = new JsBackend();
+  (be as unknown as { view: unknown }).view = () => { throw new ConvnetsError('view: not in this build'); };
+  const { setBackend } = await import('../../src/ts/core/registry.js');
+  setBackend(be);
+  const net = smallNet();
+  const p = new MemoryPlanner();
+  const b = train(net, be, 2, p);
+  setBackend(backend);
+  sameBits(t, a, b, 'without views');
+  t.equal(p.allocated(), 0, 'no arena held');
+  t.equal(b.allocated[1], b.allocated[0], 'nothing allocated after the first step');
+  p.dispose(); net.dispose();
+  t.equal(be.allocated(), 0, 'everything freed');
 });

@@ -205,6 +205,7 @@ interface Planned { schedule: StepSchedule; views: (Tensor | null)[]; version: n
 export class MemoryPlanner {
   private readonly arenas = new Map<Backend, Arena>();
   private readonly plans = new Map<string, Planned>();
+  private readonly noViews = new Set<Backend>();
 
   /** Records fn's schedule without computing anything (kernels are no-ops): nothing is allocated for its tensors. */
   plan<T>(key: string, backend: Backend, fn: () => T, keep?: (r: T) => readonly Tensor[]): StepSchedule {
@@ -257,6 +258,7 @@ export class MemoryPlanner {
   /** Makes the arena big enough and (re)creates the schedule's views when the arena changed. */
   private bind(p: Planned, backend: Backend): void {
     if (p.direct) return;
+    if (this.noViews.has(backend)) { this.direct(p, backend); return; }
     let a = this.arenas.get(backend);
     if (!a || a.size < p.schedule.peak) {
       const version = (a?.version ?? 0) + 1;
@@ -272,10 +274,18 @@ export class MemoryPlanner {
       p.version = a.version;
     } catch (e) {
       if (!(e instanceof ConvnetsError)) throw e;
-      // A backend without sub-buffer views: one allocation per planned tensor, kept across steps.
-      p.direct = p.schedule.entries.map((en) => new Tensor(backend, en.shape));
-      p.views = p.direct;
+      // A backend without sub-buffer views (a native addon built before them): no arena.
+      this.noViews.add(backend);
+      backend.free(a.buf);
+      this.arenas.delete(backend);
+      this.direct(p, backend);
     }
+  }
+
+  /** One allocation per planned tensor, kept across steps (no sharing): the per-module plan's memory. */
+  private direct(p: Planned, backend: Backend): void {
+    p.direct = p.schedule.entries.map((en) => new Tensor(backend, en.shape));
+    p.views = p.direct;
   }
 
   /** Scalars held by the arenas. */

@@ -1,7 +1,7 @@
 # PyTorch CPU peer of bench/train-memory.ts: the same training step (forward, cross-entropy, backward,
 # SGD momentum update), one case per process; prints one JSON line with the median step ms (after one
 # warm-up step) and the peak RSS (ru_maxrss).
-#   python3 bench/train_memory_torch.py resnet50 --batch 8 --size 224 --threads 1 --steps 3
+#   /usr/bin/python3 bench/train_memory_torch.py resnet50 --batch 8 --size 224 --threads 1 --steps 3
 import argparse, json, resource, time
 import torch, torchvision
 

@@ -10,6 +10,7 @@ import { manualSeed } from '../src/ts/nn/init.js';
 import { fuseForInference } from '../src/ts/nn/fuse.js';
 import { CrossEntropyLoss } from '../src/ts/train/losses.js';
 import { SGD } from '../src/ts/train/optim.js';
+import { MemoryPlanner } from '../src/ts/nn/memory.js';
 import { createModel } from '../src/architectures/index.js';
 import type { ConvNet, ModelOptions } from '../src/architectures/index.js';
 import { measure, gflops } from './timing.js';
@@ -94,20 +95,25 @@ export async function timeOurTrainStep(b: Backend, built: Built, timing: TimingO
     const opt = new SGD(model.namedParameters(), { lr: 0.01, momentum: 0.9 });
     const labels = Tensor.from(Array.from({ length: n }, (_, i) => i % 10), [n], b);
     let seed = 1;
+    // As the trainer: the step's tensors come from the whole-step memory planner (one arena).
+    const planner = new MemoryPlanner();
     const step = (): void => {
       setBackend(b);
-      const logits = model.forward(built.input, { training: true, seed: seed++, noInputGrad: built.input });
-      const flat = logits.reshape([n, logits.size / n]);
-      const l = loss.forward(flat, labels);
+      const s = seed++;
+      const l = planner.run('train', b, () => {
+        const logits = model.forward(built.input, { training: true, seed: s, noInputGrad: built.input });
+        const r = loss.forward(logits.reshape([n, logits.size / n]), labels);
+        model.backward(loss.backward().reshape(logits.shape));
+        return r;
+      });
       if (!Number.isFinite(l)) throw new ConvnetsError(`training step: loss is ${l}`);
-      model.backward(loss.backward().reshape(logits.shape));
       opt.step();
     };
     try {
       return await measure(step, timing);
     } finally {
       model.eval();
-      loss.dispose(); opt.dispose(); labels.dispose();
+      loss.dispose(); opt.dispose(); labels.dispose(); planner.dispose();
     }
   });
 }

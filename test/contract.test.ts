@@ -20,8 +20,9 @@ import { JsBackend } from '../src/ts/backends/js/index.js';
 import { FAMILIES, runConformance } from './conformance/index.js';
 import type { KernelCoverage } from './conformance/lib/harness.js';
 import { checkGradient } from './conformance/lib/gradcheck.js';
+import { checkViews } from './helpers/views.js';
 
-const MEMORY_METHODS = ['alloc', 'free', 'write', 'read', 'readAsync', 'fill', 'copy', 'allocated', 'dispose'];
+const MEMORY_METHODS = ['alloc', 'free', 'write', 'read', 'readAsync', 'fill', 'copy', 'view', 'allocated', 'dispose'];
 const EXPECTED_EXEMPT = ['sumSquares', 'dropoutMask', 'sgdUpdate', 'adamwUpdate'];
 
 const familyOf = new Map<string, string[]>();
@@ -61,6 +62,8 @@ t.test('the js backend implements every method', async (tt) => {
   const b = new JsBackend() as unknown as Record<string, unknown>;
   for (const m of [...MEMORY_METHODS, ...KERNEL_NAMES]) tt.equal(typeof b[m], 'function', `js has ${m}`);
 });
+
+t.test('view(): sub-buffers without a copy (js)', async (tt) => { await checkViews(tt, new JsBackend()); });
 
 t.test('every kernel is covered', async (tt) => {
   const cases = FAMILIES.flatMap((f) => f.cases('small'));

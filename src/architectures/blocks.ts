@@ -21,6 +21,7 @@ import { Dropout } from '../ts/nn/dropout.js';
 import { Linear } from '../ts/nn/linear.js';
 import { AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d } from '../ts/nn/pool.js';
 import { SqueezeExcite } from '../ts/nn/squeeze_excite.js';
+import { DenseBlock as DenseStack } from '../ts/nn/dense.js';
 import { kaimingNormal_, truncNormal_, uniform_ } from '../ts/nn/init.js';
 
 export type Named = [string, Module];
@@ -306,22 +307,25 @@ export function DepthwiseSeparable(inC: number, outC: number, stride = 1, a: Act
 
 // ---- DenseNet ---------------------------------------------------------------------------------------------
 
-/** torchvision _DenseLayer (bottleneck BN-ReLU-1x1-BN-ReLU-3x3), output = concat(input, new features). */
-export function DenseLayer(inC: number, growth: number, bnSize = 4, dropRate = 0): Module {
+/** torchvision _DenseLayer's modules (bottleneck BN-ReLU-1x1-BN-ReLU-3x3): new features from the concat so far. */
+export function DenseLayer(inC: number, growth: number, bnSize = 4, dropRate = 0): Sequential {
   const mid = bnSize * growth;
   const branch: Named[] = [
     ['norm1', bn(inC)], ['relu1', act('relu')], ['conv1', new Conv2d(inC, mid, 1, { bias: false })],
     ['norm2', bn(mid)], ['relu2', act('relu')], ['conv2', new Conv2d(mid, growth, 3, { padding: 1, bias: false })],
   ];
   if (dropRate > 0) branch.push(['dropout', new Dropout(dropRate)]);
-  return new Concat([[], branch]);
+  return Sequential.named(branch);
 }
 
-/** torchvision _DenseBlock: children denselayer1..N. */
-export function DenseBlock(numLayers: number, inC: number, growth: number, bnSize = 4, dropRate = 0): Sequential {
-  const layers: Named[] = [];
+/**
+ * torchvision _DenseBlock: children denselayer1..N, each fed the concat of the block input and all
+ * earlier layers' features (nn/dense.ts; memory-efficient mode recomputes norm1-relu1-conv1).
+ */
+export function DenseBlock(numLayers: number, inC: number, growth: number, bnSize = 4, dropRate = 0): Module {
+  const layers: [string, Sequential][] = [];
   for (let i = 0; i < numLayers; i++) layers.push([`denselayer${i + 1}`, DenseLayer(inC + i * growth, growth, bnSize, dropRate)]);
-  return Sequential.named(layers);
+  return new DenseStack(layers);
 }
 
 /** torchvision _Transition: norm, relu, 1x1 conv, 2x2 average pool. */

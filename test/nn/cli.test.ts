@@ -39,6 +39,19 @@ t.test('summary text and --input', async (t) => {
   t.match(txt, /input \[1, 160, 160, 3\]/);
 });
 
+t.test('summary --train: the planned peak of a training step, before any step runs', async (t) => {
+  const txt = await run(['summary', 'resnet18', '--input', '64', '--batch', '4', '--train']);
+  t.match(txt, /planned training memory \(batch 4, float32, before any step runs\):/);
+  t.match(txt, /js, native: .* = activations\+gradients arena .* \(one buffer per tensor: .*\) \+ parameters 44\.6 MiB \+ gradients 44\.6 MiB \+ optimizer state 89\.2 MiB/);
+  t.match(txt, /wasm: .* of wasm32's 4\.0 GiB: fits/);
+  const s = JSON.parse(await run(['summary', 'resnet18', '--input', '64', '--batch', '4', '--train', '--json']));
+  const m = s.training;
+  t.equal(m.total, m.arena + m.params + m.grads + m.optimizerState + m.buffers + m.packedWeights, 'total = the parts');
+  t.ok(m.arena < m.unplannedArena / 2, `arena ${m.arena} < half of one buffer per tensor ${m.unplannedArena}`);
+  const big = await run(['summary', 'resnet18', '--batch', '1024', '--train']);
+  t.match(big, /wasm: .* does not fit; the largest batch that fits is \d+/, 'resnet18 at batch 1024 on 224 does not fit wasm32');
+});
+
 t.test('bad arguments are ConvnetsErrors', async (t) => {
   await t.rejects(run(['summary', 'resnet18', '--batch', '0']), /--batch must be a positive integer/);
   await t.rejects(run(['summary', 'resnet_18']), /unknown model 'resnet_18'/);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { JsBackend } from '../../src/ts/backends/js/index.js';
 import { setBackend } from '../../src/ts/core/registry.js';
-import { fit, TrainingDivergedError, loadCheckpoint } from '../../src/ts/train/trainer.js';
+import { checkMemoryFits, fit, TrainingDivergedError, loadCheckpoint } from '../../src/ts/train/trainer.js';
 import type { FitOptions } from '../../src/ts/train/trainer.js';
 import * as nn from '../../src/ts/nn/index.js';
 import { quadrantSplit, tinyNet } from './fixtures.js';
@@ -170,4 +170,33 @@ t.test('evaluate: a padded last batch gives exactly the per-sample result', asyn
   t.equal(padded.accuracy, one.accuracy, 'accuracy over the 48 real samples only');
   t.ok(Math.abs(padded.loss - one.loss) < 1e-6, `mean loss ${padded.loss} vs ${one.loss}`);
   m.dispose();
+});
+
+t.test('memory: a run that cannot fit is refused before any step, with the estimate and the largest batch', async (t) => {
+  const m = tinyNet();
+  const shape = [64, 8, 8, 1];
+  const at = (b: number): number => nn.trainingMemory(m, [b, 8, 8, 1], { optimizer: 'adamw' }).total;
+  const limit = (at(20) + at(21)) / 2; // batch 20 fits, 21 does not
+  t.throws(() => checkMemoryFits(m, be, shape, 'adamw', 'tiny', limit), /tiny at batch 64 on 8x8 needs about .* GiB .*the largest batch that fits is 20 /);
+  t.doesNotThrow(() => checkMemoryFits(m, be, [20, 8, 8, 1], 'adamw', 'tiny', limit), 'batch 20 is accepted');
+  t.doesNotThrow(() => checkMemoryFits(m, be, shape, 'adamw', 'tiny'), 'no limit on js');
+  t.ok(at(64) > at(32), 'the estimate grows with the batch');
+  m.dispose();
+});
+
+t.test('fit({ recompute }): the same curve, bit for bit', async (t) => {
+  const run = async (recompute: boolean): Promise<number[]> => {
+    nn.manualSeed(3);
+    const m = new nn.Sequential(
+      new nn.Conv2d(1, 4, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(4), new nn.ReLU(),
+      nn.Sequential.named([
+        ['0', new nn.Residual([['c', new nn.Conv2d(4, 4, 3, { padding: 1, bias: false })], ['bn', new nn.BatchNorm2d(4)]], { post: new nn.ReLU() })],
+        ['1', new nn.Residual([['c', new nn.Conv2d(4, 4, 3, { padding: 1, bias: false })], ['bn', new nn.BatchNorm2d(4)]], { post: new nn.ReLU() })],
+      ]),
+      new nn.GlobalAvgPool2d(), new nn.Flatten(), new nn.Linear(4, 4));
+    const r = await fit(m, data, { ...base, epochs: 1, recompute: recompute ? 1 : false });
+    m.dispose();
+    return [...r.stepLosses, r.testLoss];
+  };
+  t.same(await run(true), await run(false));
 });

@@ -11,6 +11,7 @@ import { JsBackend } from '../../src/ts/backends/js/index.js';
 import '../../src/ts/backends/wasm/index.js'; // registers 'wasm'
 import type { WasmBackend, WasmBuffer } from '../../src/ts/backends/wasm/index.js';
 import { Gen, relError } from '../conformance/lib/harness.js';
+import { checkViews } from '../helpers/views.js';
 
 t.equal(await backendAvailability('wasm'), null, 'wasm backend is available (build/*.wasm present)');
 
@@ -187,3 +188,5 @@ t.test('buffers above 2 GiB: host reads, writes, fills, copies and label checks 
     be.dispose();
   }
 });
+
+t.test('view(): offset arithmetic into wasm memory, no copy', async (tt) => { await checkViews(tt, b); });

@@ -22,14 +22,15 @@ export function register(program: Command): void {
     .option('--batch <b>', 'batch size for shapes and activation memory', posInt('--batch'), 1)
     .option('--classes <k>', 'classifier outputs (default 1000)', posInt('--classes'))
     .option('--json', 'print one JSON object (params, buffers, macs, layers, ...)')
-    .action(async (name: string, o: { input?: number; batch: number; classes?: number; json?: boolean }) => {
+    .option('--train', 'also plan a training step: peak training memory per backend (a dry run, nothing computed)')
+    .action(async (name: string, o: { input?: number; batch: number; classes?: number; json?: boolean; train?: boolean }) => {
       const opts: Record<string, unknown> = { init: 'none' };
       if (o.input !== undefined) opts.inputSize = o.input;
       if (o.classes !== undefined) opts.numClasses = o.classes;
       // Counting only: the registry builds without storage or random draws.
       const model = createModel(name, opts);
       const size = o.input ?? model.defaultInputSize;
-      const s = summary(model, [o.batch, size, size, model.inputChannels], { batch: o.batch });
+      const s = summary(model, [o.batch, size, size, model.inputChannels], { batch: o.batch, ...(o.train ? { train: {} } : {}) });
       if (o.json) console.log(JSON.stringify({ model: name, ...s }));
       else console.log(formatSummary(s, name));
     });

@@ -31,6 +31,7 @@ interface TrainFlags {
   schedule: string;
   limit?: number;
   clip?: number;
+  recompute?: boolean | string;
   flip?: boolean;
   cropPadding: number;
 }
@@ -77,6 +78,7 @@ export function register(program: Command): void {
     .option('--metrics <prefix>', 'write <prefix>.csv and <prefix>.json with the curves')
     .option('--limit <n>', 'train on the first n training images only', intAtLeast('--limit', 1))
     .option('--seed <n>', 'seed for initialisation, data order, augmentation and dropout', intAtLeast('--seed', 0), 0)
+    .option('--recompute [k]', 'recompute checkpointed segments in backward (every k blocks; default sqrt of each stage): less memory, same gradients')
     .option('--json', 'print the result as JSON on the last line (logs go to stderr)')
     .action(async (f: TrainFlags) => {
       const out = (s: string): void => { (f.json ? process.stderr : process.stdout).write(s + '\n'); };
@@ -106,6 +108,7 @@ export function register(program: Command): void {
         const r = await fit(model, data, {
           epochs, batchSize: f.batch, optimizer: f.optimizer, lr: f.lr, weightDecay: f.weightDecay, schedule,
           labelSmoothing: f.labelSmoothing, clipNorm: f.clip, seed: f.seed, modelName,
+          recompute: f.recompute === undefined || f.recompute === true ? f.recompute : Number(f.recompute),
           augment: f.augment ? { padding: f.cropPadding, flip: f.flip ?? f.data.startsWith('cifar10') } : undefined,
           checkpoint: f.checkpoint, resume: f.resume, metrics: f.metrics,
           progress: f.json ? (process.stderr.isTTY ? 'bar' : 'log') : 'auto', log: out,

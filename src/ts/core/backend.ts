@@ -112,6 +112,12 @@ export interface Backend {
   readAsync(b: Buf): Promise<Float32Array | Float64Array>;
   fill(b: Buf, value: number): void;
   copy(src: Buf, dst: Buf): void;
+  /**
+   * Scalars [offset, offset + length) of `b` as a buffer of its own, without a copy (the memory
+   * planner's arena hands out tensors this way). A view is never freed; it is invalid once its
+   * parent is freed. Not counted by allocated().
+   */
+  view(b: Buf, offset: number, length: number): Buf;
   /** Scalars currently allocated (for leak tests). */
   allocated(): number;
   /** Release everything the backend holds (workers, device context). */
@@ -207,6 +213,6 @@ export interface Backend {
 export type KernelName = keyof typeof KERNELS;
 export const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];
 // Compile-time: the schema's kernels and the Backend interface's kernels are the same set.
-type MemoryMembers = 'name' | 'dtype' | 'alloc' | 'free' | 'write' | 'read' | 'readAsync' | 'fill' | 'copy' | 'allocated' | 'dispose';
+type MemoryMembers = 'name' | 'dtype' | 'alloc' | 'free' | 'write' | 'read' | 'readAsync' | 'fill' | 'copy' | 'view' | 'allocated' | 'dispose';
 type Same<A, B> = [Exclude<A, B>, Exclude<B, A>] extends [never, never] ? true : { missing: Exclude<A, B>; extra: Exclude<B, A> };
 export const KERNELS_MATCH_CONTRACT: Same<KernelName, Exclude<keyof Backend, MemoryMembers>> = true;

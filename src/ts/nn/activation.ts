@@ -1,4 +1,7 @@
-// Pointwise activations (not in place: the input stays valid for the previous module's backward).
+// Pointwise activations. Not in place by default (the input stays valid for the previous module's
+// backward); containers call forwardInPlace when the input's producer does not read it in backward
+// and the kind's derivative can be read off its output (ReLU, ReLU6: x > 0 iff y > 0, 0 < x < 6 iff
+// 0 < y < 6, so the backward kernel given y for x computes the very same bits).
 import * as ops from '../core/ops.js';
 import { ACTIVATIONS, ConvnetsError } from '../core/backend.js';
 import type { ActivationKind } from '../core/backend.js';
@@ -22,6 +25,20 @@ export class Activation extends PlannedModule {
     const y = ops.activation(this.kind, x, this.plan.tensor('y', x.shape, x.backend));
     this.saved = ctx.training ? { x, y } : null;
     return y;
+  }
+
+  /** Whether forwardInPlace may overwrite the input. */
+  get canRunInPlace(): boolean { return this.kind === 'relu' || this.kind === 'relu6'; }
+
+  /**
+   * A forward that writes y over x and keeps only y (callers check canRunInPlace and x's producer).
+   * Not while a tracer listens: exporters rebuild the graph by tensor identity.
+   */
+  forwardInPlace(x: Tensor, ctx: ForwardContext): Tensor {
+    if (!this.canRunInPlace || ops.getTracer() || (this.fusedInto && !ctx.training)) return this.forward(x, ctx);
+    ops.activation(this.kind, x, x);
+    this.saved = ctx.training ? { x, y: x } : null;
+    return x;
   }
 
   backward(dy: Tensor): Tensor {

@@ -15,6 +15,7 @@ import { initTensor, ones_, zeros_ } from './init.js';
 export interface BatchNormOptions { eps?: number; momentum?: number; }
 
 export class BatchNorm2d extends PlannedModule {
+  override readonly backwardReadsOutput = false;
   readonly weight: Parameter;
   readonly bias: Parameter;
   readonly runningMean: Tensor;
@@ -55,7 +56,10 @@ export class BatchNorm2d extends PlannedModule {
     const o = { eps: this.eps, momentum: this.momentum };
     const batchStats = this.isTraining(ctx) && !this.frozen;
     if (batchStats) {
-      ops.batchNormTrain(x, this.weight.value, this.bias.value, this.runningMean, this.runningVar,
+      // A recomputed forward updates copies, so the running statistics move once per step.
+      const rm = ctx.recompute ? ops.copy(this.runningMean, this.plan.tensor('rmCopy', [this.numFeatures], be)) : this.runningMean;
+      const rv = ctx.recompute ? ops.copy(this.runningVar, this.plan.tensor('rvCopy', [this.numFeatures], be)) : this.runningVar;
+      ops.batchNormTrain(x, this.weight.value, this.bias.value, rm, rv,
         this.plan.tensor('saveMean', [this.numFeatures], be), this.plan.tensor('saveInvStd', [this.numFeatures], be), o, y);
     } else {
       ops.batchNormInference(x, this.weight.value, this.bias.value, this.runningMean, this.runningVar, o, y);

@@ -11,6 +11,20 @@ import { Module } from './module.js';
 import type { ForwardContext, LayerInfo } from './module.js';
 import { PlannedModule, noForward } from './plan.js';
 import { nextSalt } from './init.js';
+import { Activation } from './activation.js';
+import { asRecomputation } from './memory.js';
+
+/** Whether `m`'s backward never reads its own output, so the next module may overwrite it in training. */
+function outputDisposable(m: Module | undefined): boolean {
+  if (m instanceof Sequential) return m.length > 0 && outputDisposable(m.at(-1));
+  return m instanceof PlannedModule && !m.backwardReadsOutput && m.fusedInto === null;
+}
+
+/** Runs m on x, in place when m is a ReLU/ReLU6 and x's producer does not need x in backward. */
+function step(m: Module, prev: Module | undefined, x: Tensor, ctx: ForwardContext): Tensor {
+  if (m instanceof Activation && m.canRunInPlace && outputDisposable(prev)) return m.forwardInPlace(x, ctx);
+  return m.forward(x, ctx);
+}
 
 function join(prefix: string, name: string): string { return prefix ? `${prefix}.${name}` : name; }
 
@@ -87,11 +101,12 @@ function chainLayers(mods: readonly (readonly [string, Module])[], input: Shape,
   return { layers, shape: s };
 }
 
-function chainForward(mods: readonly Module[], x: Tensor, ctx: ForwardContext, names?: readonly string[]): Tensor {
+/** Runs a chain of modules (in place where containers may: see step()). */
+export function chainForward(mods: readonly Module[], x: Tensor, ctx: ForwardContext, names?: readonly string[]): Tensor {
   let h = x;
   for (let i = 0; i < mods.length; i++) {
     try {
-      h = mods[i].forward(h, ctx);
+      h = step(mods[i], mods[i - 1], h, ctx);
     } catch (e) {
       throw atForward(e, names ? names[i] : String(i));
     }
@@ -135,8 +150,49 @@ export class Sequential extends Module {
   childNames(): string[] { return this.entries.map((e) => e[0]); }
   namedEntries(): [string, Module][] { return [...this.entries]; }
 
-  forward(x: Tensor, ctx: ForwardContext): Tensor { return chainForward(this.modules(), x, ctx, this.childNames()); }
-  backward(dy: Tensor): Tensor { return chainBackward(this.modules(), dy); }
+  /**
+   * Checkpointing (recompute.ts sets it): children in segments of this many; in training only each
+   * segment's input is kept, and backward recomputes the segment's forward before its backward.
+   * 0 = off.
+   */
+  checkpointEvery = 0;
+  private segments: { from: number; to: number; x: Tensor; ctx: ForwardContext; kept: boolean }[] | null = null;
+
+  forward(x: Tensor, ctx: ForwardContext): Tensor {
+    const k = this.checkpointEvery;
+    if (!(k > 0 && ctx.training && !ctx.recompute)) {
+      this.segments = null;
+      return chainForward(this.modules(), x, ctx, this.childNames());
+    }
+    const mods = this.modules(), names = this.childNames();
+    this.segments = [];
+    let h = x;
+    for (let from = 0; from < mods.length; from += k) {
+      const to = Math.min(mods.length, from + k);
+      // The last segment keeps its activations: its backward comes right after, recomputing it saves nothing.
+      this.segments.push({ from, to, x: h, ctx, kept: to === mods.length });
+      h = chainForward(mods.slice(from, to), h, ctx, names.slice(from, to));
+    }
+    return h;
+  }
+
+  backward(dy: Tensor): Tensor {
+    const segs = this.segments;
+    if (!segs) return chainBackward(this.modules(), dy);
+    const mods = this.modules(), names = this.childNames();
+    let d = dy;
+    for (let i = segs.length - 1; i >= 0; i--) {
+      const { from, to, x, ctx, kept } = segs[i];
+      const part = mods.slice(from, to);
+      if (kept) { d = chainBackward(part, d); continue; }
+      // The same input, seed and batch statistics give the same forward bits, so the same gradients.
+      d = asRecomputation(() => {
+        chainForward(part, x, { ...ctx, recompute: true }, names.slice(from, to));
+        return chainBackward(part, d);
+      });
+    }
+    return d;
+  }
   outputShape(input: Shape): number[] { return chainShape(this.modules(), input); }
   override layers(input: Shape, prefix = ''): LayerInfo[] { return chainLayers(this.entries, input, prefix).layers; }
 }
@@ -190,9 +246,16 @@ export class Residual extends PlannedModule {
         this.plan.tensor('dpMask', [h.shape[0]], be));
       h = ops.sampleScale(h, mask, this.plan.tensor('dp', h.shape, be));
     }
-    const sum = ops.add(h, s, this.plan.tensor('sum', h.shape, be));
+    // The sum goes over the main path's output when its producer does not read it in backward (add's
+    // backward reads neither input): one activation less to keep.
+    const last = mask ? this : this.main[this.main.length - 1][1];
+    const overMain = h !== x && h !== s && (mask ? true : outputDisposable(last)) && !ops.getTracer();
+    const sum = ops.add(h, s, overMain ? h : this.plan.tensor('sum', h.shape, be));
     this.saved = ctx.training ? { x, mask } : null;
-    return this.post ? this.post[1].forward(sum, ctx) : sum;
+    if (!this.post) return sum;
+    // The sum is read by nobody's backward: the post activation may overwrite it.
+    return this.post[1] instanceof Activation && this.post[1].canRunInPlace
+      ? this.post[1].forwardInPlace(sum, ctx) : this.post[1].forward(sum, ctx);
   }
 
   backward(dy: Tensor): Tensor {

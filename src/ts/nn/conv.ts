@@ -28,6 +28,7 @@ function checkPos(name: string, v: number): void {
 }
 
 export class Conv2d extends PlannedModule {
+  override readonly backwardReadsOutput = false;
   readonly weight: Parameter;
   readonly bias: Parameter | null;
   readonly inChannels: number;

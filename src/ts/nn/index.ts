@@ -12,3 +12,8 @@ export * from './containers.js';
 export * from './squeeze_excite.js';
 export * from './summary.js';
 export * from './fuse.js';
+export { MemoryPlanner, assignOffsets } from './memory.js';
+export type { PlanEntry, StepSchedule } from './memory.js';
+export * from './recompute.js';
+export * from './stepplan.js';
+export * from './dense.js';

@@ -12,6 +12,7 @@ import { PlannedModule, noForward } from './plan.js';
 import { initTensor, normal_, zeros_ } from './init.js';
 
 export class Linear extends PlannedModule {
+  override readonly backwardReadsOutput = false;
   readonly weight: Parameter;
   readonly bias: Parameter | null;
   private saved: { x: Tensor; p: DenseParams } | null = null;

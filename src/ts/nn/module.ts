@@ -2,8 +2,10 @@
 // namedParameters() yields 'layer1.0.conv1.weight' and a torchvision state dict maps 1:1.
 //
 // Memory ownership: a module plans its output/gradient tensors per input shape and REUSES them
-// across steps; the tensor forward() returns (and backward() returns) belongs to the module and stays
-// valid until the module's next forward/backward. Callers copy what they keep. dispose() frees all.
+// across steps; the tensor forward() returns (and backward() returns) belongs to the module (or to a
+// module inside it: ReLU and residual sums run in place) and stays valid until the next forward/backward
+// of the module or of any module inside it. Callers copy what they keep. dispose() frees all. Inside a
+// planned step (memory.ts) tensors are views into one arena, valid until the end of the step unless kept.
 import { Tensor } from '../core/tensor.js';
 import type { Shape } from '../core/shape.js';
 
@@ -18,6 +20,11 @@ export interface ForwardContext {
    * so a misuse is loud. Identity, not shape, decides: an intermediate activation is never skipped.
    */
   noInputGrad?: Tensor;
+  /**
+   * Set while a checkpointed segment recomputes its forward in backward: batch norm then leaves the
+   * running statistics alone (they were updated by the first forward).
+   */
+  recompute?: boolean;
 }
 
 /** A learnable tensor with its gradient (same backend, same shape). */

@@ -17,7 +17,10 @@
 //     Dropout) cost nothing.
 //   training: what backward reads = the model input + the output of every layer (each is kept: it is
 //     the next layer's saved input).
-//   trainingPlanned: this library's memory plan, which also keeps one input-gradient buffer per layer.
+//   trainingPlanned: one output and one input-gradient buffer per layer (the per-module plan before the
+//     whole-step planner; an upper bound).
+// - training (with opts.train): the whole-step planner's peak (stepplan.ts), a dry run of a training
+//   step: the arena plus parameters, gradients, optimiser state and buffers.
 import { ConvnetsError } from '../core/backend.js';
 import { shapeSize } from '../core/shape.js';
 import type { Shape } from '../core/shape.js';
@@ -26,6 +29,9 @@ import type { LayerInfo } from './module.js';
 import { Concat, Flatten, Identity, Residual, Sequential } from './containers.js';
 import { SqueezeExcite } from './squeeze_excite.js';
 import { Dropout } from './dropout.js';
+import { DenseBlock } from './dense.js';
+import { WASM32_LIMIT_BYTES, formatTrainingMemory, largestBatchThatFits, trainingMemory } from './stepplan.js';
+import type { TrainingMemory } from './stepplan.js';
 
 export interface SummaryLayer {
   name: string;
@@ -52,6 +58,8 @@ export interface ModelSummary {
   activationBytes: { inference: number; training: number; trainingPlanned: number };
   receptiveField: number;
   receptiveFieldHW: [number, number];
+  /** With opts.train: the planned peak of a training step, and wasm32's verdict. */
+  training?: TrainingMemory & { wasm: { total: number; fits: boolean; largestBatch: number } };
 }
 
 export interface SummaryOptions {
@@ -59,6 +67,8 @@ export interface SummaryOptions {
   batch?: number;
   /** Default 4 (float32). */
   bytesPerElement?: number;
+  /** Plan a training step (dry run; the model must be built with storage-less or real parameters). */
+  train?: { optimizer?: 'sgd' | 'adamw' };
 }
 
 const VIEW_TYPES = new Set(['Flatten', 'Identity']);
@@ -162,6 +172,18 @@ function liveWalk(m: Module, input: Shape, extra: number, inCounted: boolean): n
     }
     return Math.max(peak, extra + (passThrough ? size(input) : 0) + outs + size(m.outputShape(input)));
   }
+  if (m instanceof DenseBlock) {
+    // Every layer's features stay alive; each layer reads a temporary concat of them.
+    let held = extra + size(input), peak = 0, c = input[input.length - 1];
+    const lead = input.slice(0, -1);
+    for (const l of m.denseLayers) {
+      const inShape = [...lead, c];
+      const r = liveChain(l.modules(), inShape, held + (c === input[input.length - 1] ? 0 : size(inShape)), true);
+      peak = Math.max(peak, r.peak);
+      held += size(r.shape); c += r.shape[r.shape.length - 1];
+    }
+    return Math.max(peak, held + size(m.outputShape(input)));
+  }
   if (m instanceof SqueezeExcite) {
     const held = extra + size(input);
     const gate = liveChain([m.avgpool, m.fc1, m.activation, m.fc2, m.scaleActivation], input, held, true);
@@ -228,7 +250,17 @@ export function summary(model: Module, inputShape: Shape, opts: SummaryOptions =
     },
     receptiveField: Math.max(rf.h, rf.w),
     receptiveFieldHW: [rf.h, rf.w],
+    ...(opts.train ? { training: plannedTraining(model, withBatch(one), opts.train) } : {}),
   };
+}
+
+function plannedTraining(model: Module, shape: number[], o: { optimizer?: 'sgd' | 'adamw' }): ModelSummary['training'] {
+  const m = trainingMemory(model, shape, o);
+  // wasm keeps packed filter copies beside the parameters (stepplan.ts).
+  const wasm = m.total - m.packedWeights + 2 * m.params;
+  const fits = wasm <= WASM32_LIMIT_BYTES;
+  const largest = fits ? shape[0] : largestBatchThatFits(model, shape, WASM32_LIMIT_BYTES - 2 * m.params, o);
+  return { ...m, wasm: { total: wasm, fits, largestBatch: largest } };
 }
 
 // ---- text rendering ------------------------------------------------------------------------------------
@@ -258,5 +290,12 @@ export function formatSummary(s: ModelSummary, title = 'model'): string {
   out.push(`receptive field: ${s.receptiveFieldHW[0]}x${s.receptiveFieldHW[1]}`);
   out.push(`activations (batch ${s.batch}, float32): inference peak ${formatBytes(s.activationBytes.inference)}, ` +
     `training saved ${formatBytes(s.activationBytes.training)}, with gradient buffers ${formatBytes(s.activationBytes.trainingPlanned)}`);
+  const tr = s.training;
+  if (tr) {
+    out.push(`planned training memory (batch ${tr.batch}, float32, before any step runs):`);
+    out.push(`  js, native: ${formatTrainingMemory({ ...tr, packedWeights: 0, total: tr.total - tr.packedWeights }, formatBytes)}`);
+    out.push(`  wasm: ${formatBytes(tr.wasm.total)} (with packed weights) of wasm32's ${formatBytes(WASM32_LIMIT_BYTES)}: ` +
+      (tr.wasm.fits ? 'fits' : `does not fit; the largest batch that fits is ${tr.wasm.largestBatch}`));
+  }
   return out.join('\n');
 }

@@ -8,6 +8,7 @@
 // curve, and a run resumed from an epoch checkpoint continues exactly as if it had not stopped.
 import { SingleBar } from 'cli-progress';
 import { ConvnetsError } from '../core/backend.js';
+import type { Backend } from '../core/backend.js';
 import * as ops from '../core/ops.js';
 import { hash32 } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
@@ -17,6 +18,10 @@ import type { Augmentation } from '../data/transforms.js';
 import { readSafetensorsFile, writeFileAtomic, writeSafetensorsFile } from '../io/safetensors.js';
 import type { SafetensorsEntry } from '../io/safetensors.js';
 import type { Module } from '../nn/module.js';
+import { MemoryPlanner } from '../nn/memory.js';
+import { setRecompute } from '../nn/recompute.js';
+import type { RecomputeSpec } from '../nn/recompute.js';
+import { WASM32_LIMIT_BYTES, largestBatchThatFits, trainingMemory } from '../nn/stepplan.js';
 import { GradClipper } from './clip.js';
 import { AUX_LOSS_WEIGHTS, CrossEntropyLoss, countCorrect } from './losses.js';
 import { createOptimizer } from './optim.js';
@@ -63,6 +68,11 @@ export interface FitOptions {
   onStep?: (s: StepInfo) => void;
   /** Skip the held-out evaluation after each epoch (evaluated once at the end instead). */
   evalEachEpoch?: boolean;
+  /**
+   * Recompute checkpointed segments' forward in backward (nn/recompute.ts): true = segments of
+   * sqrt(blocks) per stage, k = every k blocks. Same gradients, less memory, up to one more forward.
+   */
+  recompute?: RecomputeSpec;
 }
 
 export interface StepInfo { epoch: number; step: number; loss: number; lr: number; batch: number; }
@@ -132,12 +142,13 @@ export function checkModelFitsData(model: Module, data: DatasetSplit, modelName 
 function fmt(v: number, digits = 4): string { return Number.isFinite(v) ? v.toFixed(digits) : String(v); }
 
 /** Evaluates on a dataset (eval mode); returns mean loss and accuracy. */
-export function evaluate(model: Module, loader: DataLoader, loss: CrossEntropyLoss, logits2d: (t: Tensor) => Tensor): { loss: number; accuracy: number } {
+export function evaluate(model: Module, loader: DataLoader, loss: CrossEntropyLoss, logits2d: (t: Tensor) => Tensor,
+  planner?: MemoryPlanner): { loss: number; accuracy: number } {
   model.eval();
   let sum = 0, correct = 0, count = 0;
   for (const b of loader.batches(0)) {
-    const y = logits2d(model.forward(b.x, { training: false }));
-    loss.forward(y, b.y);
+    const fwd = (): void => { loss.forward(logits2d(model.forward(b.x, { training: false })), b.y); };
+    if (planner) planner.run(`eval ${b.x.shape.join(',')}`, b.x.backend, fwd); else fwd();
     // Only the first b.size rows are samples (a padded last batch repeats one).
     const per = loss.lastLosses();
     for (let i = 0; i < b.size; i++) sum += per[i];
@@ -196,6 +207,24 @@ function writeMetrics(prefix: string, result: Omit<FitResult, 'seconds' | 'image
   writeFileAtomic(`${prefix}.json`, new TextEncoder().encode(JSON.stringify({ ...extra, history: result.history, stepLosses: result.stepLosses }, null, 1) + '\n'));
 }
 
+/**
+ * Refuses, before any step, a run whose planned training memory cannot fit the backend (wasm32:
+ * 4 GiB), naming the estimate and the largest batch that fits.
+ */
+export function checkMemoryFits(model: Module, backend: Backend, inputShape: number[], optimizer: string, modelName: string,
+  limitBytes = backend.name === 'wasm' ? WASM32_LIMIT_BYTES : Infinity): void {
+  if (limitBytes === Infinity) return;
+  const opt = optimizer === 'sgd' ? 'sgd' : 'adamw';
+  const m = trainingMemory(model, inputShape, { optimizer: opt, backend });
+  if (m.total <= limitBytes) return;
+  const b = largestBatchThatFits(model, inputShape, limitBytes, { optimizer: opt, backend });
+  const gib = (v: number): string => `${(v / 2 ** 30).toFixed(2)} GiB`;
+  throw new ConvnetsError(`train: ${modelName} at batch ${inputShape[0]} on ${inputShape[1]}x${inputShape[2]} needs about ${gib(m.total)} ` +
+    `(planned: activations+gradients ${gib(m.arena)}, parameters+gradients+optimizer state ${gib(m.params + m.grads + m.optimizerState)}, ` +
+    `packed weights ${gib(m.packedWeights)}), more than ${limitBytes === WASM32_LIMIT_BYTES ? "wasm32's 4 GiB" : gib(limitBytes)}; ` +
+    (b > 0 ? `the largest batch that fits is ${b}` : 'not even batch 1 fits') + ' (or use --recompute, or the native backend)');
+}
+
 /** Trains `model` on `data.train`, evaluating on `data.test`. */
 export async function fit(model: Module, data: DatasetSplit, options: FitOptions): Promise<FitResult> {
   const o = options;
@@ -234,6 +263,9 @@ export async function fit(model: Module, data: DatasetSplit, options: FitOptions
     log0(`resumed from ${o.resume}: epoch ${startEpoch}, step ${step}`);
     if (startEpoch >= o.epochs) log0(`the checkpoint has already trained ${startEpoch} of ${o.epochs} epochs`);
   }
+  if (o.recompute !== undefined) setRecompute(model, o.recompute);
+  checkMemoryFits(model, backend, [o.batchSize, data.train.height, data.train.width, data.train.channels], optName, modelName);
+  const planner = new MemoryPlanner();
   const trainLoader = new DataLoader(data.train, { batchSize: o.batchSize, mean: data.mean, std: data.std, shuffle: true, seed: runSeed, augment: o.augment, dropLast: true, backend });
   // Evaluation at the training batch size, the last batch padded: one shape for the whole run, so the
   // model's planned buffers are never re-planned and peak memory is that of training (a larger eval
@@ -291,21 +323,24 @@ export async function fit(model: Module, data: DatasetSplit, options: FitOptions
       const logEvery = Math.max(1, Math.round(stepsPerEpoch / 4));
       for (const b of trainLoader.batches(epoch)) {
         const lrNow = schedule.lr(step);
-        const raw = model.forward(b.x, { training: true, seed: hash32(runSeed, step), noInputGrad: b.x });
-        const logits = logits2d(raw);
-        let loss = lossFn.forward(logits, b.y);
-        for (let k = 0; k < taps.length; k++) {
-          const out = taps[k].output;
-          if (out) { loss += auxWeight * auxLosses[k].forward(logits2d(out), b.y); taps[k].setGradient(gradAs(auxLosses[k].backward(), out)); }
-          else taps[k].setGradient(null);
-        }
+        // One planned step (nn/memory.ts): its tensors are views into one arena, planned on the first step.
+        const loss = planner.run(`train ${b.x.shape.join(',')}`, backend, () => {
+          const raw = model.forward(b.x, { training: true, seed: hash32(runSeed, step), noInputGrad: b.x });
+          let l = lossFn.forward(logits2d(raw), b.y);
+          for (let k = 0; k < taps.length; k++) {
+            const out = taps[k].output;
+            if (out) { l += auxWeight * auxLosses[k].forward(logits2d(out), b.y); taps[k].setGradient(gradAs(auxLosses[k].backward(), out)); }
+            else taps[k].setGradient(null);
+          }
+          // Backward runs even on a diverged loss (the error follows): the step's schedule stays one.
+          model.backward(gradAs(lossFn.backward(), raw));
+          return l;
+        });
         if (!Number.isFinite(loss)) {
           throw new TrainingDivergedError(`training diverged: loss is ${loss} at epoch ${epoch + 1}, step ${step + 1} (batch ${b.index + 1} of ${stepsPerEpoch}, lr ${lrNow.toExponential(3)}); ` +
             (o.checkpoint ? `the last good checkpoint ${o.checkpoint} was not overwritten` : 'no checkpoint was written') + '. Try a lower --lr.', epoch + 1, step + 1);
         }
         correct += countCorrect(lossFn.lastProbs(), b.labels);
-        const dlogits = lossFn.backward();
-        model.backward(gradAs(dlogits, raw));
         if (clipper) {
           const n = clipper.clip(params);
           if (!Number.isFinite(n)) {
@@ -331,7 +366,7 @@ export async function fit(model: Module, data: DatasetSplit, options: FitOptions
       const secs = (performance.now() - te) / 1000;
       trainSeconds += secs; trainImages += seen;
       const doEval = (o.evalEachEpoch ?? true) || epoch === o.epochs - 1 || stopped;
-      const ev = doEval ? evaluate(model, testLoader, evalLoss, logits2d) : null;
+      const ev = doEval ? evaluate(model, testLoader, evalLoss, logits2d, planner) : null;
       if (ev) last = ev;
       // With --expose-gc, collect first so the RSS curve shows retained memory, not pending garbage.
       (globalThis as { gc?: () => void }).gc?.();
@@ -356,7 +391,7 @@ export async function fit(model: Module, data: DatasetSplit, options: FitOptions
       if (o.metrics) writeMetrics(o.metrics, { history, stepLosses }, { model: modelName, seed: runSeed, optimizer: opt.kind, lr, batchSize: o.batchSize, backend: backend.name });
     }
     if (history.length === 0 || history[history.length - 1].testAccuracy === null) {
-      last = evaluate(model, testLoader, evalLoss, logits2d);
+      last = evaluate(model, testLoader, evalLoss, logits2d, planner);
     } else {
       const h = history[history.length - 1];
       last = { loss: h.testLoss!, accuracy: h.testAccuracy! };
@@ -365,7 +400,7 @@ export async function fit(model: Module, data: DatasetSplit, options: FitOptions
     trainLoader.dispose(); testLoader.dispose(); lossFn.dispose(); evalLoss.dispose();
     for (const a of auxLosses) a.dispose();
     for (const t of taps) t.setGradient(null);
-    clipper?.dispose(); opt.dispose();
+    clipper?.dispose(); opt.dispose(); planner.dispose();
   }
   const lastRec = history[history.length - 1];
   return {

@@ -52,6 +52,7 @@ export class JsBackend implements Backend {
   free(b: Buf): void {
     if (!(b instanceof JsBuffer)) throw new ConvnetsError('free: buffer is not a js backend buffer');
     if (b.freed) throw new ConvnetsError('free: buffer was already freed');
+    if (b.parent) throw new ConvnetsError('free: buffer is a view; free the buffer it views');
     b.freed = true;
     this.live -= b.length;
   }
@@ -75,6 +76,12 @@ export class JsBackend implements Backend {
   copy(src: Buf, dst: Buf): void {
     const s = arr('copy', 'src', src, 0, false);
     arr('copy', 'dst', dst, s.length).set(s);
+  }
+
+  view(b: Buf, offset: number, length: number): Buf {
+    checkCount('view', 'offset', offset); checkCount('view', 'length', length);
+    const a = arr('view', 'buffer', b, offset + length, false);
+    return new JsBuffer(a.subarray(offset, offset + length), b as JsBuffer);
   }
 
   allocated(): number { return this.live; }

@@ -8,9 +8,12 @@ import type { BackendBuffer } from '../../core/backend.js';
 export type JsArray = Float32Array | Float64Array;
 
 export class JsBuffer implements BackendBuffer {
-  freed = false;
-  constructor(public readonly data: JsArray) {}
+  private dead = false;
+  /** `parent`: set for views (subarrays), which die with it. */
+  constructor(public readonly data: JsArray, readonly parent: JsBuffer | null = null) {}
   get length(): number { return this.data.length; }
+  get freed(): boolean { return this.dead || (this.parent !== null && this.parent.freed); }
+  set freed(v: boolean) { this.dead = v; }
 }
 
 /**

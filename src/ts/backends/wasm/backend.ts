@@ -34,6 +34,7 @@ export class WasmKernels implements Backend {
   // ---- memory ---------------------------------------------------------------------------------------
   alloc(length: number): Buf { return this.rt.alloc(length); }
   free(b: Buf): void { this.rt.free(b); }
+  view(b: Buf, offset: number, length: number): Buf { return this.rt.view(b, offset, length); }
   write(b: Buf, data: ArrayLike<number>, offset = 0): void { this.rt.write(b, data, offset); }
   read(b: Buf): Float32Array { return this.rt.read(b); }
   async readAsync(b: Buf): Promise<Float32Array> { return this.rt.read(b); }

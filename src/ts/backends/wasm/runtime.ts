@@ -19,10 +19,14 @@ const PAGE = 65536;
 const MAX_PAGES = 65536;
 
 export class WasmBuffer implements BackendBuffer {
-  freed = false;
+  private dead = false;
   /** Bumped whenever the contents may change: keys the packed-weight cache. */
   version = 0;
-  constructor(readonly offset: number, readonly length: number, readonly bytes: number, readonly owner: WasmRuntime) {}
+  /** `parent`: set for views (offset arithmetic into the parent's bytes), which die with it. */
+  constructor(readonly offset: number, readonly length: number, readonly bytes: number, readonly owner: WasmRuntime,
+    readonly parent: WasmBuffer | null = null) {}
+  get freed(): boolean { return this.dead || (this.parent !== null && this.parent.freed); }
+  set freed(v: boolean) { this.dead = v; }
 }
 
 /** Packed weights of one filter buffer and direction, valid while the filter (and bias) are unchanged. */
@@ -197,6 +201,7 @@ export class WasmRuntime {
 
   free(b: Buf): void {
     const w = this.buf('free', 'buffer', b, 0);
+    if (w.parent) throw new ConvnetsError('free: buffer is a view; free the buffer it views');
     w.freed = true;
     this.live -= w.length;
     const cached = this.packs.get(w);
@@ -205,6 +210,14 @@ export class WasmRuntime {
       this.packs.delete(w);
     }
     this.release(w.offset, w.bytes);
+  }
+
+  view(b: Buf, offset: number, length: number): WasmBuffer {
+    if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(length) || length < 0) {
+      throw new ConvnetsError(`view: offset and length must be non-negative integers, got ${offset}, ${length}`);
+    }
+    const w = this.buf('view', 'buffer', b, offset + length);
+    return new WasmBuffer(w.offset + offset * 4, length, length * 4, this, w);
   }
 
   allocated(): number { return this.live; }

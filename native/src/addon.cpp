@@ -90,6 +90,7 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "Context",
                        {InstanceMethod("alloc", &ContextWrap::Alloc), InstanceMethod("free", &ContextWrap::Free),
+                        InstanceMethod("view", &ContextWrap::View),
                         InstanceMethod("write", &ContextWrap::Write), InstanceMethod("read", &ContextWrap::Read),
                         InstanceMethod("fill", &ContextWrap::Fill), InstanceMethod("copy", &ContextWrap::Copy),
                         InstanceMethod("run", &ContextWrap::Run), InstanceMethod("stats", &ContextWrap::Stats),
@@ -146,6 +147,14 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
     return guarded(info.Env(), [&]() -> Napi::Value {
       ctx_->freeBuffer(idArg(info, 0, "free"));
       return info.Env().Undefined();
+    });
+  }
+  Napi::Value View(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      int64_t id = idArg(info, 0, "view");
+      if (info.Length() < 3 || !info[1].IsNumber() || !info[2].IsNumber()) throw argError("view", "view(id, offset, length) expected");
+      return Napi::Number::New(info.Env(), (double)ctx_->viewBuffer(id, info[1].As<Napi::Number>().Int64Value(),
+                                                                     info[2].As<Napi::Number>().Int64Value()));
     });
   }
   Napi::Value Write(const Napi::CallbackInfo& info) {

@@ -133,7 +133,7 @@ CachingAllocator::~CachingAllocator() { emptyCache(); }
 int64_t HandleTable::add(const Block& b) {
   int64_t id = next_++;
   live_[id] = b;
-  scalars_ += b.length;
+  if (!b.parent) scalars_ += b.length;
   return id;
 }
 
@@ -156,13 +156,21 @@ Block HandleTable::remove(int64_t id, const char* op) {
   }
   Block b = it->second;
   live_.erase(it);
-  scalars_ -= b.length;
+  if (!b.parent) scalars_ -= b.length;
   return b;
+}
+
+void HandleTable::removeViews(int64_t id) {
+  for (auto it = live_.begin(); it != live_.end();) {
+    if (it->second.parent == id) it = live_.erase(it);
+    else ++it;
+  }
 }
 
 std::vector<Block> HandleTable::drain() {
   std::vector<Block> out;
-  for (auto& kv : live_) out.push_back(kv.second);
+  for (auto& kv : live_)
+    if (!kv.second.parent) out.push_back(kv.second);  // views own nothing
   live_.clear();
   scalars_ = 0;
   return out;
@@ -272,8 +280,20 @@ int64_t Context::allocBuffer(int64_t length) {
 
 void Context::freeBuffer(int64_t id) {
   if (disposed_) return;  // dispose() released everything: tensors disposed afterwards need not fail
+  if (handles.isView(id)) throw argError("free", "buffer " + std::to_string(id) + " is a view; free the buffer it views");
   Block b = handles.remove(id, "free");
+  handles.removeViews(id);
   alloc->release(b.ptr, b.bytes);
+}
+
+int64_t Context::viewBuffer(int64_t id, int64_t offset, int64_t length) {
+  ensureLive("view");
+  const Block& b = handles.get(id, "view", "buffer");
+  if (offset < 0 || length < 0 || offset + length > b.length)
+    throw argError("view", "[" + std::to_string(offset) + ", " + std::to_string(offset + length) +
+                               ") does not lie in a buffer of " + std::to_string(b.length));
+  // A view of a view points into the same owner (it dies with that one).
+  return handles.add({static_cast<float*>(b.ptr) + offset, 0, length, b.parent ? b.parent : id});
 }
 
 void Context::write(int64_t id, const float* src, int64_t count, int64_t offset) {

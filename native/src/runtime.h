@@ -54,7 +54,8 @@ class CachingAllocator {
   std::map<size_t, std::vector<void*>> free_;
 };
 
-struct Block { void* ptr; size_t bytes; int64_t length; };
+/** A buffer: its own allocation, or (parent != 0) a view into the allocation of buffer `parent`. */
+struct Block { void* ptr; size_t bytes; int64_t length; int64_t parent = 0; };
 
 /** Buffer ids handed to JS. Ids are never reused, so a freed id is recognised as such (use after
  *  free and double free are errors that name the op and argument, never a crash). */
@@ -63,6 +64,13 @@ class HandleTable {
   int64_t add(const Block& b);
   const Block& get(int64_t id, const char* op, const char* arg) const;
   Block remove(int64_t id, const char* op);
+  /** Whether `id` is a live view (false for owners and unknown ids). */
+  bool isView(int64_t id) const {
+    auto it = live_.find(id);
+    return it != live_.end() && it->second.parent != 0;
+  }
+  /** Drops every view of buffer `id` (they die with their parent). */
+  void removeViews(int64_t id);
   size_t size() const { return live_.size(); }
   int64_t scalars() const { return scalars_; }
   std::vector<Block> drain();
@@ -120,6 +128,8 @@ class Context {
 
   int64_t allocBuffer(int64_t length);
   void freeBuffer(int64_t id);
+  /** A handle to elements [offset, offset + length) of buffer `id` (no copy, not counted as scalars). */
+  int64_t viewBuffer(int64_t id, int64_t offset, int64_t length);
   const Block& buf(int64_t id, const char* op, const char* arg) const { return handles.get(id, op, arg); }
   void write(int64_t id, const float* src, int64_t count, int64_t offset);
   void read(int64_t id, float* dst);

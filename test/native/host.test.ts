@@ -21,6 +21,27 @@ if (!addon) {
 } else {
   const host = (opts = {}) => new NativeBackend(addon, { hostOnly: true, ...opts });
 
+  t.test('views: the parent\'s storage with no copy, not counted, never freed themselves, dying with the parent', async (tt) => {
+    const b = host();
+    const p = b.alloc(64);
+    b.write(p, Array.from({ length: 64 }, (_, i) => i));
+    const v = b.view(p, 16, 8);
+    tt.equal(v.length, 8);
+    tt.equal(b.allocated(), 64, 'a view is not counted by allocated()');
+    tt.same([...b.read(v)], [16, 17, 18, 19, 20, 21, 22, 23], "reads the parent's scalars");
+    b.write(v, [-1, -2], 6);
+    tt.same([...b.read(p).slice(20, 26)], [20, 21, -1, -2, 24, 25], 'writes land in the parent, neighbours untouched');
+    const vv = b.view(v, 2, 3);
+    tt.same([...b.read(vv)], [18, 19, 20], 'a view of a view');
+    tt.ok(caught(() => b.view(p, 60, 5)) instanceof ConvnetsError, 'a view past the end is refused');
+    tt.match(caught(() => b.free(v))?.message ?? '', /is a view; free the buffer it views/, 'freeing a view is refused');
+    b.free(p);
+    tt.match(caught(() => b.read(v))?.message ?? '', /already freed|not a buffer/, 'a view dies with its parent');
+    tt.match(caught(() => b.read(vv))?.message ?? '', /already freed|not a buffer/, 'and so does a view of it');
+    tt.equal(b.allocated(), 0);
+    b.dispose();
+  });
+
   t.test('memory round trip and accounting', async (tt) => {
     const b = host();
     const a = b.alloc(10);

@@ -56,6 +56,8 @@ export interface NativeContextOptions {
 export interface NativeContext {
   alloc(length: number): number;
   free(id: number): void;
+  /** A handle to elements [offset, offset + length) of buffer id: no copy, dies with its parent. */
+  view(id: number, offset: number, length: number): number;
   write(id: number, data: Float32Array, offset?: number): void;
   read(id: number): Float32Array;
   fill(id: number, value: number): void;

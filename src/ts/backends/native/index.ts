@@ -151,15 +151,13 @@ export class NativeBackend implements Backend {
     this.call(() => this.ctx.copy(s, d));
   }
 
-  /** Needs the addon's Context.view(id, offset, length) -> id (a handle to the parent's storage + offset). */
+  /** A view into the parent's device allocation (the addon's handle table; freeing a view is refused). */
   view(b: Buf, offset: number, length: number): Buf {
     const id = this.id('view', 'buffer', b);
-    const ctx = this.ctx as NativeContext & { view?: (id: number, offset: number, length: number) => number };
-    if (typeof ctx.view !== 'function') throw new ConvnetsError('view: this native addon build has no sub-buffer views (Context.view)');
     if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(length) || length < 0 || offset + length > b.length) {
       throw new ConvnetsError(`view: [${offset}, ${offset + length}) does not lie in a buffer of ${b.length}`);
     }
-    return new NativeBuffer(this.call(() => ctx.view!(id, offset, length)), length, this);
+    return new NativeBuffer(this.call(() => this.ctx.view(id, offset, length)), length, this);
   }
 
   allocated(): number { return this.call(() => this.ctx.stats().scalars); }

@@ -14,9 +14,9 @@ const data = join(dir, 'q');
 mkdirSync(data);
 const tr = quadrants(64, 1), te = quadrants(32, 2);
 writeFileSync(join(data, 'train-images-idx3-ubyte'), encodeIdx([64, 8, 8], tr.images));
-writeFileSync(join(data, 'train-labels-idx1-ubyte'), encodeIdx([64], tr.labels));
+writeFileSync(join(data, 'train-labels-idx1-ubyte'), encodeIdx([64], Uint8Array.from(tr.labels)));
 writeFileSync(join(data, 't10k-images-idx3-ubyte'), encodeIdx([32, 8, 8], te.images));
-writeFileSync(join(data, 't10k-labels-idx1-ubyte'), encodeIdx([32], te.labels));
+writeFileSync(join(data, 't10k-labels-idx1-ubyte'), encodeIdx([32], Uint8Array.from(te.labels)));
 
 async function train(...args: string[]): Promise<string> {
   const p = new Command('convnets').exitOverride();

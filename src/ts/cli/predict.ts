@@ -9,7 +9,7 @@ import { exportOnnxFile } from '../io/onnx.js';
 import { imagenetClasses, imagenetPreprocess, loadImageBatch, topK } from '../io/images.js';
 import { loadSafetensorsWeights } from '../io/torchvision.js';
 import type { WeightLayout } from '../io/torchvision.js';
-import { backendName, oneOf, posInt } from './options.js';
+import { backendName, checkModelName, oneOf, posInt } from './options.js';
 
 const layoutOption = oneOf<WeightLayout | 'auto'>('--layout', ['auto', 'torchvision', 'convnets']);
 
@@ -34,7 +34,7 @@ export function register(program: Command): void {
   program.command('predict')
     .description('classify images with a model (ImageNet preprocessing) and print the top classes')
     .argument('<images...>', 'image files (JPEG, PNG, WebP, ...)')
-    .requiredOption('-m, --model <name>', 'model name (see `convnets summary --list`)')
+    .requiredOption('-m, --model <name>', 'model name (see `convnets list`)')
     .option('-w, --weights <file>', '.safetensors weights (torchvision state dict or a convnets checkpoint)')
     .option('-k, --top <k>', 'classes to print per image', posInt('--top'), 5)
     .option('--num-classes <n>', 'classifier outputs (default 1000)', posInt('--num-classes'))
@@ -45,6 +45,7 @@ export function register(program: Command): void {
     .option('-b, --backend <name>', 'js, wasm or native (default: best available)', backendName())
     .option('--json', 'print JSON instead of text')
     .action(async (images: string[], o: ModelOpts & { model: string; top: number; resize?: number; backend?: string; json?: boolean }) => {
+      checkModelName(o.model);
       await initBackend(o.backend);
       if (!o.weights) console.error('warning: no --weights given: the model has random weights and its predictions mean nothing');
       const model = modelWithWeights(o.model, o);
@@ -82,7 +83,9 @@ export function register(program: Command): void {
     .option('--layout <layout>', 'weights layout: auto, torchvision or convnets', layoutOption, 'auto')
     .option('--no-strict', 'tolerate missing / unexpected keys in the weights')
     .option('-b, --backend <name>', 'js, wasm or native (default: best available)', backendName())
-    .action(async (name: string, o: ModelOpts & { onnx: string; batch?: number; backend?: string }) => {
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, o: ModelOpts & { onnx: string; batch?: number; backend?: string; json?: boolean }) => {
+      checkModelName(name);
       await initBackend(o.backend);
       const model = modelWithWeights(name, o);
       const size = o.inputSize ?? model.defaultInputSize;
@@ -91,7 +94,8 @@ export function register(program: Command): void {
         inputSize: size, batch: o.batch ?? 'dynamic', name,
         metadata: { model: name, ...(o.weights ? { weights: path.basename(o.weights) } : {}) },
       });
-      console.log(`wrote ${o.onnx}: ${(n / 1e6).toFixed(1)} MB, input [${o.batch ?? 'N'}, ${model.inputChannels}, ${size}, ${size}] ` +
+      if (o.json) console.log(JSON.stringify({ model: name, onnx: o.onnx, bytes: n, input: [o.batch ?? null, model.inputChannels, size, size], ms: Date.now() - t0 }));
+      else console.log(`wrote ${o.onnx}: ${(n / 1e6).toFixed(1)} MB, input [${o.batch ?? 'N'}, ${model.inputChannels}, ${size}, ${size}] ` +
         `(${Date.now() - t0} ms)`);
       model.dispose();
     });

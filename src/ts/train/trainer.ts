@@ -7,7 +7,7 @@
 // (seed, epoch), dropout from (seed, global step); so the same seed + backend + threads gives the same
 // curve, and a run resumed from an epoch checkpoint continues exactly as if it had not stopped.
 import { SingleBar } from 'cli-progress';
-import { ConvnetsError } from '../core/backend.js';
+import { ConvnetsError, RuntimeFailure } from '../core/backend.js';
 import * as ops from '../core/ops.js';
 import { hash32 } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
@@ -103,7 +103,7 @@ export interface FitResult {
 }
 
 /** Raised when the loss or gradient norm stops being finite. The last good checkpoint is left as it was. */
-export class TrainingDivergedError extends ConvnetsError {
+export class TrainingDivergedError extends RuntimeFailure {
   constructor(message: string, readonly epoch: number, readonly step: number) { super(message); }
 }
 

@@ -62,6 +62,9 @@ t.test('--json output parses, exit 0', async (t) => {
   t.equal(m.code, 0); t.ok(JSON.parse(m.out).macsByKind.depthwise > 0);
   const sc = await run('scale', '--phi', '1', '--no-measure', '--json', '--out', join(dir, 'scale'));
   t.equal(sc.code, 0); t.equal(JSON.parse(sc.out).multipliers.resolution, 258);
+  const plot = readFileSync(join(dir, 'scale', 'scale-phi1.svg'), 'utf8');
+  t.equal((plot.match(/class="series"/g) ?? []).length, 1, 'scale: only B0-B7 are data on the accuracy plot');
+  t.match(plot, /class="x-marks"[\s\S]*phi=1: /, 'phi marked as an annotation');
   const d = await run('doctor', '--json');
   t.equal(d.code, 0); t.ok(typeof JSON.parse(d.out) === 'object');
   const x = await run('export', 'resnet_digits', '--onnx', join(dir, 'd.onnx'), '--backend', 'js', '--num-classes', '10', '--json');

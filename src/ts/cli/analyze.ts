@@ -56,20 +56,15 @@ function gradflowSvg(name: string, rs: GradFlowResult[], marks: { strided: Set<s
     series.push({ name: `${r.init}: at init`, points: r.layers.map((l, i) => [i + 1, l.init] as [number, number]) });
     if (r.steps > 0) series.push({ name: `${r.init}: after ${r.steps} SGD`, points: r.layers.map((l, i) => [i + 1, l.after] as [number, number]) });
   }
-  // Mark the layers where the resolution halves on the first curve: their gradient norms differ from
-  // their neighbours' (ResNet's dips are its 1x1 downsample shortcuts), which a bare index left unexplained.
-  const ref = rs[0];
-  if (ref) {
-    for (const [set, label, color] of [[marks.shortcut, '1x1 downsample shortcut', '#000000'], [marks.strided, 'stride-2 conv', '#7f7f7f']] as const) {
-      const pts = ref.layers.map((l, i) => [i + 1, l.init, l.name] as const).filter(([, , n]) => set.has(n));
-      if (pts.length) series.push({ name: `${label} (${ref.init} at init)`, points: pts.map(([x, y]) => [x, y] as [number, number]), scatter: true, markers: true, color });
-    }
-  }
-  const n = ref?.layers.length ?? 0;
+  // Guides where the resolution halves: those layers' gradient norms differ from their neighbours'
+  // (ResNet's dips are its 1x1 downsample shortcuts), which a bare index left unexplained.
+  const layers = rs[0]?.layers ?? [];
+  const xMarks = layers.flatMap((l, i) => marks.shortcut.has(l.name) ? [{ x: i + 1, label: '1x1 shortcut' }]
+    : marks.strided.has(l.name) ? [{ x: i + 1, label: 'stride 2' }] : []);
   return lineChart(series, {
-    title: `Gradient norm per layer: ${name}`,
-    xLabel: `weight tensor index, 1 = first conv ... ${n} = classifier (conv/linear weights in forward order)`,
-    yLabel: '||dL/dW|| (log)', logY: true,
+    title: `Gradient norm per layer: ${name}${xMarks.length ? ' (dashed: layers that halve the resolution)' : ''}`,
+    xLabel: `weight tensor index, 1 = first conv ... ${layers.length} = classifier (conv/linear weights in forward order)`,
+    yLabel: '||dL/dW|| (log)', logY: true, xMarks,
   });
 }
 
@@ -235,7 +230,8 @@ export function register(program: Command): void {
       // segment there read as data); its MACs are in the title and its latency in the second plot.
       const accSvg = lineChart([
         { name: 'B0-B7 (torchvision acc@1)', points: accs.map((r) => [r.gmacs, r.top1!] as [number, number]), labels: accs.map((r) => short(r.name)) },
-      ], { title: `EfficientNet: MACs vs published ImageNet top-1 (phi=${o.phi}: ${phiRow.gmacs.toFixed(2)} GMACs, no published top-1)`, xLabel: 'GMACs (log)', yLabel: 'top-1 %', logX: true });
+      ], { title: `EfficientNet: MACs vs published ImageNet top-1 (phi=${o.phi}: ${phiRow.gmacs.toFixed(2)} GMACs, no published top-1)`, xLabel: 'GMACs (log)', yLabel: 'top-1 %', logX: true,
+        xMarks: [{ x: phiRow.gmacs, label: `phi=${o.phi}: ${phiRow.gmacs.toFixed(2)} GMACs (no accuracy)` }] });
       const file = join(o.out, `scale-phi${o.phi}.svg`);
       writeFileSync(file, accSvg);
       let latFile: string | null = null;

@@ -57,7 +57,7 @@ t.test('trains, writes a checkpoint, resumes, prints JSON last', async (t) => {
 
 t.test('errors the user can fix', async (t) => {
   await t.rejects(train('--data', `idx:${join(dir, 'nope')}`), /idx:.*nope: directory does not exist/);
-  await t.rejects(train('--data', 'imagenet'), /--data must be mnist, idx:<dir> or cifar10:<dir>/);
+  await t.rejects(train('--data', 'imagenet'), /--data must be mnist, idx:<dir>, cifar10:<dir> or folder:<dir>/);
   await t.rejects(train('--data', 'cifar10:'), /give the directory/);
   await t.rejects(train('--optimizer', 'lamb'), /--optimizer must be sgd or adamw/);
   await t.rejects(train('--epochs', 'x'), /--epochs must be an integer/);

@@ -170,3 +170,15 @@ t.test('CLI: --data folder:<dir> with --early-stopping and --json', async (t) =>
   t.ok(Number.isFinite(r.testAccuracy));
   t.equal(JSON.parse(readSafetensorsFile(ck).metadata.classNames).length, CLASSES);
 });
+
+t.test('without sharp installed: a ConvnetsError naming sharp, raised when a folder is opened', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath, pathToFileURL } = await import('node:url');
+  const hook = fileURLToPath(new URL('../helpers/unresolvable.mjs', import.meta.url));
+  const script = join(root, 'nosharp.mjs');
+  // Importing the module must not need sharp (it loads lazily); opening a folder must say what is missing.
+  writeFileSync(script, `const m = await import(${JSON.stringify(pathToFileURL(fileURLToPath(new URL('../../src/ts/data/folder.ts', import.meta.url))).href)});
+try { await m.loadImageFolder(${JSON.stringify(big)}, { size: 16 }); console.log('no error'); } catch (e) { console.log(e.name + ': ' + e.message); }\n`);
+  const r = spawnSync(process.execPath, [...process.execArgv, '--import', hook, script], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, CONVNETS_TEST_UNRESOLVABLE: '^sharp$' } });
+  t.match(r.stdout, /ConvnetsError: image folders are decoded with the 'sharp' package, which could not be loaded .*npm install sharp/, r.stderr);
+});

@@ -144,7 +144,48 @@ async function main(): Promise<void> {
   for (const r of runtimes) r.backend.dispose();
 }
 
-main().catch((e) => {
-  process.stderr.write(`bench: ${(e as Error).stack ?? e}\n`);
-  process.exitCode = 1;
-});
+const HELP = `Usage: node dist/bench/run.js [options]   (npm run bench -- [options])
+
+Times kernels on real layer shapes, model inference and training steps on every available backend,
+with the peers (tfjs, onnxruntime) measured in the same run. Writes <out>/bench-<time>.json,
+<out>/latest.md and <out>/latest-<suite>.svg, and prints the Markdown. Options win over the env.
+
+  --suites <list>    kernels,models,train (BENCH_SUITES; default all three)
+  --backends <list>  js,wasm,native (BENCH_BACKENDS)
+  --threads <list>   wasm thread counts, e.g. 1,2 (BENCH_THREADS)
+  --peers <list>     ${ALL_PEERS.join(',')} or none (BENCH_PEERS)
+  --models <list>    model names (BENCH_MODELS)
+  --out <dir>        output folder (BENCH_OUT; default bench/results)
+  --quick            fewer samples (BENCH_QUICK=1)
+  -h, --help         this text
+
+Exit codes: 0 done, 1 usage error, 3 a run that failed.
+`;
+const VALUED = new Set(['--suites', '--backends', '--threads', '--peers', '--models', '--out']);
+
+/** Flags checked before anything runs: --help prints the text above, an unknown or valueless flag is a usage error. */
+function usageProblem(argv: string[]): string | null {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') continue;
+    if (!VALUED.has(a)) return `unknown argument '${a}'`;
+    if (!argv[i + 1] || argv[i + 1].startsWith('--')) return `${a} needs a value`;
+    i++;
+  }
+  return null;
+}
+
+const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) process.stdout.write(HELP);
+else {
+  const problem = usageProblem(argv);
+  if (problem) {
+    process.stderr.write(`bench: ${problem}\n\n${HELP}`);
+    process.exitCode = 1;
+  } else {
+    main().catch((e) => {
+      process.stderr.write(`bench: ${(e as Error).stack ?? e}\n`);
+      process.exitCode = 3;
+    });
+  }
+}

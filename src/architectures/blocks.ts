@@ -11,7 +11,7 @@ import * as ops from '../ts/core/ops.js';
 import type { Shape } from '../ts/core/shape.js';
 import { shapeToString } from '../ts/core/shape.js';
 import { Tensor } from '../ts/core/tensor.js';
-import { Module } from '../ts/nn/module.js';
+import { INFERENCE, Module } from '../ts/nn/module.js';
 import type { ForwardContext, LayerInfo } from '../ts/nn/module.js';
 import { activationModule } from '../ts/nn/activation.js';
 import { BatchNorm2d } from '../ts/nn/batchnorm.js';
@@ -70,7 +70,7 @@ export class Flat extends Module {
   }
 
   override get typeName(): string { return this.label ?? this.constructor.name; }
-  forward(x: Tensor, ctx: ForwardContext): Tensor { return this.inner.forward(x, ctx); }
+  forward(x: Tensor, ctx: ForwardContext = INFERENCE): Tensor { return this.inner.forward(x, ctx); }
   backward(dy: Tensor): Tensor { return this.inner.backward(dy); }
   outputShape(input: Shape): number[] { return this.inner.outputShape(input); }
   override layers(input: Shape, prefix = ''): LayerInfo[] { return this.inner.layers(input, prefix); }

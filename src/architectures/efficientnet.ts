@@ -12,10 +12,14 @@ export const EFFICIENTNET_B0_STAGES: [number, number, number, number, number, nu
   [6, 5, 1, 80, 112, 3], [6, 5, 2, 112, 192, 4], [6, 3, 1, 192, 320, 1],
 ];
 
-/** (width, depth, resolution, dropout) per variant, as torchvision / the paper. */
+/**
+ * (width, depth, resolution, dropout) per variant. Resolution is torchvision's evaluation crop, the size
+ * its published top-1 and GMACs (which `select` and `scale` print) were measured at: the paper's for every
+ * variant but B2, which torchvision evaluates at 288 (the paper trains it at 260).
+ */
 export const EFFICIENTNET_SCALES: Record<string, [number, number, number, number]> = {
   efficientnet_b0: [1.0, 1.0, 224, 0.2], efficientnet_b1: [1.0, 1.1, 240, 0.2],
-  efficientnet_b2: [1.1, 1.2, 260, 0.3], efficientnet_b3: [1.2, 1.4, 300, 0.3],
+  efficientnet_b2: [1.1, 1.2, 288, 0.3], efficientnet_b3: [1.2, 1.4, 300, 0.3],
   efficientnet_b4: [1.4, 1.8, 380, 0.4], efficientnet_b5: [1.6, 2.2, 456, 0.4],
   efficientnet_b6: [1.8, 2.6, 528, 0.5], efficientnet_b7: [2.0, 3.1, 600, 0.5],
 };

@@ -12,7 +12,7 @@ const be = new JsBackend();
 // 10 images of 3x4x2: pixel value encodes (image, y, x, channel) so every move is visible.
 function grid(n = 10): ImageDataset {
   const h = 3, w = 4, c = 2;
-  const images = new Uint8Array(n * h * w * c), labels = new Uint8Array(n);
+  const images = new Uint8Array(n * h * w * c), labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     labels[i] = i % 3;
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) images[((i * h + y) * w + x) * c + k] = i * 20 + y * 6 + x + k * 100 + 1;
@@ -114,6 +114,6 @@ t.test('loader checks, subset and stats', async (t) => {
   const s = subset(ds, [3, 1]);
   t.same([...s.labels], [0, 1]);
   t.equal(s.images[0], ds.images[3 * 24]);
-  const st = channelStats({ ...ds, channels: 1, height: 1, width: 2, count: 48, images: Uint8Array.from({ length: 96 }, (_, i) => (i % 2) * 255), labels: new Uint8Array(48) });
+  const st = channelStats({ ...ds, channels: 1, height: 1, width: 2, count: 48, images: Uint8Array.from({ length: 96 }, (_, i) => (i % 2) * 255), labels: new Int32Array(48) });
   t.ok(Math.abs(st.mean[0] - 0.5) < 1e-12 && Math.abs(st.std[0] - 0.5) < 1e-9, `stats ${st.mean} ${st.std}`);
 });

@@ -19,7 +19,7 @@ export type Layer = 'index' | 'cli' | 'analysis' | 'train' | 'predict' | 'archit
  * backends.
  */
 export const RANK: Readonly<Record<Exclude<Layer, 'backends'>, number>> = {
-  index: 9, cli: 8, analysis: 7, train: 6, predict: 6, architectures: 5, io: 4, data: 4, nn: 2, core: 1,
+  index: 9, cli: 8, analysis: 7, train: 6, predict: 6, architectures: 5, data: 4, io: 3, nn: 2, core: 1,
 };
 
 /** Layers that may import a backend module directly. */

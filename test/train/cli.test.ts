@@ -14,9 +14,9 @@ const data = join(dir, 'q');
 mkdirSync(data);
 const tr = quadrants(64, 1), te = quadrants(32, 2);
 writeFileSync(join(data, 'train-images-idx3-ubyte'), encodeIdx([64, 8, 8], tr.images));
-writeFileSync(join(data, 'train-labels-idx1-ubyte'), encodeIdx([64], tr.labels));
+writeFileSync(join(data, 'train-labels-idx1-ubyte'), encodeIdx([64], Uint8Array.from(tr.labels)));
 writeFileSync(join(data, 't10k-images-idx3-ubyte'), encodeIdx([32, 8, 8], te.images));
-writeFileSync(join(data, 't10k-labels-idx1-ubyte'), encodeIdx([32], te.labels));
+writeFileSync(join(data, 't10k-labels-idx1-ubyte'), encodeIdx([32], Uint8Array.from(te.labels)));
 
 async function train(...args: string[]): Promise<string> {
   const p = new Command('convnets').exitOverride();
@@ -57,7 +57,7 @@ t.test('trains, writes a checkpoint, resumes, prints JSON last', async (t) => {
 
 t.test('errors the user can fix', async (t) => {
   await t.rejects(train('--data', `idx:${join(dir, 'nope')}`), /idx:.*nope: directory does not exist/);
-  await t.rejects(train('--data', 'imagenet'), /--data must be mnist, idx:<dir> or cifar10:<dir>/);
+  await t.rejects(train('--data', 'imagenet'), /--data must be mnist, idx:<dir>, cifar10:<dir> or folder:<dir>/);
   await t.rejects(train('--data', 'cifar10:'), /give the directory/);
   await t.rejects(train('--optimizer', 'lamb'), /--optimizer must be sgd or adamw/);
   await t.rejects(train('--epochs', 'x'), /--epochs must be an integer/);

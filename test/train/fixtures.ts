@@ -6,7 +6,7 @@ import * as nn from '../../src/ts/nn/index.js';
 
 export function quadrants(count: number, seed: number, name = 'quadrants'): ImageDataset {
   const r = new Rng(seed);
-  const images = new Uint8Array(count * 64), labels = new Uint8Array(count);
+  const images = new Uint8Array(count * 64), labels = new Int32Array(count);
   for (let i = 0; i < count; i++) {
     const c = r.int(4);
     labels[i] = c;

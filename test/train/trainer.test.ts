@@ -161,12 +161,12 @@ t.test('evaluate: a padded last batch gives exactly the per-sample result', asyn
   const m = tinyNet();
   await fit(m, data, { ...base, epochs: 1 });
   const flat = (x: import('../../src/ts/core/tensor.js').Tensor) => x;
-  const run = (batchSize: number, padLast: boolean) => {
+  const run = async (batchSize: number, padLast: boolean) => {
     const l = new DataLoader(data.test, { batchSize, padLast, mean: data.mean, std: data.std, backend: be });
     const loss = new CrossEntropyLoss();
-    try { return evaluate(m, l, loss, flat); } finally { l.dispose(); loss.dispose(); }
+    try { return await evaluate(m, l, loss, flat); } finally { l.dispose(); loss.dispose(); }
   };
-  const one = run(1, false), padded = run(20, true); // 48 = 20 + 20 + 8 real rows
+  const one = await run(1, false), padded = await run(20, true); // 48 = 20 + 20 + 8 real rows
   t.equal(padded.accuracy, one.accuracy, 'accuracy over the 48 real samples only');
   t.ok(Math.abs(padded.loss - one.loss) < 1e-6, `mean loss ${padded.loss} vs ${one.loss}`);
   m.dispose();

@@ -181,7 +181,7 @@ export function summarize(r: GradFlowResult): GradFlowSummary {
 
 /** A batch of `n` embedded MNIST digits (normalised), centre-cropped to `size`, or a seeded synthetic one. */
 export async function gradflowBatch(n: number, size = 28, seed = 0): Promise<Batch> {
-  let ds: { images: Uint8Array; labels: Uint8Array; count: number; mean: number; std: number } | null = null;
+  let ds: { images: Uint8Array; labels: ArrayLike<number>; count: number; mean: number; std: number } | null = null;
   let source = '';
   try {
     const { loadMnist } = await import('../data/mnist.js');

@@ -24,6 +24,8 @@ export interface LineChartOptions {
   logY?: boolean;
   width?: number;
   height?: number;
+  /** Annotations: a dashed vertical guide at each x, labelled along it (events, not data). */
+  xMarks?: readonly { x: number; label: string }[];
 }
 
 export interface BarGroup {
@@ -177,6 +179,18 @@ export function lineChart(series: readonly Series[], opts: LineChartOptions = {}
     out.push(`<text x="${x}" y="${y0 + 18}" text-anchor="middle">${escapeXml(tickLabel(t))}</text>`);
   }
   out.push('</g>');
+  if (opts.xMarks?.length) {
+    out.push('<g class="x-marks" font-size="10" fill="#555">');
+    for (const m of opts.xMarks) {
+      const px = xAxis.valid(m.x) ? xAxis.map(m.x) : NaN;
+      if (!(px >= x0 && px <= x1)) continue; // outside the plotted range: never drawn over the legend
+      const x = fmt(px);
+      out.push(`<line x1="${x}" y1="${y0}" x2="${x}" y2="${y1}" stroke="#999" stroke-dasharray="4 3"/>`);
+      // Rotated along the guide, from the bottom: neighbouring guides' labels never overlap.
+      out.push(`<text x="${+x - 3}" y="${y0 - 4}" transform="rotate(-90 ${+x - 3} ${y0 - 4})">${escapeXml(m.label)}</text>`);
+    }
+    out.push('</g>');
+  }
   const legend: { name: string; color: string }[] = [];
   series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length];

@@ -4,9 +4,9 @@
 // loaded only when a command measures, and its peers (tfjs, onnxruntime, benchmark.js) are optional
 // packages that it reports as "not installed" when they are missing.
 import type { Command } from 'commander';
-import { ConvnetsError } from '../core/backend.js';
+import { ConvnetsError, UsageError } from '../core/backend.js';
 import { initBackend } from '../core/registry.js';
-import { backendName, posInt, threadCount } from './options.js';
+import { backendName, checkModelName, posInt, threadCount } from './options.js';
 // Types only: erased at build time, so the CLI does not load bench/ until a command measures.
 import type { ModelTiming, PeerName } from '../../../bench/index.js';
 
@@ -53,13 +53,14 @@ export function register(program: Command): void {
     .option('--quick', 'fewer samples')
     .option('--json', 'print a JSON object as the last line (median_ms ...)')
     .action(async (o: BenchOpts) => {
+      checkModelName(o.model);
       const { ALL_PEERS, buildOn, quickTiming, timeOurForward, timeOurTrainStep, timePeers, traceMacs } = await loadBench();
+      const peers = (o.peerList ? o.peerList.split(',').map((s) => s.trim()) : [...ALL_PEERS]) as PeerName[];
+      for (const p of peers) if (!ALL_PEERS.includes(p)) throw new UsageError(`--peer-list: unknown peer '${p}' (known: ${ALL_PEERS.join(', ')})`);
       const b = await initBackend(o.backend, o.threads !== undefined ? { threads: o.threads } : undefined);
       // The backend's own thread count when it has one (wasm defaults to the available cores).
       const threads = (b as { threads?: number }).threads ?? o.threads ?? 1;
       const timing = quickTiming(!!o.quick);
-      const peers = (o.peerList ? o.peerList.split(',').map((s) => s.trim()) : [...ALL_PEERS]) as PeerName[];
-      for (const p of peers) if (!ALL_PEERS.includes(p)) throw new ConvnetsError(`--peer-list: unknown peer '${p}' (known: ${ALL_PEERS.join(', ')})`);
       const built = await buildOn(b, o.model, o.batch, o.input ? { inputSize: o.input } : {});
       const runtime = b.name === 'wasm' ? `convnets-wasm-${threads}t` : `convnets-${b.name}`;
       const log = (s: string): void => { if (!o.json) process.stderr.write(s + '\n'); };

@@ -1,6 +1,13 @@
 // `convnets` command line. Each command lives in its own file and registers itself here.
+//
+// Exit codes, one rule for every command (mapped here, from the error's type, never per command):
+//   0  success (and --help, --version)
+//   1  usage error: unknown command or option, missing or malformed argument/flag (commander errors, UsageError)
+//   2  bad input or data: a file that is missing or corrupt, a model that cannot take the data (ConvnetsError)
+//   3  runtime failure: a backend that cannot start, a CUDA error, training that diverged (RuntimeFailure,
+//      NativeBackendError), or an unexpected internal error (printed with its stack)
 import { Command, CommanderError } from 'commander';
-import { ConvnetsError } from '../core/backend.js';
+import { ConvnetsError, RuntimeFailure, UsageError } from '../core/backend.js';
 
 import { register as summary } from './summary.js';
 import { register as train } from './train.js';
@@ -22,6 +29,17 @@ export function program(): Command {
   return p;
 }
 
+export const EXIT = { ok: 0, usage: 1, input: 2, runtime: 3 } as const;
+
+/** The exit code of an error thrown by a command (see the rule at the top of this file). */
+export function exitCodeOf(e: unknown): number {
+  if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  if (e instanceof UsageError) return EXIT.usage;
+  if (e instanceof RuntimeFailure || (e instanceof ConvnetsError && e.name === 'NativeBackendError')) return EXIT.runtime;
+  if (e instanceof ConvnetsError) return EXIT.input;
+  return EXIT.runtime;
+}
+
 export async function main(argv: string[]): Promise<void> {
   // The CLI owns its process: let the wasm backend use fused multiply-add where V8 has it behind a flag
   // (before any wasm is compiled). A wasm module that cannot load is doctor's to report, not a crash here.
@@ -31,16 +49,14 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program().parseAsync(argv);
   } catch (e) {
-    if (e instanceof CommanderError) {
-      process.exitCode = e.exitCode;
-      return;
-    }
-    // Library errors are the user's to fix: print the message, not a stack.
+    process.exitCode = exitCodeOf(e);
+    // commander has already printed its own message (and the help after it).
+    if (e instanceof CommanderError) return;
+    // Library errors are the user's to act on: the message, not a stack.
     if (e instanceof ConvnetsError) {
-      console.error(`convnets: ${e.message}`);
-      process.exitCode = 2;
+      console.error(`convnets: ${e.message}${e instanceof UsageError ? ' (see --help)' : ''}`);
       return;
     }
-    throw e;
+    console.error(`convnets: internal error: ${(e as Error)?.stack ?? String(e)}`);
   }
 }

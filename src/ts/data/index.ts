@@ -1,7 +1,8 @@
-// Data: readers (embedded digits, IDX, CIFAR-10), transforms and the batching loader.
+// Data: readers (embedded digits, IDX, CIFAR-10, image folders), transforms and the batching loader.
 export * from './dataset.js';
 export * from './mnist.js';
 export * from './idx.js';
 export * from './cifar10.js';
 export * from './transforms.js';
 export * from './loader.js';
+export * from './folder.js';

@@ -37,7 +37,7 @@ export function imagenetPreprocess(modelName: string, inputSize: number, channel
     : { resize, crop: inputSize, mean: IMAGENET_MEAN, std: IMAGENET_STD, channels: 3 };
 }
 
-type Sharp = typeof import('sharp').default;
+export type Sharp = typeof import('sharp').default;
 let sharpModule: Promise<Sharp> | null = null;
 
 /**
@@ -47,8 +47,8 @@ let sharpModule: Promise<Sharp> | null = null;
 export function loadSharp(): Promise<Sharp> {
   sharpModule ??= import('sharp').then((m) => m.default, (e: unknown) => {
     sharpModule = null;
-    throw new ConvnetsError(`image decoding needs the 'sharp' package, which failed to load: ${(e as Error)?.message ?? String(e)} ` +
-      '(npm install sharp; its prebuilt binaries come with the package)');
+    throw new ConvnetsError(`images (image files, image folders) are decoded with the 'sharp' package, which could not be loaded ` +
+      `(${(e as Error)?.message ?? String(e)}); install it with: npm install sharp`);
   });
   return sharpModule;
 }

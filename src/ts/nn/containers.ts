@@ -7,7 +7,7 @@ import { hash32 } from '../core/random.js';
 import { checkSameShape, concatShape, shapeSize, shapeToString } from '../core/shape.js';
 import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { Module } from './module.js';
+import { INFERENCE, Module } from './module.js';
 import type { ForwardContext, LayerInfo } from './module.js';
 import { PlannedModule, noForward } from './plan.js';
 import { nextSalt } from './init.js';
@@ -158,7 +158,7 @@ export class Sequential extends Module {
   checkpointEvery = 0;
   private segments: { from: number; to: number; x: Tensor; ctx: ForwardContext; kept: boolean }[] | null = null;
 
-  forward(x: Tensor, ctx: ForwardContext): Tensor {
+  forward(x: Tensor, ctx: ForwardContext = INFERENCE): Tensor {
     const k = this.checkpointEvery;
     if (!(k > 0 && ctx.training && !ctx.recompute)) {
       this.segments = null;

@@ -27,6 +27,9 @@ export interface ForwardContext {
   recompute?: boolean;
 }
 
+/** Inference: what forward(x) without a context means (eval-mode BN, no dropout, nothing saved). */
+export const INFERENCE: ForwardContext = Object.freeze({ training: false });
+
 /** A learnable tensor with its gradient (same backend, same shape). */
 export class Parameter {
   grad: Tensor | null = null;
@@ -67,7 +70,8 @@ export abstract class Module {
   readonly buffers = new Map<string, Tensor>();
   training = true;
 
-  abstract forward(x: Tensor, ctx: ForwardContext): Tensor;
+  /** Without ctx: inference (INFERENCE). Containers pass their ctx down, so leaves always get one. */
+  abstract forward(x: Tensor, ctx?: ForwardContext): Tensor;
   /** Given dL/dy of the last forward, writes parameter gradients and returns dL/dx. */
   abstract backward(dy: Tensor): Tensor;
   /** Output shape for an input shape (NHWC), without running anything. */

@@ -5,3 +5,6 @@ export * from './schedules.js';
 export * from './clip.js';
 export * from './losses.js';
 export * from './trainer.js';
+export * from './callbacks.js';
+export { evaluateModel, evalProgress } from './evaluate.js';
+export type { EvaluateOptions, EvalProgress } from './evaluate.js';

@@ -7,12 +7,12 @@
 // (seed, epoch), dropout from (seed, global step); so the same seed + backend + threads gives the same
 // curve, and a run resumed from an epoch checkpoint continues exactly as if it had not stopped.
 import { SingleBar } from 'cli-progress';
-import { ConvnetsError } from '../core/backend.js';
+import { ConvnetsError, RuntimeFailure } from '../core/backend.js';
 import type { Backend } from '../core/backend.js';
 import * as ops from '../core/ops.js';
 import { hash32 } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
-import type { DatasetSplit } from '../data/dataset.js';
+import type { Dataset, DatasetSplit } from '../data/dataset.js';
 import { DataLoader } from '../data/loader.js';
 import type { Augmentation } from '../data/transforms.js';
 import { readSafetensorsFile, writeFileAtomic, writeSafetensorsFile } from '../io/safetensors.js';
@@ -24,8 +24,11 @@ import type { RecomputeSpec } from '../nn/recompute.js';
 import { WASM32_LIMIT_BYTES, largestBatchThatFits, trainingMemory } from '../nn/stepplan.js';
 import { GradClipper } from './clip.js';
 import { AUX_LOSS_WEIGHTS, CrossEntropyLoss, countCorrect } from './losses.js';
+export { evaluate } from './evaluate.js';
 import { createOptimizer } from './optim.js';
 import type { Optimizer, OptimizerName } from './optim.js';
+import type { Callback, TrainingState } from './callbacks.js';
+import { evaluate, evalProgress } from './evaluate.js';
 import { createSchedule } from './schedules.js';
 import type { ScheduleSpec } from './schedules.js';
 
@@ -73,6 +76,8 @@ export interface FitOptions {
    * sqrt(blocks) per stage, k = every k blocks. Same gradients, less memory, up to one more forward.
    */
   recompute?: RecomputeSpec;
+  /** Keras-style callbacks (EarlyStopping, ReduceLROnPlateau, ModelCheckpoint, or your own). */
+  callbacks?: Callback[];
 }
 
 export interface StepInfo { epoch: number; step: number; loss: number; lr: number; batch: number; }
@@ -108,7 +113,7 @@ export interface FitResult {
 }
 
 /** Raised when the loss or gradient norm stops being finite. The last good checkpoint is left as it was. */
-export class TrainingDivergedError extends ConvnetsError {
+export class TrainingDivergedError extends RuntimeFailure {
   constructor(message: string, readonly epoch: number, readonly step: number) { super(message); }
 }
 
@@ -118,7 +123,7 @@ function isAuxTap(m: Module): m is AuxTapLike {
 }
 
 /** Checks the model accepts the data's images and predicts its classes; returns the logits shape per sample. */
-export function checkModelFitsData(model: Module, data: DatasetSplit, modelName = 'model'): void {
+export function checkModelFitsData(model: Module, data: DatasetSplit<Dataset>, modelName = 'model'): void {
   const d = data.train;
   const inC = (model as { inputChannels?: number }).inputChannels;
   if (inC !== undefined && inC !== d.channels) {
@@ -140,24 +145,6 @@ export function checkModelFitsData(model: Module, data: DatasetSplit, modelName 
 }
 
 function fmt(v: number, digits = 4): string { return Number.isFinite(v) ? v.toFixed(digits) : String(v); }
-
-/** Evaluates on a dataset (eval mode); returns mean loss and accuracy. */
-export function evaluate(model: Module, loader: DataLoader, loss: CrossEntropyLoss, logits2d: (t: Tensor) => Tensor,
-  planner?: MemoryPlanner): { loss: number; accuracy: number } {
-  model.eval();
-  let sum = 0, correct = 0, count = 0;
-  for (const b of loader.batches(0)) {
-    const fwd = (): void => { loss.forward(logits2d(model.forward(b.x, { training: false })), b.y); };
-    if (planner) planner.run(`eval ${b.x.shape.join(',')}`, b.x.backend, fwd); else fwd();
-    // Only the first b.size rows are samples (a padded last batch repeats one).
-    const per = loss.lastLosses();
-    for (let i = 0; i < b.size; i++) sum += per[i];
-    correct += countCorrect(loss.lastProbs(), b.labels, b.size);
-    count += b.size;
-  }
-  model.train();
-  return { loss: sum / count, accuracy: correct / count };
-}
 
 function checkpointEntries(model: Module, opt: Optimizer): SafetensorsEntry[] {
   const entries: SafetensorsEntry[] = [];
@@ -226,7 +213,7 @@ export function checkMemoryFits(model: Module, backend: Backend, inputShape: num
 }
 
 /** Trains `model` on `data.train`, evaluating on `data.test`. */
-export async function fit(model: Module, data: DatasetSplit, options: FitOptions): Promise<FitResult> {
+export async function fit(model: Module, data: DatasetSplit<Dataset>, options: FitOptions): Promise<FitResult> {
   const o = options;
   if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new ConvnetsError(`train: epochs must be a positive integer, got ${o.epochs}`);
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new ConvnetsError(`train: batch size must be a positive integer, got ${o.batchSize}`);
@@ -309,9 +296,25 @@ export async function fit(model: Module, data: DatasetSplit, options: FitOptions
   let trainSeconds = 0, trainImages = 0;
   let last = { loss: NaN, accuracy: NaN };
   let stopped = false;
+  const saveCheckpoint = (file: string, extra: Record<string, string> = {}): void => {
+    const classNames: Record<string, string> = data.train.classNames ? { classNames: JSON.stringify(data.train.classNames) } : {};
+    writeSafetensorsFile(file, checkpointEntries(model, opt), {
+      format: CHECKPOINT_FORMAT, model: modelName, epoch: String(history.length ? history[history.length - 1].epoch : startEpoch), step: String(step), seed: String(runSeed),
+      epochs: String(o.epochs), optimizer: opt.kind, optimizerSteps: String(opt.stepCount), lr: String(lr),
+      backend: backend.name, data: data.train.name, curves: JSON.stringify({ history, stepLosses }), ...classNames, ...extra,
+    });
+  };
+  const callbacks = o.callbacks ?? [];
+  const state: TrainingState = { model, history, stopTraining: false, lrScale: 1, baseLr: lr, log, saveCheckpoint };
+  const evalMode = quiet ? 'none' : useBar ? 'bar' : 'log';
+  const evalWithProgress = async (label: string): Promise<{ loss: number; accuracy: number }> => {
+    const p = evalProgress(evalMode, label, log);
+    try { return await evaluate(model, testLoader, evalLoss, logits2d, p.report, planner); } finally { p.stop(); }
+  };
 
   try {
     model.train();
+    for (const c of callbacks) await c.onTrainBegin?.(state);
     for (let epoch = startEpoch; epoch < o.epochs && !stopped; epoch++) {
       const bar = useBar ? new SingleBar({
         format: `epoch ${epoch + 1}/${o.epochs} |{bar}| {value}/{total} loss {loss} acc {acc} {ips} img/s ETA {eta_formatted}`,
@@ -321,8 +324,8 @@ export async function fit(model: Module, data: DatasetSplit, options: FitOptions
       let lossSum = 0, correct = 0, seen = 0;
       const te = performance.now();
       const logEvery = Math.max(1, Math.round(stepsPerEpoch / 4));
-      for (const b of trainLoader.batches(epoch)) {
-        const lrNow = schedule.lr(step);
+      for await (const b of trainLoader.stream(epoch)) {
+        const lrNow = schedule.lr(step) * state.lrScale;
         // One planned step (nn/memory.ts): its tensors are views into one arena, planned on the first step.
         const loss = planner.run(`train ${b.x.shape.join(',')}`, backend, () => {
           const raw = model.forward(b.x, { training: true, seed: hash32(runSeed, step), noInputGrad: b.x });
@@ -352,13 +355,16 @@ export async function fit(model: Module, data: DatasetSplit, options: FitOptions
         step++;
         lossSum += loss * b.size; seen += b.size;
         stepLosses.push(loss);
-        o.onStep?.({ epoch: epoch + 1, step, loss, lr: lrNow, batch: b.index });
+        const info = { epoch: epoch + 1, step, loss, lr: lrNow, batch: b.index };
+        o.onStep?.(info);
+        for (const c of callbacks) await c.onBatchEnd?.(info, state);
+        if (state.stopTraining) stopped = true;
         const el = (performance.now() - te) / 1000;
         if (bar) bar.update(b.index + 1, { loss: fmt(lossSum / seen), acc: `${(100 * correct / seen).toFixed(2)}%`, ips: Math.round(seen / el) });
         else if (!quiet && (b.index + 1) % logEvery === 0 && b.index + 1 < stepsPerEpoch) {
           log(`epoch ${epoch + 1}/${o.epochs} step ${b.index + 1}/${stepsPerEpoch} loss ${fmt(lossSum / seen)} acc ${(100 * correct / seen).toFixed(2)}% lr ${lrNow.toExponential(2)} ${Math.round(seen / el)} img/s`);
         }
-        if (o.maxSteps !== undefined && step >= o.maxSteps) { stopped = true; break; }
+        if (stopped || (o.maxSteps !== undefined && step >= o.maxSteps)) { stopped = true; break; }
         // Let timers and signals run between steps (the loop is otherwise synchronous).
         if (step % 16 === 0) await new Promise<void>((r) => setImmediate(r));
       }
@@ -366,7 +372,7 @@ export async function fit(model: Module, data: DatasetSplit, options: FitOptions
       const secs = (performance.now() - te) / 1000;
       trainSeconds += secs; trainImages += seen;
       const doEval = (o.evalEachEpoch ?? true) || epoch === o.epochs - 1 || stopped;
-      const ev = doEval ? evaluate(model, testLoader, evalLoss, logits2d, planner) : null;
+      const ev = doEval ? await evalWithProgress(`epoch ${epoch + 1}/${o.epochs} held-out`) : null;
       if (ev) last = ev;
       // With --expose-gc, collect first so the RSS curve shows retained memory, not pending garbage.
       (globalThis as { gc?: () => void }).gc?.();
@@ -381,17 +387,15 @@ export async function fit(model: Module, data: DatasetSplit, options: FitOptions
           (ev ? ` | held-out loss ${fmt(ev.loss)} acc ${(100 * ev.accuracy).toFixed(2)}%` : '') +
           ` | ${Math.round(rec.imagesPerSecond)} img/s, ${secs.toFixed(1)} s`);
       }
-      if (o.checkpoint && !stopped) {
-        writeSafetensorsFile(o.checkpoint, checkpointEntries(model, opt), {
-          format: CHECKPOINT_FORMAT, model: modelName, epoch: String(epoch + 1), step: String(step), seed: String(runSeed),
-          epochs: String(o.epochs), optimizer: opt.kind, optimizerSteps: String(opt.stepCount), lr: String(lr),
-          backend: backend.name, data: data.train.name, curves: JSON.stringify({ history, stepLosses }),
-        });
-      }
+      if (o.checkpoint && !stopped) saveCheckpoint(o.checkpoint);
+      for (const c of callbacks) await c.onEpochEnd?.(rec, state);
+      if (state.stopTraining) stopped = true;
       if (o.metrics) writeMetrics(o.metrics, { history, stepLosses }, { model: modelName, seed: runSeed, optimizer: opt.kind, lr, batchSize: o.batchSize, backend: backend.name });
     }
-    if (history.length === 0 || history[history.length - 1].testAccuracy === null) {
-      last = evaluate(model, testLoader, evalLoss, logits2d, planner);
+    for (const c of callbacks) await c.onTrainEnd?.(state);
+    // A callback that put other weights back (EarlyStopping restoreBest) changes the final score.
+    if (history.length === 0 || history[history.length - 1].testAccuracy === null || state.weightsRestored) {
+      last = await evalWithProgress('held-out');
     } else {
       const h = history[history.length - 1];
       last = { loss: h.testLoss!, accuracy: h.testAccuracy! };

@@ -33,11 +33,13 @@ function writeAtomic(file, bytes) {
 }
 
 /** IDX bytes: magic 00 00 08 <ndims>, big-endian uint32 sizes, then the ubyte values. */
+/** An IDX file of unsigned bytes (type 0x08): labels arrive as 32-bit class indices, stored here as bytes. */
 export function idxBytes(dims, values) {
   const head = Buffer.alloc(4 + 4 * dims.length);
   head[2] = 0x08; head[3] = dims.length;
   dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([head, Buffer.from(values.buffer, values.byteOffset, values.byteLength)]);
+  const u8 = values instanceof Uint8Array ? values : Uint8Array.from(values);
+  return Buffer.concat([head, Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength)]);
 }
 
 export async function exportDigits(log = console.log) {

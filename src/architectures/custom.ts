@@ -212,16 +212,23 @@ export function estimateParams(s: ParsedSpec): number {
       continue;
     }
     for (let i = 0; i < st.blocks; i++) {
+      // A projection shortcut where the first block changes shape.
+      const proj = i === 0 && ((st.stride ?? 1) === 2 || ch !== c) ? ch * c + 2 * c : 0;
       switch (st.block) {
         case 'conv': n += 9 * ch * c + 2 * c; break;
-        case 'basic': case 'preact_basic': n += 9 * ch * c + 9 * c * c + ch * c + 6 * c; break;
-        case 'bottleneck': case 'preact_bottleneck': { const m = c / 4; n += ch * m + 9 * m * m + m * c + ch * c + 4 * m + 4 * c; break; }
-        case 'inverted_residual': case 'mbconv': {
-          const e = Math.max(1, Math.round(ch * (st.expand ?? 6)));
-          n += ch * e + k * k * e + e * c + 4 * e + 2 * c + 2 * e * Math.ceil(Math.max(ch, e) * (st.se ?? 0)) + e;
+        case 'basic': case 'preact_basic': n += 9 * ch * c + 9 * c * c + 4 * c + proj; break;
+        case 'bottleneck': case 'preact_bottleneck': {
+          const m = c / 4;
+          n += ch * m + 9 * m * m + m * c + 4 * m + 2 * c + (st.block === 'preact_bottleneck' && i === 0 ? ch * c + 2 * c : proj);
           break;
         }
-        case 'depthwise_separable': n += 9 * ch + ch * c + 4 * (ch + c); break;
+        case 'inverted_residual': case 'mbconv': {
+          const e = Math.max(1, Math.round(ch * (st.expand ?? 6)));
+          const sq = (st.se ?? 0) > 0 ? Math.max(1, Math.floor((st.block === 'mbconv' ? ch : e) * st.se!)) : 0;
+          n += (e !== ch ? ch * e + 2 * e : 0) + k * k * e + 2 * e + e * c + 2 * c + (sq ? 2 * e * sq + sq + e : 0);
+          break;
+        }
+        case 'depthwise_separable': n += 9 * ch + 2 * ch + ch * c + 2 * c; break;
         case 'fire': n += ch * (c / 8) + (c / 8) * (c / 2) * 10; break;
         case 'inception': n += ch * c + 9 * c * c; break;
       }

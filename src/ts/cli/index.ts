@@ -36,9 +36,12 @@ export function exitQuietlyOnClosedPipe(): void {
     }
     throw e;
   };
-  if (process.stdout.listenerCount('error') === 0) process.stdout.on('error', onError('stdout'));
-  if (process.stderr.listenerCount('error') === 0) process.stderr.on('error', onError('stderr'));
+  if (pipeHandlers) return;
+  pipeHandlers = true;
+  process.stdout.on('error', onError('stdout'));
+  process.stderr.on('error', onError('stderr'));
 }
+let pipeHandlers = false;
 
 export async function main(argv: string[]): Promise<void> {
   exitQuietlyOnClosedPipe();

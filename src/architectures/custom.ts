@@ -2,7 +2,7 @@
 // channels, blocks, stride; head) becomes a ConvNet, and validate() reports parameters, size, MACs and
 // measured latency on a backend against the design's constraints.
 import { ACTIVATIONS, ConvnetsError } from '../ts/core/backend.js';
-import { describeValue, safeText } from '../ts/core/text.js';
+import { describeValue, jsonDepth, safeText } from '../ts/core/text.js';
 import type { ActivationKind } from '../ts/core/backend.js';
 import { Tensor } from '../ts/core/tensor.js';
 import type { Module } from '../ts/nn/module.js';
@@ -241,6 +241,8 @@ export function estimateParams(s: ParsedSpec): number {
 }
 
 function parseJson(s: string): unknown {
+  // A design nests four levels ({stages: [{...}]}); refuse deep nesting before parsing it.
+  if (jsonDepth(s, 32) > 32) fail('description', 'nests JSON deeper than 32 levels');
   try {
     return JSON.parse(s);
   } catch (e) {

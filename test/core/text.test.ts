@@ -29,3 +29,11 @@ t.test('boundMessage and listNames cap length', async (t) => {
   t.ok(boundMessage('m'.repeat(1e6)).length < MAX_MESSAGE_CHARS + 60);
   t.equal(listNames(['a', 'b', 'c'], 2), 'a, b, ... (3 in all)');
 });
+
+t.test('jsonDepth: linear scan, strings skipped, stops past the limit', async (t) => {
+  const { jsonDepth } = await import('../../src/ts/core/text.js');
+  t.equal(jsonDepth('{"a":[1,{"b":[]}]}'), 4);
+  t.equal(jsonDepth('{"a":"[[[[\\"[[["}'), 1, 'brackets inside strings (and escaped quotes) do not count');
+  t.equal(jsonDepth('['.repeat(1e6), 10), 11, 'stops once past the limit');
+  t.equal(jsonDepth('3'), 0);
+});

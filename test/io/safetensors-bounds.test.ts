@@ -75,8 +75,16 @@ t.test('item 2: a header declaring more data than the file holds is refused befo
 t.test('item 3: a 5M-deep shape is a bounded ConvnetsError, not a stack overflow', async (t) => {
   const d = 5_000_000;
   const m = refusal(() => decodeSafetensors(file(`{"w":{"dtype":"F32","shape":${'['.repeat(d)}${']'.repeat(d)},"data_offsets":[0,0]}}`), 'deep.safetensors'));
-  t.match(m, /deep\.safetensors: tensor 'w': shape \[\[\[\[\.\.\.\]\]\]\] must hold non-negative integers/);
+  t.match(m, /deep\.safetensors: header nests JSON deeper than 64 levels/);
   t.ok(m.length < 300, `message of ${m.length} chars`);
+  // Just under the nesting limit, the shape's own check names it (bounded description, no stringify).
+  const m2 = refusal(() => decodeSafetensors(file(`{"w":{"dtype":"F32","shape":${'['.repeat(60)}${']'.repeat(60)},"data_offsets":[0,0]}}`), 'deep.safetensors'));
+  t.match(m2, /deep\.safetensors: tensor 'w': shape \[\[\[\[\.\.\.\]\]\]\] must hold non-negative integers/);
+  // 100 MB of brackets (the header limit) is refused in well under a second, without parsing.
+  const t0 = performance.now();
+  const m3 = refusal(() => decodeSafetensors(file('['.repeat(50_000_000) + ']'.repeat(50_000_000)), 'brackets.safetensors'));
+  t.match(m3, /header nests JSON deeper than 64 levels/);
+  t.ok(performance.now() - t0 < 3000, `refused in ${Math.round(performance.now() - t0)} ms`);
 });
 
 t.test('item 3: 500k-entry fields give a short message', async (t) => {

@@ -87,3 +87,22 @@ export function listNames(names: readonly string[], max = 8, each = 60): string 
   const shown = names.slice(0, max).map((n) => safeText(n, each));
   return names.length > max ? `${shown.join(', ')}, ... (${names.length} in all)` : shown.join(', ');
 }
+
+/**
+ * The deepest nesting of arrays/objects in JSON text, scanning at most until `limit` is passed (a
+ * linear pass, strings skipped). Readers call it before JSON.parse: V8 parses deep nesting without
+ * recursion, but a 100 MB header of brackets costs gigabytes and seconds to build and reject.
+ */
+export function jsonDepth(text: string, limit = Infinity): number {
+  let depth = 0, max = 0, inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) { if (++depth > max) { max = depth; if (max > limit) return max; } }
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}

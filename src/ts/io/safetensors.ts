@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConvnetsError } from '../core/backend.js';
-import { boundMessage, describeValue, safeText } from '../core/text.js';
+import { boundMessage, describeValue, jsonDepth, safeText } from '../core/text.js';
 import { closeFile, fsyncDir, openRegularFile, readRange } from './files.js';
 import type { OpenFile } from './files.js';
 
@@ -36,6 +36,8 @@ export interface DecodedSafetensors {
 
 /** Headers larger than this are refused (real ones are a few hundred KB even for 1000-tensor models). */
 export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+/** Deepest JSON nesting a header may have (real ones have 3). */
+export const MAX_HEADER_DEPTH = 64;
 
 const DTYPE_SIZES: Record<string, number> = {
   F64: 8, F32: 4, F16: 2, BF16: 2,
@@ -141,6 +143,9 @@ export function parseSafetensorsHeader(json: Uint8Array, dataLen: number, source
   } catch {
     fail(source, 'header is not valid UTF-8');
   }
+  // A header nests three levels ({name: {shape: [..]}}); refuse deep nesting before parsing it.
+  const depth = jsonDepth(text, MAX_HEADER_DEPTH);
+  if (depth > MAX_HEADER_DEPTH) fail(source, `header nests JSON deeper than ${MAX_HEADER_DEPTH} levels (a safetensors header has 3): corrupt or hostile file`);
   let header: unknown;
   try {
     header = JSON.parse(text);

@@ -3,7 +3,7 @@
 // as torch.load(weights_only=True) does: every metadata field is checked against a schema, every
 // tensor against the model's shape and for finite values, before anything is copied into the model.
 import { ConvnetsError } from '../core/backend.js';
-import { boundMessage, describeValue, safeText } from '../core/text.js';
+import { boundMessage, describeValue, jsonDepth, safeText } from '../core/text.js';
 import type { Tensor } from '../core/tensor.js';
 import { readSafetensorsFile } from '../io/safetensors.js';
 import type { DecodedTensor, SafetensorsEntry } from '../io/safetensors.js';
@@ -56,6 +56,8 @@ const RECORD_NUMBERS = ['epoch', 'step', 'lr', 'trainLoss', 'trainAccuracy', 'se
 function parseCurves(file: string, text: string | undefined, step: number): { history: EpochRecord[]; stepLosses: number[] } {
   if (text === undefined) return { history: [], stepLosses: [] };
   let c: unknown;
+  // Curves nest four levels ({history: [{...}]}): deeper text is refused before parsing.
+  if (jsonDepth(text, 16) > 16) bad(file, 'curves', 'JSON nested at most 16 levels deep', 'deeper nesting');
   try { c = JSON.parse(text); } catch (e) { bad(file, 'curves', 'JSON', `invalid JSON (${safeText((e as Error).message, 100)})`); }
   if (c === null || typeof c !== 'object' || Array.isArray(c)) bad(file, 'curves', 'an object {history, stepLosses}', c);
   const { history = [], stepLosses = [] } = c as { history?: unknown; stepLosses?: unknown };

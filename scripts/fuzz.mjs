@@ -42,11 +42,8 @@ await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, async () 
     else console.log(`${r.target}: ${r.cases} cases in ${r.seconds} s (${r.accepted} accepted, ${r.rejected} rejected), ` +
       `${r.distinctMessages} distinct rejection messages (${r.distinctKinds} kinds), ${r.crashes} crashes, ${r.hangs} hangs, ` +
       `${r.failures.length} failures, slowest case ${r.slowestMs} ms, longest message ${r.longestMessage} chars, peak RSS ${r.peakRssMB} MB (baseline ${r.baseRssMB} MB), seed ${r.seed}`);
+    // Failures at once, with what replays them.
+    for (const f of r.failures ?? []) console.log(`  ${r.target} case ${f.index} (${f.kind}, ${f.label}): ${f.detail.split('\n')[0]} [replay: --seed ${r.seed} --start ${f.index} --cases 1]`);
   }
 }));
-let failed = false;
-for (const r of reports) {
-  if (r.crashed) { failed = true; continue; }
-  for (const f of r.failures) { failed = true; console.log(`  ${r.target} case ${f.index} (${f.kind}, ${f.label}): ${f.detail.split('\n')[0]}`); }
-}
-process.exitCode = failed ? 1 : 0;
+process.exitCode = reports.some((r) => r.crashed || r.failures.length) ? 1 : 0;

@@ -25,7 +25,7 @@ function idx(rng: Rng): Uint8Array {
 }
 
 function mutateHeader(rng: Rng, b: Uint8Array): Uint8Array {
-  const out = b.slice();
+  const out = new Uint8Array(b);
   const dv = new DataView(out.buffer);
   switch (rng.int(4)) {
     case 0: out[2] = pick(rng, [0, 7, 8, 10, 14, 15, 255]); break;
@@ -48,12 +48,13 @@ export const idxTarget: FuzzTarget = {
       dims.forEach((d, i) => new DataView(b.buffer).setUint32(4 + 4 * i, d >>> 0, false));
       return b;
     };
+    // Plain Uint8Array copies: a Buffer's slice() is a view, so mutations would wear the bombs down.
     bombs = [
       gzipSync(concat(h([10, 28, 28]), new Uint8Array(16 * 1048576)), { level: 9 }),
       gzipSync(concat(h([60000, 28, 28]), new Uint8Array(64 * 1048576)), { level: 9 }),
       gzipSync(concat(h([0xffffffff, 1000]), new Uint8Array(1048576)), { level: 9 }),
       gzipSync(concat(h([16, 1024, 1024]), new Uint8Array(1048576)), { level: 9 }),
-    ];
+    ].map((b) => new Uint8Array(b));
   },
   make(rng, dir) {
     const mode = rng.int(10);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Long-mode fuzzing: `npm run fuzz -- --minutes N [--targets safetensors,idx] [--jobs 1] [--seed S]`.
+// Long-mode fuzzing: `npm run fuzz -- --minutes N [--targets safetensors,idx] [--jobs 1] [--seed S] [--keep-going]`.
 // Runs each reader's fuzz target (test/fuzz/targets/) in its own Node process for N minutes, at most
 // `jobs` at a time, and prints one line per target: cases, accepted/rejected, distinct rejection
 // messages and kinds, crashes, hangs, slowest case, peak RSS; then the failures, if any (exit 1).
@@ -14,13 +14,15 @@ const minutes = Number(opt('minutes', '1'));
 const jobs = Math.max(1, Number(opt('jobs', '1')));
 const seed = opt('seed', String(Date.now() % 1e9));
 const targets = opt('targets', ALL.join(',')).split(',').filter(Boolean);
+// --keep-going: count every failure of the run instead of stopping at the first memory overrun.
+const extra = args.includes('--keep-going') ? ['--keep-going'] : [];
 if (!(minutes > 0)) { console.error('fuzz: --minutes must be a positive number'); process.exit(2); }
 for (const t of targets) if (!ALL.includes(t)) { console.error(`fuzz: unknown target '${t}' (${ALL.join(', ')})`); process.exit(2); }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 function run(target) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', '@tapjs/typescript/import', 'test/fuzz/run-target.ts', target, '--minutes', String(minutes), '--seed', seed], {
+    const child = spawn(process.execPath, ['--import', '@tapjs/typescript/import', 'test/fuzz/run-target.ts', target, '--minutes', String(minutes), '--seed', seed, ...extra], {
       cwd: root, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: 'tsconfig.test.json' }, stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';

@@ -44,6 +44,8 @@ export interface FuzzOptions {
   /** Called about every `progressSeconds` with the report so far. */
   onProgress?: (r: FuzzReport) => void;
   progressSeconds?: number;
+  /** Keep going after a memory overrun (judged per case then: growth during the case). Default: stop. */
+  keepGoing?: boolean;
 }
 
 export interface Failure { kind: 'crash' | 'invalid' | 'slow' | 'memory' | 'message'; index: number; label: string; detail: string; }
@@ -115,6 +117,7 @@ export async function fuzz(target: FuzzTarget, opts: FuzzOptions = {}): Promise<
         continue;
       }
       const start = performance.now();
+      const rssBefore = process.memoryUsage().rss;
       try {
         const result = await c.run();
         const problem = target.check?.(result) ?? null;
@@ -142,9 +145,9 @@ export async function fuzz(target: FuzzTarget, opts: FuzzOptions = {}): Promise<
       if (ms > maxCaseMs) failures.push({ kind: 'slow', index: i, label: c.label, detail: `${Math.round(ms)} ms` });
       const rss = process.memoryUsage().rss;
       if (rss > peak) peak = rss;
-      if (rss - base > maxGrowth) {
-        failures.push({ kind: 'memory', index: i, label: c.label, detail: `RSS ${mb(rss)} MB, ${mb(rss - base)} MB above the ${mb(base)} MB baseline` });
-        break;
+      if (opts.keepGoing ? rss - rssBefore > maxGrowth : rss - base > maxGrowth) {
+        failures.push({ kind: 'memory', index: i, label: c.label, detail: `RSS ${mb(rss)} MB, ${mb(rss - (opts.keepGoing ? rssBefore : base))} MB above the ${mb(opts.keepGoing ? rssBefore : base)} MB before ${opts.keepGoing ? 'the case' : 'the run'}` });
+        if (!opts.keepGoing) break;
       }
       if (opts.onProgress && performance.now() > nextProgress) {
         opts.onProgress(report());

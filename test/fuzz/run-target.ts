@@ -22,6 +22,7 @@ const minutes = opt('minutes', 1);
 const r = await fuzz(target, {
   seconds: minutes * 60, seed: opt('seed', Date.now() % 1e9), start: opt('start', 0), cases: opt('cases', Infinity),
   maxCaseMs: opt('max-case-ms', 5000), maxRssGrowthMB: opt('max-rss-growth-mb', 1024), progressSeconds: 60,
+  keepGoing: args.includes('--keep-going'),
   onProgress: (p) => console.error(`[${p.target}] ${p.seconds} s: ${p.cases} cases, ${p.rejected} rejected, ${p.distinctKinds} kinds, ${p.failures.length} failures, peak RSS ${p.peakRssMB} MB`),
 });
 console.log(JSON.stringify(r));

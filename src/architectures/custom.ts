@@ -2,6 +2,7 @@
 // channels, blocks, stride; head) becomes a ConvNet, and validate() reports parameters, size, MACs and
 // measured latency on a backend against the design's constraints.
 import { ACTIVATIONS, ConvnetsError } from '../ts/core/backend.js';
+import { describeValue, jsonDepth, safeText } from '../ts/core/text.js';
 import type { ActivationKind } from '../ts/core/backend.js';
 import { Tensor } from '../ts/core/tensor.js';
 import type { Module } from '../ts/nn/module.js';
@@ -75,22 +76,37 @@ function fail(path: string, msg: string): never {
 }
 
 function obj(path: string, v: unknown, keys: readonly string[]): Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(path, `must be an object, got ${JSON.stringify(v)}`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(path, `must be an object, got ${describeValue(v)}`);
   for (const k of Object.keys(v as object)) {
-    if (!keys.includes(k)) fail(`${path}.${k}`, `is not a known field (known: ${keys.join(', ')})`);
+    if (!keys.includes(k)) fail(`${path}.${safeText(k, 40)}`, `is not a known field (known: ${keys.join(', ')})`);
   }
   return v as Record<string, unknown>;
 }
 
-function int(path: string, v: unknown, dflt?: number, min = 1): number {
+function int(path: string, v: unknown, dflt?: number, min = 1, max: number = LIMITS.width): number {
   if (v === undefined && dflt !== undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(path, `must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(path, `must be an integer in [${min}, ${max}], got ${describeValue(v)}`);
   return v;
 }
 
+/**
+ * Bounds of a description, checked before anything is built: far above any published design
+ * (ResNet-152's largest stage has 36 blocks, DenseNet-264 64 layers), low enough that a typo such as
+ * blocks: 1e9 is refused at once instead of allocating gigabytes.
+ */
+/** A description is a few hundred bytes; a megabyte is not a design. */
+export const MAX_JSON_CHARS = 1_000_000;
+
+export const LIMITS = {
+  stages: 64, blocks: 1000, totalBlocks: 5000, width: 16384, kernel: 15, hidden: 16, inputSize: 4096, inputChannels: 64,
+  numClasses: 100_000, growth: 1024, nameChars: 200,
+  /** Estimated parameters (float32: 4 bytes each, 1 GB at the limit). */
+  params: 250_000_000,
+} as const;
+
 function num(path: string, v: unknown, dflt: number, lo: number, hi: number): number {
   if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) fail(path, `must be a number in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) fail(path, `must be a number in [${lo}, ${hi}], got ${describeValue(v)}`);
   return v;
 }
 
@@ -103,7 +119,7 @@ function stride(path: string, v: unknown, dflt: number): number {
 function actKind(path: string, v: unknown, dflt: ActivationKind): ActivationKind {
   if (v === undefined) return dflt;
   if (typeof v !== 'string' || !(ACTIVATIONS as readonly string[]).includes(v)) {
-    fail(path, `must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(v)}`);
+    fail(path, `must be one of ${ACTIVATIONS.join(', ')}, got ${describeValue(v)}`);
   }
   return v as ActivationKind;
 }
@@ -115,32 +131,34 @@ export interface ParsedSpec {
 }
 
 export function parseMacroSpec(input: unknown): ParsedSpec {
+  if (typeof input === 'string' && input.length > MAX_JSON_CHARS) fail('description', `is ${input.length} characters of JSON, more than the ${MAX_JSON_CHARS} allowed`);
   const spec = typeof input === 'string' ? parseJson(input) : input;
   const o = obj('description', spec, ['name', 'inputChannels', 'inputSize', 'numClasses', 'stem', 'stages', 'head']);
   const name = o.name === undefined ? 'custom' : o.name;
-  if (typeof name !== 'string' || !name) fail('name', `must be a non-empty string, got ${JSON.stringify(o.name)}`);
+  if (typeof name !== 'string' || !name || name.length > LIMITS.nameChars) fail('name', `must be a non-empty string of at most ${LIMITS.nameChars} characters, got ${describeValue(o.name)}`);
   const st = obj('stem', o.stem, ['channels', 'kernel', 'stride', 'pool', 'activation']);
-  if (st.pool !== undefined && typeof st.pool !== 'boolean') fail('stem.pool', `must be true or false, got ${JSON.stringify(st.pool)}`);
-  const kernel = int('stem.kernel', st.kernel, 3);
+  if (st.pool !== undefined && typeof st.pool !== 'boolean') fail('stem.pool', `must be true or false, got ${describeValue(st.pool)}`);
+  const kernel = int('stem.kernel', st.kernel, 3, 1, LIMITS.kernel);
   if (kernel % 2 === 0) fail('stem.kernel', `must be odd (same padding), got ${kernel}`);
   const stem: Required<StemSpec> = {
     channels: int('stem.channels', st.channels), kernel, stride: stride('stem.stride', st.stride, 2),
     pool: (st.pool as boolean | undefined) ?? false, activation: actKind('stem.activation', st.activation, 'relu'),
   };
-  if (!Array.isArray(o.stages) || o.stages.length === 0) fail('stages', `must be a non-empty list, got ${JSON.stringify(o.stages)}`);
-  const stages = (o.stages as unknown[]).map((raw, i): StageSpec => {
+  if (!Array.isArray(o.stages) || o.stages.length === 0) fail('stages', `must be a non-empty list, got ${describeValue(o.stages)}`);
+  if (o.stages.length > LIMITS.stages) fail('stages', `has ${o.stages.length} stages, more than the ${LIMITS.stages} allowed`);
+  const stages = Array.from(o.stages as unknown[], (raw, i): StageSpec => {
     const p = `stages[${i}]`;
     const s = obj(p, raw, ['block', 'channels', 'blocks', 'stride', 'expand', 'kernel', 'se', 'activation', 'growth']);
     if (typeof s.block !== 'string' || !(BLOCK_TYPES as readonly string[]).includes(s.block)) {
-      fail(`${p}.block`, `must be one of ${BLOCK_TYPES.join(', ')}, got ${JSON.stringify(s.block)}`);
+      fail(`${p}.block`, `must be one of ${BLOCK_TYPES.join(', ')}, got ${describeValue(s.block)}`);
     }
     const block = s.block as BlockType;
     const out: StageSpec = {
-      block, channels: int(`${p}.channels`, s.channels), blocks: int(`${p}.blocks`, s.blocks), stride: stride(`${p}.stride`, s.stride, 1),
-      expand: num(`${p}.expand`, s.expand, 6, 1, 16), kernel: int(`${p}.kernel`, s.kernel, 3),
+      block, channels: int(`${p}.channels`, s.channels), blocks: int(`${p}.blocks`, s.blocks, undefined, 1, LIMITS.blocks), stride: stride(`${p}.stride`, s.stride, 1),
+      expand: num(`${p}.expand`, s.expand, 6, 1, 16), kernel: int(`${p}.kernel`, s.kernel, 3, 1, LIMITS.kernel),
       se: num(`${p}.se`, s.se, block === 'mbconv' ? 0.25 : 0, 0, 1),
       activation: actKind(`${p}.activation`, s.activation, block === 'mbconv' ? 'silu' : block === 'inverted_residual' || block === 'depthwise_separable' ? 'relu6' : 'relu'),
-      growth: int(`${p}.growth`, s.growth, 32),
+      growth: int(`${p}.growth`, s.growth, 32, 1, LIMITS.growth),
     };
     if (out.kernel! % 2 === 0) fail(`${p}.kernel`, `must be odd, got ${out.kernel}`);
     if (block === 'bottleneck' || block === 'preact_bottleneck') {
@@ -153,26 +171,82 @@ export function parseMacroSpec(input: unknown): ParsedSpec {
     return out;
   });
   const h = obj('head', o.head ?? {}, ['lastConv', 'hidden', 'dropout', 'activation']);
-  if (h.hidden !== undefined && !Array.isArray(h.hidden)) fail('head.hidden', `must be a list of widths, got ${JSON.stringify(h.hidden)}`);
+  if (h.hidden !== undefined && !Array.isArray(h.hidden)) fail('head.hidden', `must be a list of widths, got ${describeValue(h.hidden)}`);
+  if (Array.isArray(h.hidden) && h.hidden.length > LIMITS.hidden) fail('head.hidden', `has ${h.hidden.length} layers, more than the ${LIMITS.hidden} allowed`);
   const head: Required<HeadSpec> = {
     lastConv: h.lastConv === undefined ? 0 : int('head.lastConv', h.lastConv),
-    hidden: ((h.hidden as unknown[] | undefined) ?? []).map((v, i) => int(`head.hidden[${i}]`, v)),
+    hidden: Array.from((h.hidden as unknown[] | undefined) ?? [], (v, i) => int(`head.hidden[${i}]`, v)),
     dropout: num('head.dropout', h.dropout, 0, 0, 0.99),
     activation: actKind('head.activation', h.activation, 'relu'),
   };
-  return {
+  const total = stages.reduce((a, st) => a + st.blocks, 0);
+  if (total > LIMITS.totalBlocks) fail('stages', `hold ${total} blocks in all, more than the ${LIMITS.totalBlocks} allowed`);
+  const parsed: ParsedSpec = {
     name, stem, stages, head,
-    inputChannels: int('inputChannels', o.inputChannels, 3),
-    inputSize: int('inputSize', o.inputSize, 224),
-    numClasses: int('numClasses', o.numClasses, 1000),
+    inputChannels: int('inputChannels', o.inputChannels, 3, 1, LIMITS.inputChannels),
+    inputSize: int('inputSize', o.inputSize, 224, 1, LIMITS.inputSize),
+    numClasses: int('numClasses', o.numClasses, 1000, 1, LIMITS.numClasses),
   };
+  const est = estimateParams(parsed);
+  if (est > LIMITS.params) {
+    fail('description', `has about ${(est / 1e6).toFixed(0)}M parameters (${(est * 4 / 2 ** 30).toFixed(1)} GiB of float32 weights), more than the ${LIMITS.params / 1e6}M allowed: refused before building`);
+  }
+  return parsed;
+}
+
+/**
+ * Parameters of a parsed description, estimated from the block formulas without building anything
+ * (exact for the convolutions and linears; BN and SE terms approximate). Used to refuse a design
+ * before it allocates.
+ */
+export function estimateParams(s: ParsedSpec): number {
+  let ch = s.stem.channels;
+  let n = s.inputChannels * ch * s.stem.kernel ** 2 + 2 * ch;
+  for (const st of s.stages) {
+    const c = st.channels, k = st.kernel ?? 3;
+    if (st.block === 'dense') {
+      if ((st.stride ?? 1) === 2 || c !== ch) { n += ch * c + 2 * ch; ch = c; }
+      const g = st.growth ?? 32;
+      for (let i = 0; i < st.blocks; i++) { const cin = ch + i * g; n += cin * 4 * g + 9 * 4 * g * g + 2 * (cin + 4 * g); }
+      ch += st.blocks * g;
+      continue;
+    }
+    for (let i = 0; i < st.blocks; i++) {
+      // A projection shortcut where the first block changes shape.
+      const proj = i === 0 && ((st.stride ?? 1) === 2 || ch !== c) ? ch * c + 2 * c : 0;
+      switch (st.block) {
+        case 'conv': n += 9 * ch * c + 2 * c; break;
+        case 'basic': case 'preact_basic': n += 9 * ch * c + 9 * c * c + 4 * c + proj; break;
+        case 'bottleneck': case 'preact_bottleneck': {
+          const m = c / 4;
+          n += ch * m + 9 * m * m + m * c + 4 * m + 2 * c + (st.block === 'preact_bottleneck' && i === 0 ? ch * c + 2 * c : proj);
+          break;
+        }
+        case 'inverted_residual': case 'mbconv': {
+          const e = Math.max(1, Math.round(ch * (st.expand ?? 6)));
+          const sq = (st.se ?? 0) > 0 ? Math.max(1, Math.floor((st.block === 'mbconv' ? ch : e) * st.se!)) : 0;
+          n += (e !== ch ? ch * e + 2 * e : 0) + k * k * e + 2 * e + e * c + 2 * c + (sq ? 2 * e * sq + sq + e : 0);
+          break;
+        }
+        case 'depthwise_separable': n += 9 * ch + 2 * ch + ch * c + 2 * c; break;
+        case 'fire': n += ch * (c / 8) + (c / 8) * (c / 2) * 10; break;
+        case 'inception': n += ch * c + 9 * c * c; break;
+      }
+      ch = c;
+    }
+  }
+  if (s.head.lastConv) { n += ch * s.head.lastConv; ch = s.head.lastConv; }
+  for (const w of s.head.hidden) { n += ch * w + w; ch = w; }
+  return n + ch * s.numClasses + s.numClasses;
 }
 
 function parseJson(s: string): unknown {
+  // A design nests four levels ({stages: [{...}]}); refuse deep nesting before parsing it.
+  if (jsonDepth(s, 32) > 32) fail('description', 'nests JSON deeper than 32 levels');
   try {
     return JSON.parse(s);
   } catch (e) {
-    throw new ConvnetsError(`custom model: the description is not valid JSON (${(e as Error).message})`);
+    throw new ConvnetsError(`custom model: the description is not valid JSON (${safeText((e as Error).message, 200)})`);
   }
 }
 
@@ -294,6 +368,9 @@ export interface Constraints {
   maxLatencyMs?: number;
 }
 
+/** Largest single activation validate() will allocate. */
+export const MAX_ACTIVATION_BYTES = 4 * 2 ** 30;
+
 export interface ValidateOptions {
   inputSize?: number;
   batch?: number;
@@ -319,15 +396,22 @@ export interface ValidationReport {
 /** Measures the model and checks it against the constraints (a report, never a throw for a miss). */
 export function validate(model: ConvNet, constraints: Constraints = {}, opts: ValidateOptions = {}): ValidationReport {
   const ck = obj('constraints', constraints, ['maxParams', 'maxSizeMB', 'maxMacs', 'maxLatencyMs']);
-  for (const [k, v] of Object.entries(ck)) if (typeof v !== 'number' || !(v > 0)) fail(`constraints.${k}`, `must be a positive number, got ${JSON.stringify(v)}`);
-  const inputSize = int('inputSize', opts.inputSize, model.defaultInputSize);
-  const batch = int('batch', opts.batch, 1);
-  const iterations = int('iterations', opts.iterations, 5);
+  for (const [k, v] of Object.entries(ck)) if (typeof v !== 'number' || !(v > 0)) fail(`constraints.${k}`, `must be a positive number, got ${describeValue(v)}`);
+  const inputSize = int('inputSize', opts.inputSize, model.defaultInputSize, 1, LIMITS.inputSize);
+  const batch = int('batch', opts.batch, 1, 1, 65536);
+  const iterations = int('iterations', opts.iterations, 5, 1, 10000);
   const params = model.paramCount();
   const sizeMB = (params * 4) / 2 ** 20;
-  let macs = 0;
-  for (const l of model.layers([batch, inputSize, inputSize, model.inputChannels])) macs += l.macs;
+  let macs = 0, largest = 0;
+  for (const l of model.layers([batch, inputSize, inputSize, model.inputChannels])) {
+    macs += l.macs;
+    largest = Math.max(largest, l.outputShape.reduce((a, b) => a * b, 1));
+  }
   macs /= batch;
+  // Estimated from the summary before allocating: the largest activation, in float32.
+  if (largest * 4 > MAX_ACTIVATION_BYTES) {
+    fail('inputSize', `${inputSize} with batch ${batch} needs an activation of ${(largest * 4 / 2 ** 30).toFixed(1)} GiB (more than ${MAX_ACTIVATION_BYTES / 2 ** 30} GiB): refused before allocating`);
+  }
   const first = model.parameters()[0];
   if (!first) fail('model', 'has no parameters');
   const backend = first.value.backend;

@@ -55,7 +55,7 @@ t.test('bad descriptions name the field, expectation and value', async (t) => {
   t.throws(() => parseMacroSpec({ ...ok, stages: [] }), /custom model: stages must be a non-empty list/);
   t.throws(() => parseMacroSpec({ ...ok, stages: [{ block: 'resnet', channels: 16, blocks: 1 }] }),
     /stages\[0\]\.block must be one of conv, basic, .*inception, got "resnet"/);
-  t.throws(() => parseMacroSpec({ ...ok, stages: [{ block: 'basic', channels: -3, blocks: 1 }] }), /stages\[0\]\.channels must be an integer >= 1, got -3/);
+  t.throws(() => parseMacroSpec({ ...ok, stages: [{ block: 'basic', channels: -3, blocks: 1 }] }), /stages\[0\]\.channels must be an integer in \[1, 16384\], got -3/);
   t.throws(() => parseMacroSpec({ ...ok, stages: [{ block: 'basic', channels: 16, blocks: 1, stride: 3 }] }), /stages\[0\]\.stride must be 1 or 2, got 3/);
   t.throws(() => parseMacroSpec({ ...ok, stages: [{ block: 'bottleneck', channels: 18, blocks: 1 }] }), /multiple of 4/);
   t.throws(() => parseMacroSpec({ ...ok, stages: [{ block: 'basic', channels: 16, blocks: 1, expand: 4 }] }), /stages\[0\]\.expand does not apply to block 'basic'/);

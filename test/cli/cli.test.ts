@@ -74,7 +74,7 @@ t.test('--json output parses, exit 0', async (t) => {
 t.test('usage errors exit 1 before any work, naming the flag or argument', async (t) => {
   const cases: [string[], RegExp][] = [
     [['summary', 'resnet19'], /unknown model 'resnet19' \(did you mean .*resnet18/],
-    [['train', '--epochs', '0'], /--epochs must be an integer >= 1, got '0'/],
+    [['train', '--epochs', '0'], /--epochs must be an integer in \[1, 1000000\], got '0'/],
     [['train', '--optimizer', 'lamb'], /--optimizer must be sgd or adamw/],
     [['train', '--model', 'nope', '--backend', 'js'], /unknown model 'nope'/],
     [['train', '--data', 'folder:'], /give the directory/],

@@ -61,7 +61,7 @@ t.test('errors the user can fix', async (t) => {
   await t.rejects(train('--data', 'cifar10:'), /give the directory/);
   await t.rejects(train('--optimizer', 'lamb'), /--optimizer must be sgd or adamw/);
   await t.rejects(train('--epochs', 'x'), /--epochs must be an integer/);
-  await t.rejects(train('--crop-padding', '-1'), /--crop-padding must be an integer >= 0/);
+  await t.rejects(train('--crop-padding', '-1'), /--crop-padding must be an integer in \[0, 64\]/);
   const bad = join(dir, 'bad');
   mkdirSync(bad);
   for (const f of ['train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) writeFileSync(join(bad, f), encodeIdx([1], new Uint8Array(1)));

@@ -40,7 +40,28 @@ export function exitCodeOf(e: unknown): number {
   return EXIT.runtime;
 }
 
+/**
+ * A closed stdout (`convnets train ... | head -1`) ends the CLI quietly with exit status 0: nobody
+ * is left to read the output, and checkpoints already written stay complete (writes are atomic).
+ * A closed stderr is ignored. Any other stream error is reported as usual.
+ */
+export function exitQuietlyOnClosedPipe(): void {
+  const onError = (stream: 'stdout' | 'stderr') => (e: NodeJS.ErrnoException): void => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
+      if (stream === 'stdout') process.exit(0);
+      return;
+    }
+    throw e;
+  };
+  if (pipeHandlers) return;
+  pipeHandlers = true;
+  process.stdout.on('error', onError('stdout'));
+  process.stderr.on('error', onError('stderr'));
+}
+let pipeHandlers = false;
+
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyOnClosedPipe();
   // The CLI owns its process: let the wasm backend use fused multiply-add where V8 has it behind a flag
   // (before any wasm is compiled). A wasm module that cannot load is doctor's to report, not a crash here.
   try {

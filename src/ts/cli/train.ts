@@ -9,7 +9,8 @@ import type { Dataset, DatasetSplit } from '../data/dataset.js';
 import { head } from '../data/dataset.js';
 import type { Module } from '../nn/module.js';
 import { buildModel, DEFAULT_MODEL } from '../../architectures/index.js';
-import { backendName, checkModelName, intAtLeast, numAtLeast, threadCount } from './options.js';
+import { availableParallelism } from 'node:os';
+import { backendName, batchArg, checkModelName, clipArg, intBetween, numberInRange, seedArg, threadsArg, threadsWarning } from './options.js';
 
 interface TrainFlags {
   model?: string;
@@ -37,6 +38,14 @@ interface TrainFlags {
   valSplit?: number;
   imageSize?: number;
   earlyStopping?: number;
+}
+
+function intArg(flag: string, min = 1, max = 1_000_000_000): (v: string) => number {
+  return intBetween(flag, min, max);
+}
+
+function numArg(flag: string, min = 0, max = Infinity): (v: string) => number {
+  return numberInRange(flag, min, max);
 }
 
 export interface DataOptions {
@@ -85,27 +94,27 @@ export function register(program: Command): void {
     .option('--model <name>', 'resnet_digits (default) or any registered model (see `convnets list`)')
     .option('--data <spec>', 'mnist (the 10,000 digits in the package: 8,000 train / 2,000 held out), idx:<dir> (MNIST/Fashion-MNIST files), cifar10:<dir>, ' +
       'folder:<dir> (one subfolder per class, or train/ + val/ each with one per class; or a .csv of path,label)', 'mnist')
-    .option('--val-split <x>', 'folder data without a val/ folder: fraction of each class held out (default 0.2)', numAtLeast('--val-split', 0))
-    .option('--image-size <n>', 'folder data: resize (cover) and centre-crop images to n x n (default 64)', intAtLeast('--image-size', 1))
-    .option('--early-stopping <patience>', 'stop when the held-out loss has not improved for this many epochs, and keep the best epoch\'s weights', intAtLeast('--early-stopping', 0))
-    .option('--epochs <n>', 'epochs (default 15)', intAtLeast('--epochs', 1))
-    .option('--batch <n>', 'batch size', intAtLeast('--batch', 1), 64)
-    .option('--lr <x>', 'peak learning rate (default: adamw 3e-3, sgd 0.1)', numAtLeast('--lr', 0))
+    .option('--val-split <x>', 'folder data without a val/ folder: fraction of each class held out (default 0.2)', numArg('--val-split', 0, 1))
+    .option('--image-size <n>', 'folder data: resize (cover) and centre-crop images to n x n (default 64)', intArg('--image-size', 1, 4096))
+    .option('--early-stopping <patience>', 'stop when the held-out loss has not improved for this many epochs, and keep the best epoch\'s weights', intArg('--early-stopping', 0, 1_000_000))
+    .option('--epochs <n>', 'epochs (default 15)', intArg('--epochs', 1, 1_000_000))
+    .option('--batch <n>', 'batch size (1 to 65536, at most the training images)', batchArg(), 64)
+    .option('--lr <x>', 'peak learning rate (default: adamw 3e-3, sgd 0.1)', numArg('--lr'))
     .option('--optimizer <name>', 'sgd (momentum 0.9, Nesterov) or adamw', 'adamw')
     .option('--schedule <name>', 'onecycle, cosine, step or constant', 'onecycle')
-    .option('--weight-decay <x>', 'weight decay (default: adamw 0.05, sgd 5e-4; never on BN and biases)', numAtLeast('--weight-decay', 0))
-    .option('--label-smoothing <x>', 'label smoothing', numAtLeast('--label-smoothing', 0), 0)
+    .option('--weight-decay <x>', 'weight decay (default: adamw 0.05, sgd 5e-4; never on BN and biases)', numArg('--weight-decay'))
+    .option('--label-smoothing <x>', 'label smoothing', numberInRange('--label-smoothing', 0, 0.99), 0)
     .option('--no-augment', 'no augmentation at all (neither random crop nor flips)')
-    .option('--crop-padding <n>', 'random crop from the image zero-padded by n pixels (0: no crop)', intAtLeast('--crop-padding', 0), 2)
+    .option('--crop-padding <n>', 'random crop from the image zero-padded by n pixels (0: no crop)', intArg('--crop-padding', 0, 64), 2)
     .option('--flip', 'random horizontal flips too (default on for cifar10; good for Fashion-MNIST, not for digits)')
-    .option('--clip <x>', 'clip gradients to this global norm', numAtLeast('--clip', 0))
+    .option('--clip <x>', 'clip gradients to this global norm (> 0; no clipping without the flag)', clipArg())
     .option('--backend <name>', 'js, wasm or native (default: best available)', backendName())
-    .option('--threads <n>', 'worker threads (wasm)', threadCount())
-    .option('--checkpoint <file>', 'write a safetensors checkpoint after every epoch (atomically)')
+    .option('--threads <n>', 'worker threads (wasm; a warning when above the CPU cores)', threadsArg())
+    .option('--checkpoint <file>', 'write a safetensors checkpoint after every epoch (atomically; <file>.lock keeps other runs off it)')
     .option('--resume <file>', 'continue from a checkpoint')
     .option('--metrics <prefix>', 'write <prefix>.csv and <prefix>.json with the curves')
-    .option('--limit <n>', 'train on the first n training images only', intAtLeast('--limit', 1))
-    .option('--seed <n>', 'seed for initialisation, data order, augmentation and dropout', intAtLeast('--seed', 0), 0)
+    .option('--limit <n>', 'train on the first n training images only', intArg('--limit'))
+    .option('--seed <n>', 'seed for initialisation, data order, augmentation and dropout', seedArg(), 0)
     .option('--recompute [k]', 'recompute checkpointed segments in backward (every k blocks; default sqrt of each stage): less memory, same gradients')
     .option('--json', 'print the result as JSON on the last line (logs go to stderr)')
     .action(async (f: TrainFlags) => {
@@ -117,6 +126,14 @@ export function register(program: Command): void {
       if (f.valSplit !== undefined && !(f.valSplit > 0 && f.valSplit < 1)) throw new UsageError(`--val-split must be in (0, 1), got ${f.valSplit}`);
       checkModelName(f.model ?? DEFAULT_MODEL, 'model');
       checkDataSpec(f.data, { valSplit: f.valSplit, imageSize: f.imageSize });
+      const warn = threadsWarning(f.threads, availableParallelism());
+      if (warn) process.stderr.write(warn + '\n');
+      // Output paths are checked now, before data loading and model building (fit() checks again).
+      if (f.checkpoint || f.metrics) {
+        const { checkWritable } = await import('../train/lock.js');
+        if (f.checkpoint) checkWritable(f.checkpoint, '--checkpoint');
+        if (f.metrics) { checkWritable(`${f.metrics}.csv`, '--metrics'); checkWritable(`${f.metrics}.json`, '--metrics'); }
+      }
       const opts: BackendOptions = {};
       if (f.threads !== undefined) opts.threads = f.threads;
       const backend = await initBackend(f.backend, opts);

@@ -73,6 +73,16 @@ export class Tensor {
 
   // ---- constructors ------------------------------------------------------------------------------
   static from(values: ArrayLike<number>, shape: Shape, backend: Backend = getBackend()): Tensor {
+    // Typed arrays hold numbers by construction; a plain array may hold anything ('a' would become NaN).
+    if (!ArrayBuffer.isView(values)) {
+      if (values === null || typeof values !== 'object' || typeof values.length !== 'number') {
+        throw new ConvnetsError(`Tensor.from: values must be an array or typed array of numbers, got ${values === null ? 'null' : typeof values}`);
+      }
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        if (typeof v !== 'number') throw new ConvnetsError(`Tensor.from: values[${i}] is ${typeof v === 'string' ? 'a string' : v === null ? 'null' : typeof v}, expected a number`);
+      }
+    }
     const t = new Tensor(backend, shape);
     try { return t.set(values); } catch (e) { t.dispose(); throw e; }
   }

@@ -5,6 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConvnetsError } from '../core/backend.js';
+import { safeText } from '../core/text.js';
+import type SharpModule from 'sharp';
 import type { Backend } from '../core/backend.js';
 import { getBackend } from '../core/registry.js';
 import { Tensor } from '../core/tensor.js';
@@ -37,7 +39,7 @@ export function imagenetPreprocess(modelName: string, inputSize: number, channel
     : { resize, crop: inputSize, mean: IMAGENET_MEAN, std: IMAGENET_STD, channels: 3 };
 }
 
-export type Sharp = typeof import('sharp').default;
+export type Sharp = typeof SharpModule;
 let sharpModule: Promise<Sharp> | null = null;
 
 /**
@@ -45,7 +47,7 @@ let sharpModule: Promise<Sharp> | null = null;
  * only image decoding needs it (importing convnets must not fail without it).
  */
 export function loadSharp(): Promise<Sharp> {
-  sharpModule ??= import('sharp').then((m) => m.default, (e: unknown) => {
+  sharpModule ??= import('sharp').then((m) => (m as unknown as { default: Sharp }).default, (e: unknown) => {
     sharpModule = null;
     throw new ConvnetsError(`images (image files, image folders) are decoded with the 'sharp' package, which could not be loaded ` +
       `(${(e as Error)?.message ?? String(e)}); install it with: npm install sharp`);
@@ -53,8 +55,10 @@ export function loadSharp(): Promise<Sharp> {
   return sharpModule;
 }
 
-/** Largest decoded image accepted (pixels): 16k x 16k, ~800 MB of RGB; sharp's own default is similar. */
-export const MAX_IMAGE_PIXELS = 16384 * 16384;
+/** Largest decoded image accepted (pixels): 64 M, ~190 MB of RGB (a 9k x 7k photo); checked from the header. */
+export const MAX_IMAGE_PIXELS = 64 * 1024 * 1024;
+/** Largest image after the shorter-side resize: an extreme aspect ratio (8M x 20) would explode there. */
+export const MAX_RESIZED_PIXELS = 64 * 1024 * 1024;
 
 /** Decodes, resizes and crops one image (a file or encoded bytes): HWC uint8 of crop x crop x channels. */
 export async function loadImagePixels(file: string | Uint8Array, p: Preprocess): Promise<Uint8Array> {
@@ -69,6 +73,23 @@ export async function loadImagePixels(file: string | Uint8Array, p: Preprocess):
   }
   if (p.crop > p.resize) throw new ConvnetsError(`image preprocessing: crop ${p.crop} is larger than the resize ${p.resize}`);
   const sharp = await loadSharp();
+  // The header first: a tiny file may claim huge dimensions (a decompression bomb); refuse it before decoding.
+  let meta: { width?: number; height?: number };
+  try {
+    meta = await sharp(file, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS }).metadata();
+  } catch (e) {
+    throw new ConvnetsError(`image ${safeText(name, 200)}: cannot decode (${safeText((e as Error).message, 200)})`);
+  }
+  const w = meta.width ?? 0, h = meta.height ?? 0;
+  if (!(w > 0 && h > 0)) throw new ConvnetsError(`image ${safeText(name, 200)}: no image dimensions in its header`);
+  if (w * h > MAX_IMAGE_PIXELS) {
+    throw new ConvnetsError(`image ${safeText(name, 200)}: ${w}x${h} is over the ${MAX_IMAGE_PIXELS / 2 ** 20} M-pixel limit`);
+  }
+  const scale = p.resize / Math.min(w, h);
+  if (Math.ceil(w * scale) * Math.ceil(h * scale) > MAX_RESIZED_PIXELS) {
+    throw new ConvnetsError(`image ${safeText(name, 200)}: ${w}x${h} resized to a shorter side of ${p.resize} would be ` +
+      `${Math.ceil(w * scale)}x${Math.ceil(h * scale)} (aspect ratio too extreme for an image model)`);
+  }
   let raw: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
     // EXIF orientation honoured as PIL-based loaders do after exif_transpose; sRGB (or grey) 8-bit.
@@ -76,7 +97,7 @@ export async function loadImagePixels(file: string | Uint8Array, p: Preprocess):
     img = p.channels === 1 ? img.greyscale() : img.toColourspace('srgb');
     raw = await img.raw().toBuffer({ resolveWithObject: true });
   } catch (e) {
-    throw new ConvnetsError(`image ${name}: cannot decode (${(e as Error).message})`);
+    throw new ConvnetsError(`image ${safeText(name, 200)}: cannot decode (${safeText((e as Error).message, 200)})`);
   }
   const { width, height, channels } = raw.info;
   if (channels !== p.channels) throw new ConvnetsError(`image ${name}: decoded to ${channels} channels, expected ${p.channels}`);

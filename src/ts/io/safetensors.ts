@@ -4,11 +4,16 @@
 // buffer; offsets are relative to the start of the data buffer.
 //
 // The reader treats its input as hostile: every malformation is a ConvnetsError naming the source
-// and the tensor, and nothing is allocated before the sizes it depends on are checked against the
-// file length (so a forged header cannot make us allocate gigabytes).
+// and the tensor (escaped and bounded: no terminal escapes, no megabyte lines), and nothing is
+// allocated before the sizes it depends on are checked against the file length (so a forged header
+// cannot make us allocate gigabytes). Files are read by range: regular file and size first, then the
+// header, then only the tensors it declares.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConvnetsError } from '../core/backend.js';
+import { boundMessage, describeValue, jsonDepth, safeText } from '../core/text.js';
+import { closeFile, fsyncDir, openRegularFile, readRange } from './files.js';
+import type { OpenFile } from './files.js';
 
 export interface SafetensorsEntry {
   name: string;
@@ -31,6 +36,8 @@ export interface DecodedSafetensors {
 
 /** Headers larger than this are refused (real ones are a few hundred KB even for 1000-tensor models). */
 export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+/** Deepest JSON nesting a header may have (real ones have 3). */
+export const MAX_HEADER_DEPTH = 64;
 
 const DTYPE_SIZES: Record<string, number> = {
   F64: 8, F32: 4, F16: 2, BF16: 2,
@@ -40,7 +47,7 @@ const DTYPE_SIZES: Record<string, number> = {
 const hostLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function fail(source: string, msg: string): never {
-  throw new ConvnetsError(`safetensors ${source}: ${msg}`);
+  throw new ConvnetsError(boundMessage(`safetensors ${safeText(source, 200)}: ${msg}`));
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -93,80 +100,100 @@ function convert(bytes: Uint8Array, offset: number, count: number, dtype: string
   return out;
 }
 
-interface HeaderEntry { name: string; dtype: string; shape: number[]; count: number; begin: number; end: number; }
+/** One tensor as the header declares it (validated: dtype known, shape and offsets consistent). */
+export interface SafetensorsHeaderEntry {
+  name: string; dtype: string; shape: number[]; count: number;
+  /** Byte range inside the data buffer (relative to its start). */
+  begin: number; end: number;
+}
 
-/** Parses a safetensors buffer. `source` (a file name) goes into every error message. */
-export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): DecodedSafetensors {
-  if (!(bytes instanceof Uint8Array)) fail(source, `expected bytes (Uint8Array), got ${typeof bytes}`);
-  if (bytes.length < 8) fail(source, `file is ${bytes.length} bytes, shorter than the 8-byte header length`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const lo = dv.getUint32(0, true);
-  const hi = dv.getUint32(4, true);
-  const headerLen = hi * 4294967296 + lo;
+export interface SafetensorsHeader {
+  entries: SafetensorsHeaderEntry[];
+  metadata: Record<string, string>;
+  /** File offset of the data buffer (8 + header length). */
+  dataStart: number;
+}
+
+/** Tensor names in messages: control characters escaped, long names cut. */
+const tname = (name: string): string => `tensor '${safeText(name, 100)}'`;
+
+/** Checks the 8-byte length prefix against the total size; returns the header length. */
+function headerLength(prefix: Uint8Array, total: number, source: string): number {
+  if (total < 8) fail(source, `file is ${total} bytes, shorter than the 8-byte header length`);
+  const dv = new DataView(prefix.buffer, prefix.byteOffset, 8);
+  const headerLen = dv.getUint32(4, true) * 4294967296 + dv.getUint32(0, true);
   if (headerLen > MAX_HEADER_BYTES) {
     fail(source, `header length ${headerLen} exceeds the ${MAX_HEADER_BYTES}-byte limit (corrupt or not a safetensors file)`);
   }
-  if (headerLen > bytes.length - 8) {
-    fail(source, `header length ${headerLen} runs past the end of the file (${bytes.length} bytes; truncated?)`);
+  if (headerLen > total - 8) {
+    fail(source, `header length ${headerLen} runs past the end of the file (${total} bytes; truncated?)`);
   }
   if (headerLen < 2) fail(source, `header length ${headerLen} is too small for a JSON object`);
+  return headerLen;
+}
 
+/**
+ * Validates a header's JSON bytes against a data buffer of `dataLen` bytes: every entry, the exact
+ * tiling of the data buffer. Nothing is read or allocated for tensor data here.
+ */
+export function parseSafetensorsHeader(json: Uint8Array, dataLen: number, source = '<buffer>'): { entries: SafetensorsHeaderEntry[]; metadata: Record<string, string> } {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(json);
   } catch {
     fail(source, 'header is not valid UTF-8');
   }
+  // A header nests three levels ({name: {shape: [..]}}); refuse deep nesting before parsing it.
+  const depth = jsonDepth(text, MAX_HEADER_DEPTH);
+  if (depth > MAX_HEADER_DEPTH) fail(source, `header nests JSON deeper than ${MAX_HEADER_DEPTH} levels (a safetensors header has 3): corrupt or hostile file`);
   let header: unknown;
   try {
     header = JSON.parse(text);
   } catch (e) {
-    fail(source, `header is not valid JSON (${(e as Error).message})`);
+    fail(source, `header is not valid JSON (${safeText((e as Error).message, 160)})`);
   }
-  if (!isPlainObject(header)) fail(source, 'header must be a JSON object');
+  if (!isPlainObject(header)) fail(source, `header must be a JSON object, got ${describeValue(header, 60)}`);
 
-  const dataStart = 8 + headerLen;
-  const dataLen = bytes.length - dataStart;
-  const metadata: Record<string, string> = {};
-  const entries: HeaderEntry[] = [];
-
+  // A null prototype: a '__proto__' key stays an ordinary entry.
+  const metadata: Record<string, string> = Object.create(null) as Record<string, string>;
+  const entries: SafetensorsHeaderEntry[] = [];
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') {
-      if (!isPlainObject(raw)) fail(source, '__metadata__ must be an object of strings');
+      if (!isPlainObject(raw)) fail(source, `__metadata__ must be an object of strings, got ${describeValue(raw, 60)}`);
       for (const [k, v] of Object.entries(raw)) {
-        if (typeof v !== 'string') fail(source, `__metadata__.${k} must be a string, got ${JSON.stringify(v)}`);
+        if (typeof v !== 'string') fail(source, `__metadata__.${safeText(k, 60)} must be a string, got ${describeValue(v, 60)}`);
         metadata[k] = v;
       }
       continue;
     }
-    const where = `tensor '${name}'`;
-    if (!isPlainObject(raw)) fail(source, `${where}: entry must be an object {dtype, shape, data_offsets}`);
+    const where = tname(name);
+    if (!isPlainObject(raw)) fail(source, `${where}: entry must be an object {dtype, shape, data_offsets}, got ${describeValue(raw, 60)}`);
     const { dtype, shape, data_offsets: offsets } = raw;
-    if (typeof dtype !== 'string') fail(source, `${where}: dtype must be a string, got ${JSON.stringify(dtype)}`);
-    if (!(dtype in DTYPE_SIZES)) {
-      fail(source, `${where}: unsupported dtype '${dtype}' (supported: ${Object.keys(DTYPE_SIZES).join(', ')})`);
+    if (typeof dtype !== 'string') fail(source, `${where}: dtype must be a string, got ${describeValue(dtype, 60)}`);
+    if (!Object.hasOwn(DTYPE_SIZES, dtype)) {
+      fail(source, `${where}: unsupported dtype '${safeText(dtype, 20)}' (supported: ${Object.keys(DTYPE_SIZES).join(', ')})`);
     }
-    if (!Array.isArray(shape)) fail(source, `${where}: shape must be an array, got ${JSON.stringify(shape)}`);
+    if (!Array.isArray(shape)) fail(source, `${where}: shape must be an array, got ${describeValue(shape, 60)}`);
     if (shape.length > 16) fail(source, `${where}: shape has rank ${shape.length} (more than 16 dimensions)`);
     let count = 1;
     for (const d of shape) {
       if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
-        fail(source, `${where}: shape ${JSON.stringify(shape)} must hold non-negative integers`);
+        fail(source, `${where}: shape ${describeValue(shape, 80)} must hold non-negative integers`);
       }
       count *= d;
     }
     // Bounded by the file size below; this only keeps the arithmetic exact.
-    if (!Number.isSafeInteger(count * DTYPE_SIZES[dtype])) fail(source, `${where}: shape ${JSON.stringify(shape)} is absurdly large`);
+    if (!Number.isSafeInteger(count * DTYPE_SIZES[dtype])) fail(source, `${where}: shape ${describeValue(shape, 80)} is absurdly large`);
     if (!Array.isArray(offsets) || offsets.length !== 2 ||
       !offsets.every((o) => typeof o === 'number' && Number.isSafeInteger(o) && o >= 0)) {
-      fail(source, `${where}: data_offsets must be [begin, end] non-negative integers, got ${JSON.stringify(offsets)}`);
+      fail(source, `${where}: data_offsets must be [begin, end] non-negative integers, got ${describeValue(offsets, 60)}`);
     }
     const [begin, end] = offsets as [number, number];
     if (end < begin) fail(source, `${where}: data_offsets [${begin}, ${end}] end before begin`);
     if (end > dataLen) fail(source, `${where}: data_offsets [${begin}, ${end}] run past the data buffer (${dataLen} bytes; truncated?)`);
     const expected = count * DTYPE_SIZES[dtype];
     if (end - begin !== expected) {
-      fail(source, `${where}: ${dtype} shape ${JSON.stringify(shape)} needs ${expected} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`);
+      fail(source, `${where}: ${dtype} shape [${(shape as number[]).join(', ')}] needs ${expected} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`);
     }
     entries.push({ name, dtype, shape: shape as number[], count, begin, end });
   }
@@ -175,12 +202,20 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Decod
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let pos = 0;
   for (const e of sorted) {
-    if (e.begin < pos) fail(source, `tensor '${e.name}': data_offsets [${e.begin}, ${e.end}] overlap the previous tensor (which ends at ${pos})`);
-    if (e.begin > pos) fail(source, `tensor '${e.name}': data_offsets [${e.begin}, ${e.end}] leave a gap after byte ${pos}`);
+    if (e.begin < pos) fail(source, `${tname(e.name)}: data_offsets [${e.begin}, ${e.end}] overlap the previous tensor (which ends at ${pos})`);
+    if (e.begin > pos) fail(source, `${tname(e.name)}: data_offsets [${e.begin}, ${e.end}] leave a gap after byte ${pos}`);
     pos = e.end;
   }
   if (pos !== dataLen) fail(source, `data buffer is ${dataLen} bytes but the tensors cover ${pos} (trailing bytes)`);
+  return { entries, metadata };
+}
 
+/** Parses a safetensors buffer. `source` (a file name) goes into every error message. */
+export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): DecodedSafetensors {
+  if (!(bytes instanceof Uint8Array)) fail(source, `expected bytes (Uint8Array), got ${typeof bytes}`);
+  const headerLen = headerLength(bytes, bytes.length, source);
+  const dataStart = 8 + headerLen;
+  const { entries, metadata } = parseSafetensorsHeader(bytes.subarray(8, dataStart), bytes.length - dataStart, source);
   const tensors = new Map<string, DecodedTensor>();
   for (const e of entries) {
     tensors.set(e.name, { shape: e.shape, dtype: e.dtype, data: convert(bytes, dataStart + e.begin, e.count, e.dtype) });
@@ -201,16 +236,16 @@ export function encodeSafetensors(entries: SafetensorsEntry[], metadata?: Record
   const seen = new Set<string>();
   for (const e of entries) {
     if (typeof e.name !== 'string' || e.name === '' || e.name === '__metadata__') {
-      throw new ConvnetsError(`encodeSafetensors: invalid tensor name ${JSON.stringify(e.name)}`);
+      throw new ConvnetsError(`encodeSafetensors: invalid tensor name ${describeValue(e.name, 80)}`);
     }
-    if (seen.has(e.name)) throw new ConvnetsError(`encodeSafetensors: duplicate tensor name '${e.name}'`);
+    if (seen.has(e.name)) throw new ConvnetsError(`encodeSafetensors: duplicate tensor name '${safeText(e.name, 100)}'`);
     seen.add(e.name);
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw new ConvnetsError(`encodeSafetensors: tensor '${e.name}' shape must be non-negative integers, got ${JSON.stringify(e.shape)}`);
+      throw new ConvnetsError(`encodeSafetensors: tensor '${e.name}' shape must be non-negative integers, got ${describeValue(e.shape, 80)}`);
     }
     const count = e.shape.reduce((a, b) => a * b, 1);
     if (!(e.data instanceof Float32Array) || e.data.length !== count) {
-      throw new ConvnetsError(`encodeSafetensors: tensor '${e.name}' shape [${e.shape.join(', ')}] needs ${count} float32 values, ` +
+      throw new ConvnetsError(`encodeSafetensors: tensor '${safeText(e.name, 100)}' shape [${e.shape.join(', ')}] needs ${count} float32 values, ` +
         `got ${e.data instanceof Float32Array ? e.data.length : typeof e.data}`);
     }
     header[e.name] = { dtype: 'F32', shape: [...e.shape], data_offsets: [offset, offset + count * 4] };
@@ -254,20 +289,58 @@ export function writeFileAtomic(file: string, bytes: Uint8Array): void {
     fs.closeSync(fd);
     fd = null;
     fs.renameSync(tmp, file);
+    // The rename lives in the directory: sync it too, or a power cut can bring the old file back.
+    fsyncDir(dir);
   } catch (e) {
     if (fd !== null) { try { fs.closeSync(fd); } catch { /* already failing */ } }
     try { fs.unlinkSync(tmp); } catch { /* may not exist */ }
-    throw new ConvnetsError(`cannot write ${file}: ${(e as Error).message}`);
+    throw new ConvnetsError(`cannot write ${safeText(file, 200)}: ${safeText((e as Error).message, 300)}`);
   }
 }
 
-/** Reads and decodes a .safetensors file (errors name the file). */
-export function readSafetensorsFile(file: string): DecodedSafetensors {
-  let bytes: Uint8Array;
+/** Reads and validates the header of a file; no tensor data is read. */
+export function readSafetensorsHeader(file: string): SafetensorsHeader {
+  const f = openRegularFile(file, '');
+  try { return headerOf(f); } finally { closeFile(f); }
+}
+
+function headerOf(f: OpenFile): SafetensorsHeader {
+  const source = safeText(f.file, 200);
+  const prefix = f.size >= 8 ? readRange(f, 0, 8, 'safetensors file') : new Uint8Array(8);
+  const headerLen = headerLength(prefix, f.size, source);
+  const json = readRange(f, 8, headerLen, 'safetensors file');
+  const dataStart = 8 + headerLen;
+  return { ...parseSafetensorsHeader(json, f.size - dataStart, source), dataStart };
+}
+
+export interface ReadSafetensorsOptions {
+  /** Reads only the tensors this accepts (the others are validated in the header but never read). */
+  filter?: (name: string, entry: SafetensorsHeaderEntry) => boolean;
+}
+
+/**
+ * Reads and decodes a .safetensors file (errors name the file). Bounded: the file must be a regular
+ * file; the header is read and validated against the file size first, then only the declared byte
+ * ranges are read, each straight into its own array (no whole-file buffer, no 2 GiB limit).
+ */
+export function readSafetensorsFile(file: string, options: ReadSafetensorsOptions = {}): DecodedSafetensors {
+  const f = openRegularFile(file, '');
   try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw new ConvnetsError(`cannot read ${file}: ${(e as Error).message}`);
+    const { entries, metadata, dataStart } = headerOf(f);
+    const tensors = new Map<string, DecodedTensor>();
+    for (const e of entries) {
+      if (options.filter && !options.filter(e.name, e)) continue;
+      let data: Float32Array;
+      if (e.dtype === 'F32' && hostLittleEndian) {
+        data = new Float32Array(e.count);
+        readRange(f, dataStart + e.begin, e.end - e.begin, 'safetensors file', new Uint8Array(data.buffer));
+      } else {
+        data = convert(readRange(f, dataStart + e.begin, e.end - e.begin, 'safetensors file'), 0, e.count, e.dtype);
+      }
+      tensors.set(e.name, { shape: e.shape, dtype: e.dtype, data });
+    }
+    return { tensors, metadata };
+  } finally {
+    closeFile(f);
   }
-  return decodeSafetensors(bytes, file);
 }

@@ -64,7 +64,8 @@ export abstract class Optimizer {
     for (const [name, t] of this.namedState()) {
       const e = get(name);
       if (!e) throw new ConvnetsError(`${source}: optimizer state '${name}' is missing (checkpoint of another optimizer or model?)`);
-      if (e.data.length !== t.size) {
+      // The exact shape, not just the element count: an [1,3,3,16] moment for a [16,3,3,1] filter is another tensor.
+      if (e.data.length !== t.size || e.shape.length !== t.shape.length || e.shape.some((d, i) => d !== t.shape[i])) {
         throw new ConvnetsError(`${source}: optimizer state '${name}' has shape [${e.shape.join(', ')}], expected [${t.shape.join(', ')}]`);
       }
       t.set(e.data);

@@ -15,8 +15,12 @@ import type { Tensor } from '../core/tensor.js';
 import type { Dataset, DatasetSplit } from '../data/dataset.js';
 import { DataLoader } from '../data/loader.js';
 import type { Augmentation } from '../data/transforms.js';
-import { readSafetensorsFile, writeFileAtomic, writeSafetensorsFile } from '../io/safetensors.js';
-import type { SafetensorsEntry } from '../io/safetensors.js';
+import { safeText } from '../core/text.js';
+import { writeFileAtomic, writeSafetensorsFile } from '../io/safetensors.js';
+import { CHECKPOINT_FORMAT, checkpointEntries, loadCheckpoint } from './checkpoint.js';
+import type { EpochRecord } from './checkpoint.js';
+import { acquireLock, checkWritable, removeStaleTempFiles } from './lock.js';
+import type { Lock } from './lock.js';
 import type { Module } from '../nn/module.js';
 import { MemoryPlanner } from '../nn/memory.js';
 import { setRecompute } from '../nn/recompute.js';
@@ -32,7 +36,9 @@ import { evaluate, evalProgress } from './evaluate.js';
 import { createSchedule } from './schedules.js';
 import type { ScheduleSpec } from './schedules.js';
 
-export const CHECKPOINT_FORMAT = 'convnets-checkpoint-1';
+// Checkpoint schema and loading live in checkpoint.ts; re-exported here, where they used to be.
+export { CHECKPOINT_FORMAT, loadCheckpoint, parseCheckpointMetadata } from './checkpoint.js';
+export type { CheckpointMetadata, EpochRecord, ResumeState } from './checkpoint.js';
 
 export interface FitOptions {
   epochs: number;
@@ -81,21 +87,6 @@ export interface FitOptions {
 }
 
 export interface StepInfo { epoch: number; step: number; loss: number; lr: number; batch: number; }
-
-export interface EpochRecord {
-  epoch: number;
-  step: number;
-  lr: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  testLoss: number | null;
-  testAccuracy: number | null;
-  /** Training seconds of this epoch (evaluation excluded). */
-  seconds: number;
-  imagesPerSecond: number;
-  rssMB: number;
-  backendAllocated: number;
-}
 
 export interface FitResult {
   epochs: number;
@@ -146,47 +137,6 @@ export function checkModelFitsData(model: Module, data: DatasetSplit<Dataset>, m
 
 function fmt(v: number, digits = 4): string { return Number.isFinite(v) ? v.toFixed(digits) : String(v); }
 
-function checkpointEntries(model: Module, opt: Optimizer): SafetensorsEntry[] {
-  const entries: SafetensorsEntry[] = [];
-  for (const [name, p] of model.namedParameters()) entries.push({ name, shape: [...p.value.shape], data: p.value.toFloat32() });
-  for (const [name, b] of model.namedBuffers()) entries.push({ name, shape: [...b.shape], data: b.toFloat32() });
-  for (const [name, t] of opt.namedState()) entries.push({ name, shape: [...t.shape], data: t.toFloat32() });
-  return entries;
-}
-
-interface ResumeState { epoch: number; step: number; seed: number; history: EpochRecord[]; stepLosses: number[]; }
-
-/** Loads model tensors (and optimiser state) from a checkpoint; every tensor must be present with its shape. */
-export function loadCheckpoint(file: string, model: Module, opt?: Optimizer): ResumeState & { metadata: Record<string, string> } {
-  const { tensors, metadata } = readSafetensorsFile(file);
-  if (metadata.format !== CHECKPOINT_FORMAT) {
-    throw new ConvnetsError(`${file}: not a convnets training checkpoint (metadata format '${metadata.format ?? 'missing'}', expected '${CHECKPOINT_FORMAT}')`);
-  }
-  const put = (name: string, t: Tensor): void => {
-    const e = tensors.get(name);
-    if (!e) throw new ConvnetsError(`${file}: tensor '${name}' is missing (checkpoint of model '${metadata.model ?? '?'}')`);
-    if (e.data.length !== t.size || e.shape.length !== t.shape.length || e.shape.some((d, i) => d !== t.shape[i])) {
-      throw new ConvnetsError(`${file}: tensor '${name}' has shape [${e.shape.join(', ')}], the model expects [${t.shape.join(', ')}]`);
-    }
-    t.set(e.data);
-  };
-  for (const [name, p] of model.namedParameters()) put(name, p.value);
-  for (const [name, b] of model.namedBuffers()) put(name, b);
-  if (opt) {
-    if (metadata.optimizer !== opt.kind) {
-      throw new ConvnetsError(`${file}: saved with optimizer '${metadata.optimizer}', cannot resume with '${opt.kind}'`);
-    }
-    opt.loadState((n) => tensors.get(n), file);
-    opt.stepCount = Number(metadata.optimizerSteps ?? 0);
-  }
-  let curves: { history?: EpochRecord[]; stepLosses?: number[] } = {};
-  try { curves = JSON.parse(metadata.curves ?? '{}'); } catch { /* curves are informational */ }
-  return {
-    epoch: Number(metadata.epoch), step: Number(metadata.step), seed: Number(metadata.seed),
-    history: curves.history ?? [], stepLosses: curves.stepLosses ?? [], metadata,
-  };
-}
-
 function writeMetrics(prefix: string, result: Omit<FitResult, 'seconds' | 'imagesPerSecond' | 'testAccuracy' | 'testLoss' | 'trainLoss' | 'epochs' | 'steps'>, extra: Record<string, unknown>): void {
   const cols: (keyof EpochRecord)[] = ['epoch', 'step', 'lr', 'trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy', 'seconds', 'imagesPerSecond', 'rssMB', 'backendAllocated'];
   const csv = [cols.join(',')].concat(result.history.map((r) => cols.map((c) => r[c] ?? '').join(','))).join('\n') + '\n';
@@ -212,14 +162,45 @@ export function checkMemoryFits(model: Module, backend: Backend, inputShape: num
     (b > 0 ? `the largest batch that fits is ${b}` : 'not even batch 1 fits') + ' (or use --recompute, or the native backend)');
 }
 
-/** Trains `model` on `data.train`, evaluating on `data.test`. */
+/**
+ * Trains `model` on `data.train`, evaluating on `data.test`. Before the first step: the output paths
+ * are checked writable, the checkpoint path is locked for this run (`<checkpoint>.lock`, released at
+ * the end) and temp files that killed runs left next to it are removed.
+ */
 export async function fit(model: Module, data: DatasetSplit<Dataset>, options: FitOptions): Promise<FitResult> {
   const o = options;
   if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new ConvnetsError(`train: epochs must be a positive integer, got ${o.epochs}`);
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new ConvnetsError(`train: batch size must be a positive integer, got ${o.batchSize}`);
+  if (o.batchSize > data.train.count) {
+    throw new ConvnetsError(`train: batch size ${o.batchSize} is larger than the ${data.train.count} training images of ${safeText(data.train.name, 200)} (a whole batch is never filled)`);
+  }
+  if (o.clipNorm !== undefined && !(o.clipNorm > 0 && Number.isFinite(o.clipNorm))) {
+    throw new ConvnetsError(`train: clipNorm must be a positive number (leave it out for no clipping), got ${o.clipNorm}`);
+  }
+  if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff)) {
+    throw new ConvnetsError(`train: seed must be an integer in [0, 4294967295], got ${o.seed}`);
+  }
   const modelName = o.modelName ?? model.typeName;
   checkModelFitsData(model, data, modelName);
   const log = o.log ?? ((s: string) => console.log(s));
+  // Unwritable outputs fail now, not after the first epoch.
+  if (o.checkpoint) checkWritable(o.checkpoint, 'checkpoint');
+  if (o.metrics) { checkWritable(`${o.metrics}.csv`, 'metrics'); checkWritable(`${o.metrics}.json`, 'metrics'); }
+  let lock: Lock | null = null;
+  if (o.checkpoint) {
+    lock = acquireLock(o.checkpoint);
+    const gone = removeStaleTempFiles(o.checkpoint);
+    if (gone.files > 0 && o.progress !== 'none') log(`removed ${gone.files} stale temp file(s) of ${o.checkpoint} (${(gone.bytes / 1048576).toFixed(1)} MB) left by interrupted writes`);
+  }
+  if (o.metrics) { removeStaleTempFiles(`${o.metrics}.csv`); removeStaleTempFiles(`${o.metrics}.json`); }
+  try {
+    return await fitUnlocked(model, data, o, modelName, log);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function fitUnlocked(model: Module, data: DatasetSplit<Dataset>, o: FitOptions, modelName: string, log: (line: string) => void): Promise<FitResult> {
   const seed = o.seed ?? 0;
   const backend = model.parameters()[0]?.value.backend;
   if (!backend) throw new ConvnetsError(`train: ${modelName} has no parameters`);
@@ -237,6 +218,7 @@ export async function fit(model: Module, data: DatasetSplit<Dataset>, options: F
   if (o.resume) {
     let r: ReturnType<typeof loadCheckpoint>;
     try { r = loadCheckpoint(o.resume, model, opt); } catch (e) { opt.dispose(); throw e; }
+    // Schema-checked by loadCheckpoint: non-negative integers, seed in uint32 range.
     if (r.metadata.model && o.modelName && r.metadata.model !== o.modelName) {
       opt.dispose();
       throw new ConvnetsError(`${o.resume}: checkpoint of model '${r.metadata.model}', not '${o.modelName}'`);

@@ -8,9 +8,9 @@
 // 'maxPool2d' | 'avgPool2d' carry Pool2dParams, 'adaptiveAvgPool2d' AdaptivePool2dParams, 'globalAvgPool', 'dense', 'activation' ({kind, length}),
 // 'add', 'mul', 'channelScale' (inputs [x, s]), 'concat' (inputs = the list), 'split', 'dropout',
 // 'softmaxCrossEntropy') or 'reshape' (attrs.shape). Backward ops and optimiser updates are not traced.
-import { ACTIVATIONS, ConvnetsError } from './backend.js';
+import { ConvnetsError } from './backend.js';
 import type {
-  ActivationKind, AdamWParams, AdaptivePool2dParams, Backend, BatchNormParams, ChannelScaleParams, ConcatParams, Conv2dParams,
+  ActivationKind, AdamWParams, AdaptivePool2dParams, Backend, ChannelScaleParams, ConcatParams, Conv2dParams,
   DenseParams, GlobalPoolParams, Pool2dParams, SgdParams, SoftmaxXentParams,
 } from './backend.js';
 import {
@@ -19,91 +19,11 @@ import {
 import { CONV_KERNELS, convFamily } from './dispatch.js';
 import type { Conv2dOptions, Pool2dOptions, Shape } from './shape.js';
 import { Tensor, checkBackend } from './tensor.js';
+import { checkActivation, checkFinite, need, needShape, needSize, noAlias, output, trace } from './opcheck.js';
 
-// ---- tracing ------------------------------------------------------------------------------------
-
-export interface TraceRecord {
-  /** Kernel name ('conv2d', 'dwconv2d', 'pwconv2d', 'batchNormInference', ...) or 'reshape'. */
-  op: string;
-  /** The resolved kernel parameters (Conv2dParams incl. activation, BatchNormParams incl. eps, ...). */
-  params: object;
-  /** Activations read, in order. */
-  inputs: Tensor[];
-  /** Learned / stored tensors: conv/dense {w, bias}; batch norm {gamma, beta, mean, variance}. */
-  weights: Record<string, Tensor | null>;
-  output: Tensor;
-  attrs?: object;
-}
-
-export interface Tracer {
-  record(rec: TraceRecord): void;
-}
-
-let tracer: Tracer | null = null;
-
-/** Installs (or removes, with null) the tracer every forward op reports to. Returns the previous one. */
-export function setTracer(t: Tracer | null): Tracer | null {
-  const prev = tracer;
-  tracer = t;
-  return prev;
-}
-
-export function getTracer(): Tracer | null { return tracer; }
-
-function trace(op: string, params: object, inputs: Tensor[], weights: Record<string, Tensor | null>, output: Tensor,
-  attrs?: object): void {
-  if (tracer) tracer.record(attrs ? { op, params, inputs, weights, output, attrs } : { op, params, inputs, weights, output });
-}
-
-// ---- helpers -------------------------------------------------------------------------------------
-
-function need(op: string, arg: string, t: unknown): Tensor {
-  if (!(t instanceof Tensor)) throw new ConvnetsError(`${op}: ${arg} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
-  if (t.disposed) throw new ConvnetsError(`${op}: ${arg} ${shapeToString(t.shape)} was disposed`);
-  return t;
-}
-
-function needShape(op: string, arg: string, t: Tensor, shape: Shape): void {
-  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-    throw new ConvnetsError(`${op}: ${arg} must have shape ${shapeToString(shape)}, got ${shapeToString(t.shape)}`);
-  }
-}
-
-function needSize(op: string, arg: string, t: Tensor, size: number, what: string): void {
-  if (t.size !== size) {
-    throw new ConvnetsError(`${op}: ${arg} must hold ${size} elements (${what}), got ${shapeToString(t.shape)} (${t.size})`);
-  }
-}
-
-/** Returns `out` after checking it (backend, shape), or a fresh tensor of `shape`. */
-function output(op: string, backend: Backend, shape: Shape, out: Tensor | undefined | null, arg = 'out'): Tensor {
-  if (out === undefined || out === null) return new Tensor(backend, shape);
-  need(op, arg, out);
-  checkBackend(op, backend, out);
-  needShape(op, arg, out, shape);
-  return out;
-}
-
-/** Window / matrix kernels read inputs while writing: their output may not share storage with an input. */
-function noAlias(op: string, out: Tensor | undefined, ...inputs: (Tensor | null | undefined)[]): void {
-  if (!out) return;
-  for (const t of inputs) {
-    if (t && !t.disposed && !out.disposed && t.buffer === out.buffer) {
-      throw new ConvnetsError(`${op}: out must not share storage with an input`);
-    }
-  }
-}
-
-function checkActivation(op: string, kind: unknown): ActivationKind {
-  if (!ACTIVATIONS.includes(kind as ActivationKind)) {
-    throw new ConvnetsError(`${op}: activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(kind)}`);
-  }
-  return kind as ActivationKind;
-}
-
-function checkFinite(op: string, arg: string, v: number): void {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConvnetsError(`${op}: ${arg} must be a finite number, got ${v}`);
-}
+export { setTracer, getTracer } from './opcheck.js';
+export type { TraceRecord, Tracer } from './opcheck.js';
+export * from './ops-batchnorm.js';
 
 function convOutShape(p: Conv2dParams): number[] { return [p.n, p.outH, p.outW, p.outC]; }
 function convInShape(p: Conv2dParams): number[] { return [p.n, p.inH, p.inW, p.inC]; }
@@ -166,113 +86,6 @@ export function conv2dBackwardFilter(p: Conv2dParams, x: Tensor, dy: Tensor, dw?
   if (dbias) { need(op, 'dbias', dbias); checkBackend(op, b, dbias); needShape(op, 'dbias', dbias, [p.outC]); }
   b[CONV_KERNELS[convFamily(p)].backwardFilter](p, x.buffer, dy.buffer, out.buffer, dbias ? dbias.buffer : null);
   return out;
-}
-
-// ---- batch norm (over the last axis) --------------------------------------------------------------
-
-export interface BatchNormOpOptions { eps?: number; momentum?: number; }
-
-function bnParams(op: string, x: Tensor, opts: BatchNormOpOptions): BatchNormParams {
-  const c = x.shape[x.shape.length - 1];
-  const eps = opts.eps ?? 1e-5;
-  const momentum = opts.momentum ?? 0.1;
-  checkFinite(op, 'eps', eps);
-  checkFinite(op, 'momentum', momentum);
-  if (eps <= 0) throw new ConvnetsError(`${op}: eps must be positive, got ${eps}`);
-  if (momentum < 0 || momentum > 1) throw new ConvnetsError(`${op}: momentum must be in [0, 1], got ${momentum}`);
-  return { rows: x.size / c, c, eps, momentum };
-}
-
-function checkChannelVecs(op: string, b: Backend, c: number, vecs: [string, Tensor][]): void {
-  for (const [arg, t] of vecs) { need(op, arg, t); checkBackend(op, b, t); needSize(op, arg, t, c, 'one per channel'); }
-}
-
-/** Batch statistics (training): updates running stats, saves mean and 1/sqrt(var+eps) for backward. */
-export function batchNormTrain(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVar: Tensor,
-  saveMean: Tensor, saveInvStd: Tensor, opts: BatchNormOpOptions = {}, out?: Tensor): Tensor {
-  const op = 'batchNormTrain';
-  need(op, 'input', x);
-  const b = x.backend;
-  const p = bnParams(op, x, opts);
-  if (p.rows < 2) {
-    // The unbiased running variance would divide by zero (torch refuses this too).
-    throw new ConvnetsError(`${op}: batch statistics need more than 1 value per channel, input ${shapeToString(x.shape)} has ${p.rows}`);
-  }
-  checkChannelVecs(op, b, p.c, [['gamma', gamma], ['beta', beta], ['runningMean', runningMean], ['runningVar', runningVar],
-    ['saveMean', saveMean], ['saveInvStd', saveInvStd]]);
-  const y = output(op, b, x.shape, out);
-  b.batchNormTrain(p, x.buffer, gamma.buffer, beta.buffer, y.buffer, runningMean.buffer, runningVar.buffer,
-    saveMean.buffer, saveInvStd.buffer);
-  trace(op, p, [x], { gamma, beta, mean: runningMean, variance: runningVar }, y);
-  return y;
-}
-
-/** Running statistics (eval mode, frozen BN). */
-export function batchNormInference(x: Tensor, gamma: Tensor, beta: Tensor, mean: Tensor, variance: Tensor,
-  opts: BatchNormOpOptions = {}, out?: Tensor): Tensor {
-  const op = 'batchNormInference';
-  need(op, 'input', x);
-  const b = x.backend;
-  const p = bnParams(op, x, opts);
-  checkChannelVecs(op, b, p.c, [['gamma', gamma], ['beta', beta], ['mean', mean], ['variance', variance]]);
-  const y = output(op, b, x.shape, out);
-  b.batchNormInference(p, x.buffer, gamma.buffer, beta.buffer, mean.buffer, variance.buffer, y.buffer);
-  trace(op, p, [x], { gamma, beta, mean, variance }, y);
-  return y;
-}
-
-/**
- * Either mode in one call: training (batch statistics; needs saveMean/saveInvStd, updates the running
- * stats) or inference (running statistics).
- */
-export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVar: Tensor,
-  opts: BatchNormOpOptions & { training: boolean; saveMean?: Tensor; saveInvStd?: Tensor }, out?: Tensor): Tensor {
-  if (!opts.training) return batchNormInference(x, gamma, beta, runningMean, runningVar, opts, out);
-  if (!opts.saveMean || !opts.saveInvStd) {
-    throw new ConvnetsError('batchNorm: training mode needs saveMean and saveInvStd tensors (one per channel) for backward');
-  }
-  return batchNormTrain(x, gamma, beta, runningMean, runningVar, opts.saveMean, opts.saveInvStd, opts, out);
-}
-
-export interface BatchNormGrads { dx: Tensor; dgamma: Tensor; dbeta: Tensor; }
-
-function bnGradOutputs(op: string, x: Tensor, dy: Tensor, c: number, o: Partial<BatchNormGrads>): BatchNormGrads {
-  const b = x.backend;
-  return {
-    dx: output(op, b, x.shape, o.dx, 'dx'),
-    dgamma: o.dgamma ? (checkChannelVecs(op, b, c, [['dgamma', o.dgamma]]), o.dgamma) : new Tensor(b, [c]),
-    dbeta: o.dbeta ? (checkChannelVecs(op, b, c, [['dbeta', o.dbeta]]), o.dbeta) : new Tensor(b, [c]),
-  };
-}
-
-export function batchNormTrainBackward(x: Tensor, dy: Tensor, gamma: Tensor, saveMean: Tensor, saveInvStd: Tensor,
-  opts: BatchNormOpOptions = {}, outs: Partial<BatchNormGrads> = {}): BatchNormGrads {
-  const op = 'batchNormTrainBackward';
-  need(op, 'input', x); need(op, 'dy', dy);
-  const b = x.backend;
-  checkBackend(op, b, dy);
-  checkSameShape(op, x.shape, dy.shape, 'input', 'dy');
-  const p = bnParams(op, x, opts);
-  checkChannelVecs(op, b, p.c, [['gamma', gamma], ['saveMean', saveMean], ['saveInvStd', saveInvStd]]);
-  const g = bnGradOutputs(op, x, dy, p.c, outs);
-  b.batchNormTrainBackward(p, x.buffer, dy.buffer, gamma.buffer, saveMean.buffer, saveInvStd.buffer,
-    g.dx.buffer, g.dgamma.buffer, g.dbeta.buffer);
-  return g;
-}
-
-export function batchNormInferenceBackward(x: Tensor, dy: Tensor, gamma: Tensor, mean: Tensor, variance: Tensor,
-  opts: BatchNormOpOptions = {}, outs: Partial<BatchNormGrads> = {}): BatchNormGrads {
-  const op = 'batchNormInferenceBackward';
-  need(op, 'input', x); need(op, 'dy', dy);
-  const b = x.backend;
-  checkBackend(op, b, dy);
-  checkSameShape(op, x.shape, dy.shape, 'input', 'dy');
-  const p = bnParams(op, x, opts);
-  checkChannelVecs(op, b, p.c, [['gamma', gamma], ['mean', mean], ['variance', variance]]);
-  const g = bnGradOutputs(op, x, dy, p.c, outs);
-  b.batchNormInferenceBackward(p, x.buffer, dy.buffer, gamma.buffer, mean.buffer, variance.buffer,
-    g.dx.buffer, g.dgamma.buffer, g.dbeta.buffer);
-  return g;
 }
 
 // ---- pooling -------------------------------------------------------------------------------------------

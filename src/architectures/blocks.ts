@@ -9,7 +9,6 @@ import { ConvnetsError } from '../ts/core/backend.js';
 import type { ActivationKind } from '../ts/core/backend.js';
 import * as ops from '../ts/core/ops.js';
 import type { Shape } from '../ts/core/shape.js';
-import { shapeToString } from '../ts/core/shape.js';
 import { Tensor } from '../ts/core/tensor.js';
 import { INFERENCE, Module } from '../ts/nn/module.js';
 import type { ForwardContext, LayerInfo } from '../ts/nn/module.js';

@@ -2,7 +2,7 @@
 // Fashion-MNIST) or CIFAR-10 binary batches, and reports held-out accuracy. With no arguments it
 // trains the small digits ResNet on the 8,000 / 2,000 split of the digits that ship with the package.
 import type { Command } from 'commander';
-import { ConvnetsError, UsageError } from '../core/backend.js';
+import { UsageError } from '../core/backend.js';
 import { initBackend } from '../core/registry.js';
 import type { BackendOptions } from '../core/registry.js';
 import type { Dataset, DatasetSplit } from '../data/dataset.js';

@@ -75,7 +75,7 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: T
 
 export interface BatchNormGrads { dx: Tensor; dgamma: Tensor; dbeta: Tensor; }
 
-function bnGradOutputs(op: string, x: Tensor, dy: Tensor, c: number, o: Partial<BatchNormGrads>): BatchNormGrads {
+function bnGradOutputs(op: string, x: Tensor, c: number, o: Partial<BatchNormGrads>): BatchNormGrads {
   const b = x.backend;
   return {
     dx: output(op, b, x.shape, o.dx, 'dx'),
@@ -93,7 +93,7 @@ export function batchNormTrainBackward(x: Tensor, dy: Tensor, gamma: Tensor, sav
   checkSameShape(op, x.shape, dy.shape, 'input', 'dy');
   const p = bnParams(op, x, opts);
   checkChannelVecs(op, b, p.c, [['gamma', gamma], ['saveMean', saveMean], ['saveInvStd', saveInvStd]]);
-  const g = bnGradOutputs(op, x, dy, p.c, outs);
+  const g = bnGradOutputs(op, x, p.c, outs);
   b.batchNormTrainBackward(p, x.buffer, dy.buffer, gamma.buffer, saveMean.buffer, saveInvStd.buffer,
     g.dx.buffer, g.dgamma.buffer, g.dbeta.buffer);
   return g;
@@ -108,7 +108,7 @@ export function batchNormInferenceBackward(x: Tensor, dy: Tensor, gamma: Tensor,
   checkSameShape(op, x.shape, dy.shape, 'input', 'dy');
   const p = bnParams(op, x, opts);
   checkChannelVecs(op, b, p.c, [['gamma', gamma], ['mean', mean], ['variance', variance]]);
-  const g = bnGradOutputs(op, x, dy, p.c, outs);
+  const g = bnGradOutputs(op, x, p.c, outs);
   b.batchNormInferenceBackward(p, x.buffer, dy.buffer, gamma.buffer, mean.buffer, variance.buffer,
     g.dx.buffer, g.dgamma.buffer, g.dbeta.buffer);
   return g;

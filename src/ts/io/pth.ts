@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import { ConvnetsError } from '../core/backend.js';
 import type { DecodedSafetensors, DecodedTensor } from './safetensors.js';
 import { readSafetensorsFile } from './safetensors.js';
-import { PyDict, PyTuple, STORAGE_DTYPES, describe, isStorage, isTensor, unpickle } from './pickle.js';
+import { PyDict, PyTuple, STORAGE_DTYPES, describe, isTensor, unpickle } from './pickle.js';
 import type { StorageRef, TensorRef } from './pickle.js';
 import { ZipReader, crc32, printable } from './zip.js';
 

@@ -30,7 +30,7 @@ import { GradClipper } from './clip.js';
 import { AUX_LOSS_WEIGHTS, CrossEntropyLoss, countCorrect } from './losses.js';
 export { evaluate } from './evaluate.js';
 import { createOptimizer } from './optim.js';
-import type { Optimizer, OptimizerName } from './optim.js';
+import type { OptimizerName } from './optim.js';
 import type { Callback, TrainingState } from './callbacks.js';
 import { evaluate, evalProgress } from './evaluate.js';
 import { createSchedule } from './schedules.js';

@@ -2,10 +2,8 @@
 //   train: mean, biased var over rows; y = gamma (x - mean) / sqrt(var + eps) + beta;
 //          running_mean = (1-m) running_mean + m mean; running_var = (1-m) running_var + m var * rows/(rows-1)
 //   inference (eval, frozen BN): the same with the running statistics, which are constants for backward.
-import { ConvnetsError } from '../../core/backend.js';
 import type { BatchNormParams, Buf } from '../../core/backend.js';
 import { checkKernelParams } from '../../core/params.js';
-import type { KernelName } from '../../core/backend.js';
 import { arr } from './memory.js';
 
 export function batchNormTrain(p: BatchNormParams, xb: Buf, gb: Buf, bb: Buf, yb: Buf,

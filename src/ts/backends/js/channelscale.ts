@@ -1,9 +1,7 @@
 // Channel scaling (squeeze-excite multiply, drop-connect): y[i, p, c] = x[i, p, c] * s[i, c], x as [n, hw, c].
 // Backward: dx = dy * s; ds[i, c] = sum_p dy[i, p, c] * x[i, p, c].
-import { ConvnetsError } from '../../core/backend.js';
 import type { Buf, ChannelScaleParams } from '../../core/backend.js';
 import { checkKernelParams } from '../../core/params.js';
-import type { KernelName } from '../../core/backend.js';
 import { arr } from './memory.js';
 
 export function channelScale(p: ChannelScaleParams, xb: Buf, sb: Buf, yb: Buf): void {

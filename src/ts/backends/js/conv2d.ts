@@ -3,7 +3,6 @@
 //   y[b, oh, ow, oc] = bias[oc] + sum_{kh, kw, ci} x[b, oh*sH - pT + kh*dH, ow*sW - pL + kw*dW, g*cig + ci] * w[oc, kh, kw, ci]
 // with g = floor(oc / cog) the group of oc, cig = inC/groups, cog = outC/groups; out-of-range input
 // positions are zero padding. The backward kernels are the exact adjoints of this sum.
-import { ConvnetsError } from '../../core/backend.js';
 import type { Buf, Conv2dParams } from '../../core/backend.js';
 import { checkKernelParams } from '../../core/params.js';
 import type { KernelName } from '../../core/backend.js';

@@ -1,8 +1,6 @@
 // Dense (fully connected): y[n, o] = bias[o] + sum_i x[n, i] w[o, i]  (w is [out, in] as torchvision).
-import { ConvnetsError } from '../../core/backend.js';
 import type { Buf, DenseParams } from '../../core/backend.js';
 import { checkKernelParams } from '../../core/params.js';
-import type { KernelName } from '../../core/backend.js';
 import { arr } from './memory.js';
 
 export function dense(p: DenseParams, xb: Buf, wb: Buf, biasb: Buf | null, yb: Buf): void {

@@ -2,7 +2,6 @@
 // Output channel oc reads input channel floor(oc / multiplier) (torch's grouped-conv channel order).
 // Written as its own loops (one input channel per output channel) rather than calling conv2d, so it is
 // an independent reference for the specialised kernels of the other backends.
-import { ConvnetsError } from '../../core/backend.js';
 import type { Buf, Conv2dParams } from '../../core/backend.js';
 import { checkKernelParams } from '../../core/params.js';
 import type { KernelName } from '../../core/backend.js';

@@ -1,8 +1,6 @@
 // Global average pool: x [n, hw, c] -> y [n, c] (torchvision's AdaptiveAvgPool2d(1)); backward spreads dy/hw.
-import { ConvnetsError } from '../../core/backend.js';
 import type { Buf, GlobalPoolParams } from '../../core/backend.js';
 import { checkKernelParams } from '../../core/params.js';
-import type { KernelName } from '../../core/backend.js';
 import { arr } from './memory.js';
 
 export function globalAvgPool(p: GlobalPoolParams, xb: Buf, yb: Buf): void {

@@ -6,11 +6,9 @@
 //   countIncludePad:  (min(h0 + kH, inH + padBottom) - h0) * (min(w0 + kW, inW + padRight) - w0)
 //                     i.e. padding counts, but a ceil-mode window's overhang beyond the padded input does not;
 //   otherwise:        the number of in-bounds elements.
-import { ConvnetsError } from '../../core/backend.js';
 import type { AdaptivePool2dParams, Buf, Pool2dParams } from '../../core/backend.js';
 import { adaptiveWindows } from '../../core/shape.js';
 import { checkKernelParams } from '../../core/params.js';
-import type { KernelName } from '../../core/backend.js';
 import { arr } from './memory.js';
 
 /** Index of the window's argmax in x (first maximum in row-major order). */

@@ -1,6 +1,5 @@
 // Pointwise (1x1, stride 1, no padding, groups 1) convolution as the GEMM it is:
 // x viewed as [rows = n*h*w, inC], w as [outC, inC]: y = x . w^T + bias.
-import { ConvnetsError } from '../../core/backend.js';
 import type { Buf, Conv2dParams } from '../../core/backend.js';
 import { checkKernelParams } from '../../core/params.js';
 import type { KernelName } from '../../core/backend.js';

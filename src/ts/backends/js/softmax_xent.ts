@@ -5,7 +5,6 @@ import { ConvnetsError } from '../../core/backend.js';
 import type { Buf, SoftmaxXentParams } from '../../core/backend.js';
 import type { JsArray } from './memory.js';
 import { checkKernelParams } from '../../core/params.js';
-import type { KernelName } from '../../core/backend.js';
 import { arr } from './memory.js';
 
 function label(kernel: string, labels: JsArray, i: number, classes: number): number {

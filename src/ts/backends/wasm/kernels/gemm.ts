@@ -2,7 +2,8 @@
 // (forward and backward data through igemm, filter gradients through convBwdFilter). The families pick
 // the mode (core has already picked the family); packed weights are cached per filter buffer and
 // direction while the filter and bias are unchanged.
-import type { Conv2dParams } from '../../../core/backend.js';
+import type { Buf, Conv2dParams, KernelName } from '../../../core/backend.js';
+import { checkKernelParams } from '../../../core/params.js';
 import type { EnumMember } from '../../../core/abi.js';
 import type { PackEntry, WasmBuffer, WasmRuntime } from '../runtime.js';
 
@@ -89,4 +90,33 @@ export function gemmBackwardFilter(rt: WasmRuntime, kernel: string, p: Conv2dPar
 /** Element counts of a conv's x, w and y. */
 export function convSizes(p: Conv2dParams): { x: number; w: number; y: number } {
   return { x: p.n * p.inH * p.inW * p.inC, w: p.outC * p.kH * p.kW * (p.inC / p.groups), y: p.n * p.outH * p.outW * p.outC };
+}
+
+/**
+ * The three kernels of a GEMM-served conv family: conv2d (indirect: pointer tables over the window) or
+ * pwconv2d (direct: the rows themselves). The families differ only in that choice of mode.
+ */
+export function gemmConvFamily(family: 'conv2d' | 'pwconv2d') {
+  const direct = family === 'pwconv2d';
+  const kd = `${family}BackwardData` as KernelName, kf = `${family}BackwardFilter` as KernelName;
+  return {
+    forward(rt: WasmRuntime, p: Conv2dParams, x: Buf, w: Buf, bias: Buf | null, y: Buf): void {
+      checkKernelParams(family, p);
+      const s = convSizes(p);
+      igemm(rt, family, p, direct ? 'directForward' : 'convForward', rt.buf(family, 'x', x, s.x), rt.buf(family, 'w', w, s.w),
+        rt.opt(family, 'bias', bias, p.outC), rt.out(family, 'y', y, s.y));
+    },
+    backwardData(rt: WasmRuntime, p: Conv2dParams, dy: Buf, w: Buf, dx: Buf): void {
+      checkKernelParams(kd, p);
+      const s = convSizes(p);
+      igemm(rt, kd, p, direct ? 'directBackwardData' : 'convBackwardData', rt.buf(kd, 'dy', dy, s.y), rt.buf(kd, 'w', w, s.w), null,
+        rt.out(kd, 'dx', dx, s.x));
+    },
+    backwardFilter(rt: WasmRuntime, p: Conv2dParams, x: Buf, dy: Buf, dw: Buf, dbias: Buf | null): void {
+      checkKernelParams(kf, p);
+      const s = convSizes(p);
+      gemmBackwardFilter(rt, kf, p, direct, rt.buf(kf, 'x', x, s.x), rt.buf(kf, 'dy', dy, s.y), rt.out(kf, 'dw', dw, s.w),
+        rt.opt(kf, 'dbias', dbias, p.outC, true));
+    },
+  };
 }

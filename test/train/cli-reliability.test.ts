@@ -4,42 +4,17 @@
 // and --resume /dev/zero fail before training (items 12, 2).
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
-import { register } from '../../src/ts/cli/train.js';
 import { threadsWarning } from '../../src/ts/cli/options.js';
-import { encodeIdx } from '../../src/ts/data/idx.js';
-import { quadrants } from './fixtures.js';
+import { runTrainCli, writeQuadrantIdx } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'convnets-cli-rel-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-const data = join(dir, 'q');
-mkdirSync(data);
-const tr = quadrants(64, 1), te = quadrants(32, 2);
-writeFileSync(join(data, 'train-images-idx3-ubyte'), encodeIdx([64, 8, 8], tr.images));
-writeFileSync(join(data, 'train-labels-idx1-ubyte'), encodeIdx([64], Uint8Array.from(tr.labels)));
-writeFileSync(join(data, 't10k-images-idx3-ubyte'), encodeIdx([32, 8, 8], te.images));
-writeFileSync(join(data, 't10k-labels-idx1-ubyte'), encodeIdx([32], Uint8Array.from(te.labels)));
-
-async function train(...args: string[]): Promise<string> {
-  const p = new Command('convnets').exitOverride();
-  register(p);
-  let out = '';
-  const write = process.stdout.write.bind(process.stdout);
-  const errWrite = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => { out += s; return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => { out += s; return true; }) as typeof process.stderr.write;
-  try {
-    await p.parseAsync(['node', 'convnets', 'train', '--backend', 'js', ...args]);
-  } finally {
-    process.stdout.write = write;
-    process.stderr.write = errWrite;
-  }
-  return out;
-}
+const data = writeQuadrantIdx(dir);
+const train = runTrainCli;
 
 t.test('item 6: flag values that used to be silently wrong are refused', async (t) => {
   await t.rejects(train('--seed', '4294967296'), /--seed must be an integer in \[0, 4294967295\], got '4294967296'/);

@@ -4,36 +4,12 @@ import t from 'tap';
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { register } from '../../src/ts/cli/train.js';
 import { encodeIdx } from '../../src/ts/data/idx.js';
-import { quadrants } from './fixtures.js';
+import { quadrants, runTrainCli, writeQuadrantIdx } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'convnets-cli-'));
-const data = join(dir, 'q');
-mkdirSync(data);
-const tr = quadrants(64, 1), te = quadrants(32, 2);
-writeFileSync(join(data, 'train-images-idx3-ubyte'), encodeIdx([64, 8, 8], tr.images));
-writeFileSync(join(data, 'train-labels-idx1-ubyte'), encodeIdx([64], Uint8Array.from(tr.labels)));
-writeFileSync(join(data, 't10k-images-idx3-ubyte'), encodeIdx([32, 8, 8], te.images));
-writeFileSync(join(data, 't10k-labels-idx1-ubyte'), encodeIdx([32], Uint8Array.from(te.labels)));
-
-async function train(...args: string[]): Promise<string> {
-  const p = new Command('convnets').exitOverride();
-  register(p);
-  let out = '';
-  const write = process.stdout.write.bind(process.stdout);
-  const errWrite = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => { out += s; return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => { out += s; return true; }) as typeof process.stderr.write;
-  try {
-    await p.parseAsync(['node', 'convnets', 'train', '--backend', 'js', ...args]);
-  } finally {
-    process.stdout.write = write;
-    process.stderr.write = errWrite;
-  }
-  return out;
-}
+const data = writeQuadrantIdx(dir);
+const train = runTrainCli;
 
 t.test('trains, writes a checkpoint, resumes, prints JSON last', async (t) => {
   const ck = join(dir, 'ck.safetensors');
@@ -65,7 +41,7 @@ t.test('errors the user can fix', async (t) => {
   const bad = join(dir, 'bad');
   mkdirSync(bad);
   for (const f of ['train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) writeFileSync(join(bad, f), encodeIdx([1], new Uint8Array(1)));
-  writeFileSync(join(bad, 'train-images-idx3-ubyte'), encodeIdx([64, 8, 8], tr.images).subarray(0, 500));
+  writeFileSync(join(bad, 'train-images-idx3-ubyte'), encodeIdx([64, 8, 8], quadrants(64, 1).images).subarray(0, 500));
   await t.rejects(train('--data', `idx:${bad}`), /bad.train-images-idx3-ubyte: truncated IDX file/);
   writeFileSync(join(dir, 'corrupt.safetensors'), new Uint8Array([200, 0, 0, 0, 0, 0, 0, 0, 123]));
   await t.rejects(train('--data', `idx:${data}`, '--resume', join(dir, 'corrupt.safetensors'), '--epochs', '1'), /corrupt.safetensors/);

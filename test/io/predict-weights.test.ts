@@ -6,11 +6,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
 import { initBackend } from '../../src/ts/core/registry.js';
 import { manualSeed } from '../../src/ts/nn/index.js';
 import { createModel } from '../../src/architectures/index.js';
-import { register } from '../../src/ts/cli/predict.js';
+import { runPredictCli } from './predict-cli.js';
 import { encodeSafetensors, writeSafetensorsFile } from '../../src/ts/io/safetensors.js';
 import { loadWeightsFile, saveSafetensorsWeights, stateDictEntries } from '../../src/ts/io/torchvision.js';
 import { createOptimizer } from '../../src/ts/train/optim.js';
@@ -22,20 +21,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convnets-predict-w-'));
 t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
 const scene = path.join(FIX, 'scene.png');
 
-async function run(args: string[]): Promise<{ out: string; err: string }> {
-  const p = new Command('convnets').exitOverride();
-  register(p);
-  const out: string[] = []; const err: string[] = [];
-  const log = console.log; const error = console.error;
-  console.log = (...a: unknown[]) => { out.push(a.join(' ')); };
-  console.error = (...a: unknown[]) => { err.push(a.join(' ')); };
-  try {
-    await p.parseAsync(['node', 'convnets', ...args]);
-  } finally {
-    console.log = log; console.error = error;
-  }
-  return { out: out.join('\n'), err: err.join('\n') };
-}
+const run = runPredictCli;
 
 await initBackend('js');
 manualSeed(4);

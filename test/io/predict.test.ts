@@ -3,13 +3,12 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Command } from 'commander';
 import sharp from 'sharp';
 import { ConvnetsError } from '../../src/ts/core/backend.js';
 import { initBackend } from '../../src/ts/core/registry.js';
 import { manualSeed } from '../../src/ts/nn/index.js';
 import { createModel } from '../../src/architectures/index.js';
-import { register } from '../../src/ts/cli/predict.js';
+import { runPredictCli } from './predict-cli.js';
 import { decodeOnnx } from '../../src/ts/io/onnx.js';
 import { loadImageBatch, imagenetPreprocess } from '../../src/ts/io/images.js';
 import { loadSafetensorsWeights, saveSafetensorsWeights } from '../../src/ts/io/torchvision.js';
@@ -17,20 +16,7 @@ import { loadSafetensorsWeights, saveSafetensorsWeights } from '../../src/ts/io/
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convnets-cli-'));
 t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<{ out: string; err: string }> {
-  const p = new Command('convnets').exitOverride();
-  register(p);
-  const out: string[] = []; const err: string[] = [];
-  const log = console.log; const error = console.error;
-  console.log = (...a: unknown[]) => { out.push(a.join(' ')); };
-  console.error = (...a: unknown[]) => { err.push(a.join(' ')); };
-  try {
-    await p.parseAsync(['node', 'convnets', ...args]);
-  } finally {
-    console.log = log; console.error = error;
-  }
-  return { out: out.join('\n'), err: err.join('\n') };
-}
+const run = runPredictCli;
 
 await initBackend('js');
 manualSeed(3);

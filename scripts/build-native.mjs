@@ -1,7 +1,10 @@
-// Builds the CUDA addon (native/) with cmake-js into native/build/Release/convnets_native.node.
-// - No nvcc on this machine: prints one line and exits 0 (install never fails for lack of CUDA).
-// - nvcc present but the build fails: prints the error and exits 1, so CI (which has nvcc) notices.
-//   CONVNETS_NATIVE_OPTIONAL=1 turns that failure into a warning; CONVNETS_SKIP_NATIVE=1 skips the build.
+// Builds the native addons (native/) with cmake-js into native/build/Release/:
+// - convnets_cpu.node, the CPU backend: C++ only, always built (cmake and a C++17 compiler);
+// - convnets_native.node, the CUDA backend: only where nvcc is found.
+// Outcomes: no nvcc -> the CPU addon alone (one line says so); a failed build -> the error and exit 1,
+// so CI notices; CONVNETS_NATIVE_OPTIONAL=1 turns failures into a warning; CONVNETS_SKIP_NATIVE=1
+// skips both. `--install` (the registry package's install script) uses the prebuilt CPU addon in
+// prebuilds/<platform>-<arch>/ when it matches and builds only what is missing, never failing.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -50,16 +53,25 @@ if (process.argv.includes('--install')) {
 }
 
 if (truthy(process.env.CONVNETS_SKIP_NATIVE)) {
-  console.log(`${tag} skipped (CONVNETS_SKIP_NATIVE is set); the native backend will be unavailable`);
+  console.log(`${tag} skipped (CONVNETS_SKIP_NATIVE is set); the native backends (cpu, cuda) will be unavailable`);
   process.exit(0);
 }
 const nvcc = findNvcc();
-if (!nvcc) {
-  console.log(`${tag} skipped: nvcc not found (no CUDA toolkit); the native backend will be unavailable, wasm/js work as usual`);
+const prebuilt = join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'convnets_cpu.node');
+const install = process.argv.includes('--install');
+if (install && existsSync(prebuilt) && !nvcc) {
+  console.log(`${tag} using the prebuilt CPU addon ${prebuilt} (no nvcc: no CUDA addon)`);
   process.exit(0);
 }
+const what = nvcc ? `the CPU and CUDA addons (nvcc ${nvcc})` : 'the CPU addon (nvcc not found: no CUDA addon)';
 const cmake = findOnPath('cmake');
-if (!cmake) fail(`nvcc found at ${nvcc} but cmake is not on PATH (cmake >= 3.18 is needed to build the addon)`);
+if (!cmake) {
+  if (install && existsSync(prebuilt)) {
+    console.warn(`${tag} WARNING: nvcc found at ${nvcc} but cmake is not on PATH: no CUDA addon; using the prebuilt CPU addon`);
+    process.exit(0);
+  }
+  fail(`cmake is not on PATH (cmake >= 3.18 and a C++17 compiler build ${what})`);
+}
 
 let cmakeJs;
 try {
@@ -70,12 +82,13 @@ try {
 
 const jobs = Number(process.env.CONVNETS_NATIVE_JOBS) || Math.max(1, cpus().length);
 const common = ['-d', join(root, 'native'), '-O', join(root, 'native', 'build'), '-l', 'warn',
+  `--CDCONVNETS_CUDA=${nvcc ? 'ON' : 'OFF'}`,
   // Always configured explicitly, so a build directory set up for other architectures returns to the
   // default: sm_80 and sm_90 machine code plus compute_90 PTX (CONVNETS_CUDA_ARCHS="90-real": quicker dev builds).
-  `--CDCMAKE_CUDA_ARCHITECTURES=${process.env.CONVNETS_CUDA_ARCHS || '80-real;90'}`];
-console.log(`${tag} building with ${nvcc} (${jobs} jobs) ...`);
+  ...(nvcc ? [`--CDCMAKE_CUDA_COMPILER=${nvcc}`, `--CDCMAKE_CUDA_ARCHITECTURES=${process.env.CONVNETS_CUDA_ARCHS || '80-real;90'}`] : [])];
+console.log(`${tag} building ${what} (${jobs} jobs) ...`);
 const t0 = Date.now();
-const env = { ...process.env, CUDACXX: nvcc };
+const env = { ...process.env, ...(nvcc ? { CUDACXX: nvcc } : {}) };
 let r = spawnSync(process.execPath, [cmakeJs, 'configure', ...common], { cwd: root, stdio: 'inherit', env });
 if (!r.error && r.status === 0) {
   r = spawnSync(process.execPath, [cmakeJs, 'build', ...common, '-p', String(jobs)], { cwd: root, stdio: 'inherit', env });
@@ -83,6 +96,6 @@ if (!r.error && r.status === 0) {
 const secs = ((Date.now() - t0) / 1000).toFixed(1);
 if (r.error) fail(`could not run cmake-js: ${r.error.message}`);
 if (r.status !== 0) fail(`the addon did not compile (cmake-js exited ${r.status} after ${secs} s; the compiler output is above)`);
-const out = join(root, 'native', 'build', 'Release', 'convnets_native.node');
-if (!existsSync(out)) fail(`cmake-js succeeded but ${out} is missing`);
-console.log(`${tag} built ${out} in ${secs} s`);
+const outs = ['convnets_cpu.node', ...(nvcc ? ['convnets_native.node'] : [])].map((f) => join(root, 'native', 'build', 'Release', f));
+for (const out of outs) if (!existsSync(out)) fail(`cmake-js succeeded but ${out} is missing`);
+console.log(`${tag} built ${outs.join(' and ')} in ${secs} s`);

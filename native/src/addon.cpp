@@ -2,6 +2,7 @@
 // Every NativeError becomes a JS Error with .op, .lib, .code and .codeName so the TS side can turn it
 // into a ConvnetsError; no error ever aborts the process.
 #include <napi.h>
+#include "lib/napi_errors.h"
 #include "conv2d.h"
 #include "device.cuh"
 #include "lib/plan.h"
@@ -10,36 +11,6 @@
 using namespace cn;
 
 namespace {
-
-Napi::Error toJs(Napi::Env env, const NativeError& e) {
-  Napi::Error err = Napi::Error::New(env, e.what());
-  err.Set("op", Napi::String::New(env, e.op));
-  err.Set("lib", Napi::String::New(env, e.lib));
-  err.Set("code", Napi::Number::New(env, e.code));
-  err.Set("codeName", Napi::String::New(env, e.codeName));
-  err.Set("native", Napi::Boolean::New(env, true));
-  return err;
-}
-
-template <typename F>
-auto guarded(Napi::Env env, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const NativeError& e) {
-    throw toJs(env, e);
-  } catch (const std::bad_alloc&) {
-    throw Napi::Error::New(env, "native: host out of memory");
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(env, std::string("native: ") + e.what());
-  }
-}
-
-int64_t idArg(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  if (info.Length() <= i || !info[i].IsNumber()) throw argError(op, "buffer id expected");
-  return info[i].As<Napi::Number>().Int64Value();
-}
 
 Napi::Object deviceInfoJs(Napi::Env env) {
   DeviceInfo d = queryDevices();

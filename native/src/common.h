@@ -8,30 +8,11 @@
 #include <string>
 #include <vector>
 #include "abi.h"
+#include "lib/error.h"
+#include "lib/records.h"
 
-#ifdef __CUDACC__
-#define CN_HD __host__ __device__
-#else
-#define CN_HD
-#endif
 
 namespace cn {
-
-/** Every failure of the addon: the op it happened in, the library, its status code and message. */
-struct NativeError : std::runtime_error {
-  std::string op, lib, codeName;
-  int code;
-  NativeError(const std::string& op_, const std::string& lib_, int code_, const std::string& codeName_,
-              const std::string& detail)
-      : std::runtime_error(op_ + ": " + (lib_.empty() ? "" : lib_ + " error " + std::to_string(code_) +
-                           (codeName_.empty() ? "" : " (" + codeName_ + ")") + ": ") + detail),
-        op(op_), lib(lib_), codeName(codeName_), code(code_) {}
-};
-
-/** Bad arguments (the caller's fault, not the library's): becomes a ConvnetsError on the JS side. */
-inline NativeError argError(const std::string& op, const std::string& detail) {
-  return NativeError(op, "", 0, "", detail);
-}
 
 /** Turns a CUDA status into a NativeError naming `op`; clears the (non-sticky) error state first. */
 std::string cudaErrorMessage(cudaError_t e);
@@ -43,14 +24,6 @@ inline void checkCuda(cudaError_t e, const char* op) {
 inline void checkLaunch(const char* op) { checkCuda(cudaGetLastError(), op); }
 
 // Parameter records as the kernels see them. Activation codes are the schema's (abi.h, ACTIVATION_NONE = 0).
-struct ConvP {
-  int n, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW, groups, act;
-  CN_HD int64_t xLen() const { return (int64_t)n * inH * inW * inC; }
-  CN_HD int64_t yLen() const { return (int64_t)n * outH * outW * outC; }
-  CN_HD int64_t wLen() const { return (int64_t)outC * kH * kW * (inC / groups); }
-};
-using PoolP = abi::Pool2d;
-using AdaptP = abi::AdaptivePool2d;
 
 /** The schema name of an activation code ("none" for 0), or "?" when out of range. */
 inline const char* actName(int a) { return a >= 0 && a < abi::ACTIVATION_COUNT ? abi::ACTIVATION_NAMES[a] : "?"; }

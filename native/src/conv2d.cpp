@@ -10,32 +10,6 @@ namespace cn {
 
 constexpr size_t MAX_COL_BYTES = size_t(256) << 20;
 
-ConvP checkConv(const std::string& op, const abi::Conv2d& r) {
-  auto need = [&](bool ok, const std::string& what) {
-    if (!ok) throw argError(op, what);
-  };
-  const int* v = reinterpret_cast<const int*>(&r);
-  for (int i = 0; i < abi::CONV2D_SLOTS - 1; i++) {
-    const bool nonNeg = i == 11 || i == 12;  // padTop, padLeft
-    need(nonNeg ? v[i] >= 0 : v[i] > 0, std::string("params.") + abi::CONV2D_FIELDS[i] + " must be " +
-                                           (nonNeg ? "non-negative" : "positive") + ", got " + std::to_string(v[i]));
-  }
-  need(r.activation >= 0 && r.activation < abi::ACTIVATION_COUNT,
-       "params.activation code " + std::to_string(r.activation) + " is unknown");
-  ConvP p{r.n, r.inH, r.inW, r.inC, r.outH, r.outW, r.outC, r.kH, r.kW, r.strideH, r.strideW,
-          r.padTop, r.padLeft, r.dilationH, r.dilationW, r.groups, r.activation};
-  need(p.inC % p.groups == 0 && p.outC % p.groups == 0,
-       "params.groups " + std::to_string(p.groups) + " must divide inC " + std::to_string(p.inC) + " and outC " +
-           std::to_string(p.outC));
-  // Every output pixel's window must start inside the padded input (shape.ts guarantees it; check anyway).
-  int64_t lastH = (int64_t)(p.outH - 1) * p.strideH - p.padTop, lastW = (int64_t)(p.outW - 1) * p.strideW - p.padLeft;
-  need(lastH < p.inH + p.padTop && lastW < p.inW + p.padLeft,
-       "outH/outW " + std::to_string(p.outH) + "x" + std::to_string(p.outW) + " do not fit input " +
-           std::to_string(p.inH) + "x" + std::to_string(p.inW));
-  need(p.xLen() < (int64_t(1) << 31) && p.yLen() < (int64_t(1) << 31), "tensor larger than 2^31 elements");
-  return p;
-}
-
 ConvP convRecord(const Call& k) { return checkConv(k.op, k.rec<abi::Conv2d>()); }
 
 Im2colPlan im2colPlan(const ConvP& p, size_t maxColBytes) {

@@ -9,6 +9,6 @@ struct Im2colPlan { int imgsPerChunk; int64_t colFloats; int K; bool identity; }
 Im2colPlan im2colPlan(const ConvP& p, size_t maxColBytes);
 
 /** The conv2d record's checks (also convRecord's): throws argError naming op and field. */
-ConvP checkConv(const std::string& op, const abi::Conv2d& r);
+
 
 }  // namespace cn

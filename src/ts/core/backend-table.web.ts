@@ -8,3 +8,5 @@ export const BUILTIN: Readonly<Record<string, () => Promise<BackendModule>>> = {
   wasm: () => import('../backends/wasm/web.js'),
   js: () => import('../backends/js/index.js'),
 };
+
+export const ALIASES: Readonly<Record<string, BackendName>> = {};

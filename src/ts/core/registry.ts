@@ -1,5 +1,5 @@
-// Backend registry: one explicit, lazy table of the built-in backends, in priority order (native when a
-// GPU is usable > wasm > js), unless CONVNETS_BACKEND or a name overrides. Nothing registers itself on
+// Backend registry: one explicit, lazy table of the built-in backends, in priority order (cuda when a
+// GPU is usable > cpu (the native CPU kernels) > wasm > js), unless CONVNETS_BACKEND or a name overrides. Nothing registers itself on
 // import: a backend module is loaded the first time it is asked about, so an import that fails (a
 // module missing from a build) reads as "unavailable: <reason>" instead of crashing the caller.
 // The table (backend-table.ts; backend-table.web.ts in browser bundles, through package.json's
@@ -7,7 +7,7 @@
 import { ConvnetsError, RuntimeFailure } from './backend.js';
 import type { Backend } from './backend.js';
 import { MetaBackend } from '../backends/meta/index.js';
-import { BUILTIN as NODE_TABLE } from './backend-table.js';
+import { ALIASES as NODE_ALIASES, BUILTIN as NODE_TABLE } from './backend-table.js';
 import type { BackendName } from './backend-table.js';
 
 export type { BackendName } from './backend-table.js';
@@ -31,8 +31,9 @@ export interface BackendModule { factory: BackendFactory; }
 
 /** The built-in backends' lazy loaders, in priority order: Node's, unless an entry installs another. */
 let BUILTIN: Readonly<Record<string, () => Promise<BackendModule>>> = NODE_TABLE;
+let ALIASES: Readonly<Record<string, string>> = NODE_ALIASES;
 
-/** The Node priority order (native > wasm > js); registeredBackends() gives the installed table's. */
+/** The Node priority order (cuda > cpu > wasm > js); registeredBackends() gives the installed table's. */
 export const BACKEND_PRIORITY = Object.keys(NODE_TABLE) as readonly BackendName[];
 
 /**
@@ -40,8 +41,15 @@ export const BACKEND_PRIORITY = Object.keys(NODE_TABLE) as readonly BackendName[
  * package works in a page with or without a bundler applying package.json's "browser" map). Backends
  * already loaded stay loaded.
  */
-export function useBackendTable(table: Readonly<Record<string, () => Promise<BackendModule>>>): void {
+export function useBackendTable(table: Readonly<Record<string, () => Promise<BackendModule>>>,
+  aliases: Readonly<Record<string, string>> = {}): void {
   BUILTIN = table;
+  ALIASES = aliases;
+}
+
+/** The backend a name selects: itself, or the built-in an older name stands for ('native' -> 'cuda'). */
+export function resolveBackendName(name: string): string {
+  return Object.prototype.hasOwnProperty.call(ALIASES, name) ? ALIASES[name] : name;
 }
 
 
@@ -62,7 +70,7 @@ export function registerBackend(name: string, factory: BackendFactory): void {
   if (typeof name !== 'string' || !/^[a-z][a-z0-9_-]*$/.test(name)) {
     throw new ConvnetsError(`registerBackend: name must be lower-case [a-z0-9_-], got ${JSON.stringify(name)}`);
   }
-  if (isBuiltin(name)) throw new ConvnetsError(`registerBackend: '${name}' is a built-in backend and cannot be replaced`);
+  if (isBuiltin(resolveBackendName(name))) throw new ConvnetsError(`registerBackend: '${name}' is a built-in backend and cannot be replaced`);
   if (!factory || typeof factory.create !== 'function' || typeof factory.unavailableReason !== 'function') {
     throw new ConvnetsError(`registerBackend('${name}'): the factory needs create() and unavailableReason()`);
   }
@@ -76,6 +84,7 @@ export function registeredBackends(): string[] {
 
 /** The factory of `name`, or a reason string when its module cannot be loaded. Never throws. */
 async function factoryOf(name: string): Promise<BackendFactory | string> {
+  name = resolveBackendName(name);
   const plugin = extra.get(name);
   if (plugin) return plugin;
   if (!isBuiltin(name)) return `backend '${name}' is not registered (known: ${registeredBackends().join(', ')})`;
@@ -101,6 +110,7 @@ export async function backendAvailability(name: string): Promise<string | null> 
 }
 
 export async function createBackend(name: string, opts?: BackendOptions): Promise<Backend> {
+  name = resolveBackendName(name);
   if (!isBuiltin(name) && !extra.has(name)) {
     throw new ConvnetsError(`unknown backend '${name}' (known: ${registeredBackends().join(', ')})`);
   }

@@ -1,11 +1,13 @@
 // The one shared body a family's test file runs (runFamily): js value checks and gradient checks, then
 // conformance (./conform.ts) on js float32, wasm at 1, 2 and 3 threads (+ the full cases, + the GPU-sized
-// ones with CONVNETS_CONFORMANCE_LARGE=1), the relaxed-SIMD wasm build, and native with its GPU-sized
-// cases (skipped, saying why, without a GPU).
+// ones with CONVNETS_CONFORMANCE_LARGE=1), the relaxed-SIMD wasm build, the cpu backend on every ISA
+// path this CPU runs at 1, 2 and 3 threads (+ the full and GPU-sized cases), and cuda with its
+// GPU-sized cases (skipped, saying why, without a GPU).
 import type { Test } from 'tap';
 import { backendAvailability, createBackend } from '../../../src/ts/core/registry.js';
 import { JsBackend } from '../../../src/ts/backends/js/index.js';
 import { WasmBackend, enableRelaxedSimd, wasmBuild } from '../../../src/ts/backends/wasm/index.js';
+import { CpuBackend, cpuInfo, loadCpuAddon } from '../../../src/ts/backends/native/cpu.js';
 import { conform } from './conform.js';
 import { checkGradient } from './gradcheck.js';
 import { relError } from './harness.js';
@@ -72,14 +74,47 @@ export async function runFamily(t: Test, fam: Family): Promise<void> {
     }
   }
 
+  await conformCpu(t, families);
+
   // The CUDA backend (TF32 off), GPU-sized cases included. CONVNETS_NO_CUDNN=1 / CONVNETS_NO_CUBLAS=1 select
   // the own-kernel paths; scripts/gpu-check.sh runs the suite on a lent GPU machine.
-  const whyNative = await backendAvailability('native');
+  const whyNative = await backendAvailability('cuda');
   if (whyNative) {
-    t.comment(`SKIP native conformance (needs a CUDA GPU): ${whyNative}`);
+    t.comment(`SKIP cuda conformance (needs a CUDA GPU): ${whyNative}`);
     t.pass(`skipped: ${whyNative}`);
   } else {
     const cases = process.env.CONVNETS_CONFORMANCE_FULL ? 'full' : 'small';
-    await conform(t, 'native', () => createBackend('native', { tf32: false }), families, { cases, large: true });
+    await conform(t, 'cuda', () => createBackend('cuda', { tf32: false }), families, { cases, large: true });
+  }
+}
+
+/**
+ * The cpu backend: every ISA path compiled in that this CPU runs (one it cannot run is skipped, saying
+ * why), each at 1 thread and at 2 and 3 threads with grain 0 (every kernel splits even on tiny shapes),
+ * plus the full cases at 2 threads with the default grain; the GPU-sized cases on the widest path.
+ * The CPU addon is built by `npm ci` everywhere (cmake + a C++ compiler): its absence is a failure.
+ */
+async function conformCpu(t: Test, families: Family[]): Promise<void> {
+  const l = loadCpuAddon();
+  if (!l.addon) {
+    t.fail(`cpu backend unavailable: ${l.error}`);
+    return;
+  }
+  const addon = l.addon;
+  const info = cpuInfo()!;
+  let first = true;
+  for (const isa of info.isas) {
+    if (!isa.runs) {
+      t.comment(`SKIP cpu ${isa.name} conformance: ${isa.why}`);
+      t.pass(`cpu ${isa.name} skipped: ${isa.why}`);
+      continue;
+    }
+    const make = (threads: number, grain?: number) => async () => new CpuBackend(addon, { threads, isa: isa.name, grain });
+    await conform(t, `cpu ${isa.name} 1 thread`, make(1), families);
+    await conform(t, `cpu ${isa.name} 2 threads`, make(2, 0), families);
+    await conform(t, `cpu ${isa.name} 3 threads`, make(3, 0), families);
+    await conform(t, `cpu ${isa.name} 2 threads (full${first ? ' + GPU-sized' : ''} cases)`, make(2), families,
+      { cases: 'full', large: first });
+    first = false;
   }
 }

@@ -1,6 +1,7 @@
-// Finding and loading the CUDA addon (native/build/Release/convnets_native.node, built by
-// scripts/build-native.mjs). Loading never throws: it reports what was searched and why it failed,
-// which is what `convnets doctor` and the backend's unavailableReason() print.
+// Finding and loading the two addons (native/build/Release/, built by scripts/build-native.mjs): the
+// CUDA addon convnets_native.node and the CPU addon convnets_cpu.node (also shipped prebuilt in
+// prebuilds/<platform>-<arch>/, node-gyp-build's folder convention). Loading never throws: it reports
+// what was searched and why it failed, which `convnets doctor` and unavailableReason() print.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -108,48 +109,116 @@ export interface NativeAddon {
 }
 
 export const ADDON_FILE = 'convnets_native.node';
+export const CPU_ADDON_FILE = 'convnets_cpu.node';
 
-/** Where the addon may be: $CONVNETS_NATIVE_ADDON, then native/build/Release and build/Release of the
- *  package root, found by walking up from this file (works from src/ under tap and from dist/). */
-export function addonCandidates(): string[] {
-  const out: string[] = [];
-  if (process.env.CONVNETS_NATIVE_ADDON) out.push(resolve(process.env.CONVNETS_NATIVE_ADDON));
+/** The package root (package.json beside native/CMakeLists.txt), found by walking up from this file
+ *  (works from src/ under tap and from dist/), or null. */
+function packageRoot(): string | null {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 7; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'native', 'CMakeLists.txt'))) {
-      out.push(join(dir, 'native', 'build', 'Release', ADDON_FILE), join(dir, 'build', 'Release', ADDON_FILE));
-      break;
-    }
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'native', 'CMakeLists.txt'))) return dir;
     const up = dirname(dir);
     if (up === dir) break;
     dir = up;
   }
+  return null;
+}
+
+/** Where an addon may be: the environment's override, then native/build/Release and build/Release of
+ *  the package root, then (the CPU addon) the prebuilt binary for this platform. */
+export function addonCandidates(file = ADDON_FILE): string[] {
+  const out: string[] = [];
+  const env = file === ADDON_FILE ? process.env.CONVNETS_NATIVE_ADDON : process.env.CONVNETS_CPU_ADDON;
+  if (env) out.push(resolve(env));
+  const root = packageRoot();
+  if (root) {
+    out.push(join(root, 'native', 'build', 'Release', file), join(root, 'build', 'Release', file));
+    if (file === CPU_ADDON_FILE) out.push(join(root, 'prebuilds', `${process.platform}-${process.arch}`, file));
+  }
   return out;
 }
 
-export interface AddonLoad { addon: NativeAddon | null; path: string | null; error: string | null; searched: string[]; }
+export interface AddonLoad<A = NativeAddon> { addon: A | null; path: string | null; error: string | null; searched: string[]; }
 
-let cached: AddonLoad | null = null;
-
-export function loadAddon(): AddonLoad {
-  if (cached) return cached;
-  const searched = addonCandidates();
+function load<A>(file: string, what: string, howToBuild: string): AddonLoad<A> {
+  const searched = addonCandidates(file);
   const found = searched.find((p) => existsSync(p));
   if (!found) {
-    cached = {
-      addon: null, path: null, searched,
-      error: `the CUDA addon is not built (looked for ${searched.join(', ') || ADDON_FILE}); ` +
-        'build it with `npm run build:native` on a machine with the CUDA toolkit (nvcc) and cmake',
-    };
-    return cached;
+    return { addon: null, path: null, searched, error: `the ${what} is not built (looked for ${searched.join(', ') || file}); ${howToBuild}` };
   }
   try {
-    const addon = createRequire(import.meta.url)(found) as NativeAddon;
-    cached = { addon, path: found, error: null, searched };
+    return { addon: createRequire(import.meta.url)(found) as A, path: found, error: null, searched };
   } catch (e) {
-    cached = { addon: null, path: found, error: `the CUDA addon at ${found} failed to load: ${(e as Error).message}`, searched };
+    return { addon: null, path: found, error: `the ${what} at ${found} failed to load: ${(e as Error).message}`, searched };
   }
+}
+
+let cached: AddonLoad | null = null;
+let cachedCpu: AddonLoad<CpuAddon> | null = null;
+
+export function loadAddon(): AddonLoad {
+  cached ??= load<NativeAddon>(ADDON_FILE, 'CUDA addon',
+    'build it with `npm run build:native` on a machine with the CUDA toolkit (nvcc) and cmake');
   return cached;
+}
+
+export function loadCpuAddon(): AddonLoad<CpuAddon> {
+  cachedCpu ??= load<CpuAddon>(CPU_ADDON_FILE, 'CPU addon',
+    'build it with `npm run build:native` (cmake and a C++17 compiler), or install a package that ships prebuilds/');
+  return cachedCpu;
+}
+
+// ---- the CPU addon -----------------------------------------------------------------------------------------
+
+/** One instruction-set path compiled into the CPU addon. */
+export interface CpuIsaInfo { name: string; vectorBytes: number; gemmTile: string; runs: boolean; why: string; }
+
+export interface CpuAddonInfo {
+  /** Widest first. */
+  isas: CpuIsaInfo[];
+  /** The path a context takes by default, and why. */
+  chosen: string;
+  reason: string;
+  hardwareThreads: number;
+}
+
+export interface CpuStats {
+  scalars: number; buffers: number; bytesInUse: number; peakBytes: number;
+  /** Per-worker packing/tile workspaces kept across calls, and the peak of per-call scratch. */
+  workspaceBytes: number; scratchPeakBytes: number;
+  threads: number; isa: string; isaReason: string; vectorBytes: number;
+  /** Kernels run, by name. */
+  calls: Record<string, number>;
+}
+
+export interface CpuContextOptions {
+  /** Threads of the context's pool, the caller included (0 or absent: the hardware threads). */
+  threads?: number;
+  /** 'avx512' | 'avx2' | 'portable' (absent: the widest this CPU runs). */
+  isa?: string;
+  /** 0: every job splits across all threads (tests). */
+  grain?: number;
+}
+
+export interface CpuContext {
+  alloc(length: number): number;
+  free(id: number): void;
+  view(id: number, offset: number, length: number): number;
+  write(id: number, data: Float32Array, offset?: number): void;
+  read(id: number): Float32Array;
+  fill(id: number, value: number): void;
+  copy(src: number, dst: number): void;
+  run(op: string, record: Int32Array, ids: Float64Array): void;
+  stats(): CpuStats;
+  /** Returns the per-worker workspaces to the heap. */
+  trim(): void;
+  dispose(): void;
+}
+
+export interface CpuAddon {
+  Context: new (opts?: CpuContextOptions) => CpuContext;
+  info(): CpuAddonInfo;
+  kernelNames(): string[];
 }
 
 /** Why no GPU can be used, from cudaGetDeviceCount's status, or null when there is one. */

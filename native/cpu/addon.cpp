@@ -1,0 +1,203 @@
+// Node-API binding of the CPU backend: the same surface as the CUDA addon's Context (buffers as integer
+// ids, records as Int32Array, ids as Float64Array), plus info() about the ISA paths and threads.
+// Kernels run synchronously on the calling thread and the context's pool.
+#include <napi.h>
+#include <thread>
+#include "lib/napi_errors.h"
+#include "runtime.h"
+
+using namespace cn;
+using namespace cn::cpu;
+
+namespace {
+
+class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Context",
+                       {InstanceMethod("alloc", &ContextWrap::Alloc), InstanceMethod("free", &ContextWrap::Free),
+                        InstanceMethod("view", &ContextWrap::View), InstanceMethod("write", &ContextWrap::Write),
+                        InstanceMethod("read", &ContextWrap::Read), InstanceMethod("fill", &ContextWrap::Fill),
+                        InstanceMethod("copy", &ContextWrap::Copy), InstanceMethod("run", &ContextWrap::Run),
+                        InstanceMethod("stats", &ContextWrap::Stats), InstanceMethod("trim", &ContextWrap::Trim),
+                        InstanceMethod("dispose", &ContextWrap::Dispose)});
+  }
+
+  ContextWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ContextWrap>(info) {
+    guarded(info.Env(), [&] {
+      Options o;
+      if (info.Length() > 0 && info[0].IsObject()) {
+        Napi::Object a = info[0].As<Napi::Object>();
+        if (a.Has("threads") && !a.Get("threads").IsUndefined()) {
+          if (!a.Get("threads").IsNumber()) throw argError("init", "threads must be a number");
+          double t = a.Get("threads").As<Napi::Number>().DoubleValue();
+          if (t != (int)t || t < 0) throw argError("init", "threads must be a non-negative integer");
+          o.threads = (int)t;
+        }
+        if (a.Has("grain") && !a.Get("grain").IsUndefined()) {
+          if (!a.Get("grain").IsNumber()) throw argError("init", "grain must be a number");
+          o.splitAll = a.Get("grain").As<Napi::Number>().DoubleValue() == 0;
+        }
+        if (a.Has("isa") && !a.Get("isa").IsUndefined()) {
+          if (!a.Get("isa").IsString()) throw argError("init", "isa must be a string");
+          o.isa = a.Get("isa").As<Napi::String>();
+        }
+      }
+      ctx_.reset(new Context(o));
+      return 0;
+    });
+  }
+
+ private:
+  Napi::Value Alloc(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      if (info.Length() < 1 || !info[0].IsNumber()) throw argError("alloc", "length expected");
+      return Napi::Number::New(info.Env(), (double)ctx_->allocBuffer(info[0].As<Napi::Number>().Int64Value()));
+    });
+  }
+  Napi::Value Free(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      ctx_->freeBuffer(idArg(info, 0, "free"));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value View(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      int64_t id = idArg(info, 0, "view");
+      if (info.Length() < 3 || !info[1].IsNumber() || !info[2].IsNumber())
+        throw argError("view", "view(id, offset, length) expected");
+      return Napi::Number::New(info.Env(), (double)ctx_->viewBuffer(id, info[1].As<Napi::Number>().Int64Value(),
+                                                                     info[2].As<Napi::Number>().Int64Value()));
+    });
+  }
+  Napi::Value Write(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      int64_t id = idArg(info, 0, "write");
+      if (info.Length() < 2 || !info[1].IsTypedArray() ||
+          info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+        throw argError("write", "data must be a Float32Array");
+      Napi::Float32Array a = info[1].As<Napi::Float32Array>();
+      int64_t offset = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int64Value() : 0;
+      ctx_->write(id, a.Data(), (int64_t)a.ElementLength(), offset);
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Read(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      int64_t id = idArg(info, 0, "read");
+      int64_t len = ctx_->buf(id, "read", "buffer").length;
+      if (len > (int64_t(1) << 32) - 1)
+        throw argError("read", "a buffer of " + std::to_string(len) + " elements is larger than a JS Float32Array; read a view");
+      Napi::Float32Array out = Napi::Float32Array::New(info.Env(), (size_t)len);
+      ctx_->read(id, out.Data());
+      return out;
+    });
+  }
+  Napi::Value Fill(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      int64_t id = idArg(info, 0, "fill");
+      if (info.Length() < 2 || !info[1].IsNumber()) throw argError("fill", "value expected");
+      ctx_->fill(id, info[1].As<Napi::Number>().FloatValue());
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Copy(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      ctx_->copy(idArg(info, 0, "copy"), idArg(info, 1, "copy"));
+      return info.Env().Undefined();
+    });
+  }
+  // run(op, Int32Array record, Float64Array ids): the record as abi.h slots, ids in the schema's order.
+  Napi::Value Run(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      if (info.Length() < 3 || !info[0].IsString()) throw argError("run", "run(op, record, ids) expected");
+      std::string op = info[0].As<Napi::String>();
+      auto typed = [&](size_t i, napi_typedarray_type t, const char* what) {
+        if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != t)
+          throw argError(op, std::string(what) + " must be a typed array of the right kind");
+      };
+      typed(1, napi_int32_array, "record (Int32Array)");
+      typed(2, napi_float64_array, "ids (Float64Array)");
+      Napi::Int32Array rec = info[1].As<Napi::Int32Array>();
+      Napi::Float64Array idf = info[2].As<Napi::Float64Array>();
+      int64_t ids[64];
+      if (idf.ElementLength() > 64) throw argError(op, "more than 64 buffer arguments");
+      for (size_t i = 0; i < idf.ElementLength(); i++) ids[i] = (int64_t)idf[i];
+      ctx_->run(op, rec.Data(), rec.ElementLength(), ids, idf.ElementLength());
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("scalars", (double)ctx_->handles.scalars());
+    o.Set("buffers", (double)ctx_->handles.size());
+    o.Set("bytesInUse", (double)ctx_->bytesInUse);
+    o.Set("peakBytes", (double)ctx_->peakBytes);
+    o.Set("workspaceBytes", (double)ctx_->workspaceBytes());
+    o.Set("scratchPeakBytes", (double)ctx_->scratchPeak.load());
+    o.Set("threads", ctx_->threads());
+    o.Set("isa", ctx_->isa->name);
+    o.Set("isaReason", ctx_->isaReason);
+    o.Set("vectorBytes", ctx_->isa->vectorBytes);
+    Napi::Object calls = Napi::Object::New(env);
+    for (auto& kv : ctx_->calls) calls.Set(kv.first, (double)kv.second);
+    o.Set("calls", calls);
+    return o;
+  }
+  Napi::Value Trim(const Napi::CallbackInfo& info) {
+    ctx_->trim();
+    return info.Env().Undefined();
+  }
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    ctx_->dispose();
+    return info.Env().Undefined();
+  }
+
+  std::unique_ptr<Context> ctx_;
+};
+
+// info(): the ISA paths compiled in, whether each runs here (and why not), the one chosen by default.
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    Napi::Array isas = Napi::Array::New(env);
+    uint32_t i = 0;
+    for (const Isa* a : compiledIsas()) {
+      Napi::Object x = Napi::Object::New(env);
+      std::string why;
+      bool runs = isaRuns(a->name, &why);
+      x.Set("name", a->name);
+      x.Set("vectorBytes", a->vectorBytes);
+      x.Set("gemmTile", std::to_string(a->gemm->mr) + "x" + std::to_string(a->gemm->nr));
+      x.Set("runs", runs);
+      x.Set("why", why);
+      isas.Set(i++, x);
+    }
+    o.Set("isas", isas);
+    std::string reason;
+    o.Set("chosen", chooseIsa("", reason).name);
+    o.Set("reason", reason);
+    o.Set("hardwareThreads", (double)std::thread::hardware_concurrency());
+    return o;
+  });
+}
+
+Napi::Value KernelNames(const Napi::CallbackInfo& info) {
+  std::vector<std::string> names = kernelNames();
+  Napi::Array a = Napi::Array::New(info.Env(), names.size());
+  for (uint32_t i = 0; i < names.size(); i++) a.Set(i, names[i]);
+  return a;
+}
+
+Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
+  exports.Set("Context", ContextWrap::Init(env));
+  exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("kernelNames", Napi::Function::New(env, KernelNames));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(convnets_cpu, InitAll)

@@ -1,0 +1,13 @@
+// globalpool on the CPU: placeholder until the family is written.
+#include "kernel.h"
+
+namespace cn {
+namespace cpu {
+namespace globalpool {
+
+void forward(const Call& k) { throw argError(k.op, "not implemented on the cpu backend yet"); }
+void backward(const Call& k) { throw argError(k.op, "not implemented on the cpu backend yet"); }
+
+}  // namespace globalpool
+}  // namespace cpu
+}  // namespace cn

@@ -1,0 +1,100 @@
+#include "isa.h"
+#include "lib/error.h"
+
+namespace cn {
+namespace cpu {
+
+// Each ISA's table, defined in its copy of the micro-kernel files.
+#define CN_DECLARE_ISA(ns) \
+  namespace ns {           \
+  const GemmUk* gemmUk();  \
+  int vectorBytes();       \
+  }
+#ifdef CN_HAVE_ISA_AVX512
+CN_DECLARE_ISA(avx512)
+#endif
+#ifdef CN_HAVE_ISA_AVX2
+CN_DECLARE_ISA(avx2)
+#endif
+CN_DECLARE_ISA(portable)
+
+namespace {
+const std::vector<const Isa*>& table() {
+  static const std::vector<const Isa*> t = [] {
+    std::vector<const Isa*> v;
+#ifdef CN_HAVE_ISA_AVX512
+    static const Isa a512{"avx512", avx512::vectorBytes(), avx512::gemmUk()};
+    v.push_back(&a512);
+#endif
+#ifdef CN_HAVE_ISA_AVX2
+    static const Isa a2{"avx2", avx2::vectorBytes(), avx2::gemmUk()};
+    v.push_back(&a2);
+#endif
+    static const Isa p{"portable", portable::vectorBytes(), portable::gemmUk()};
+    v.push_back(&p);
+    return v;
+  }();
+  return t;
+}
+}  // namespace
+
+std::vector<const Isa*> compiledIsas() { return table(); }
+
+bool isaRuns(const std::string& name, std::string* why) {
+  auto no = [&](const char* w) {
+    if (why) *why = w;
+    return false;
+  };
+  if (name == "portable") return true;
+#if defined(__x86_64__) || defined(__i386__)
+  // libgcc's CPUID reading also checks that the OS saves the YMM/ZMM state (XGETBV).
+  __builtin_cpu_init();
+  if (name == "avx2") {
+    if (!__builtin_cpu_supports("avx2")) return no("the CPU has no AVX2");
+    if (!__builtin_cpu_supports("fma")) return no("the CPU has no FMA3");
+    return true;
+  }
+  if (name == "avx512") {
+    if (!__builtin_cpu_supports("avx512f")) return no("the CPU has no AVX-512F");
+    if (!__builtin_cpu_supports("avx512vl") || !__builtin_cpu_supports("avx512bw") ||
+        !__builtin_cpu_supports("avx512dq"))
+      return no("the CPU lacks AVX-512 VL/BW/DQ");
+    if (!__builtin_cpu_supports("fma")) return no("the CPU has no FMA3");
+    return true;
+  }
+  return no("unknown ISA");
+#else
+  return no("not an x86 CPU");
+#endif
+}
+
+const Isa& chooseIsa(const std::string& want, std::string& reason) {
+  std::string names, runnable;
+  for (const Isa* i : table()) {
+    names += (names.empty() ? "" : ", ") + std::string(i->name);
+    if (isaRuns(i->name, nullptr)) runnable += (runnable.empty() ? "" : ", ") + std::string(i->name);
+  }
+  if (!want.empty()) {
+    for (const Isa* i : table()) {
+      if (want != i->name) continue;
+      std::string why;
+      if (!isaRuns(want, &why))
+        throw argError("init", "isa '" + want + "' cannot run on this CPU (" + why + "); it can run: " + runnable);
+      reason = "requested";
+      return *i;
+    }
+    throw argError("init", "isa '" + want + "' is not compiled into this binary (compiled: " + names + ")");
+  }
+  for (const Isa* i : table()) {
+    std::string why;
+    if (isaRuns(i->name, &why)) {
+      reason = std::string("widest the CPU supports") + (reason.empty() ? "" : " (" + reason + ")");
+      return *i;
+    }
+    reason += (reason.empty() ? "" : "; ") + std::string(i->name) + ": " + why;
+  }
+  return *table().back();  // portable always runs
+}
+
+}  // namespace cpu
+}  // namespace cn

@@ -1,0 +1,13 @@
+// softmax_xent on the CPU: placeholder until the family is written.
+#include "kernel.h"
+
+namespace cn {
+namespace cpu {
+namespace softmax_xent {
+
+void forward(const Call& k) { throw argError(k.op, "not implemented on the cpu backend yet"); }
+void backward(const Call& k) { throw argError(k.op, "not implemented on the cpu backend yet"); }
+
+}  // namespace softmax_xent
+}  // namespace cpu
+}  // namespace cn

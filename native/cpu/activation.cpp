@@ -1,12 +1,70 @@
-// activation on the CPU: placeholder until the family is written.
+// The activation kernels (as src/ts/backends/js/activation.ts), over native/src/activation.h's
+// formulas: relu and relu6 as plain loops the compiler vectorises, the rest per element.
+#include "activation.h"
 #include "kernel.h"
+#include "../src/activation.h"
 
 namespace cn {
 namespace cpu {
 namespace activation {
 
-void forward(const Call& k) { throw argError(k.op, "not implemented on the cpu backend yet"); }
-void backward(const Call& k) { throw argError(k.op, "not implemented on the cpu backend yet"); }
+constexpr int64_t GRAIN = 1 << 14;
+
+void forwardRange(int act, const float* x, float* y, int64_t n) {
+  switch (act) {
+    case abi::ACTIVATION_NONE:
+      if (x != y)
+        for (int64_t i = 0; i < n; i++) y[i] = x[i];
+      return;
+    case abi::ACTIVATION_RELU:
+      for (int64_t i = 0; i < n; i++) y[i] = x[i] > 0.f ? x[i] : 0.f;
+      return;
+    case abi::ACTIVATION_RELU6:
+      for (int64_t i = 0; i < n; i++) {
+        float v = x[i] > 0.f ? x[i] : 0.f;
+        y[i] = v < 6.f ? v : 6.f;
+      }
+      return;
+    default:
+      for (int64_t i = 0; i < n; i++) y[i] = actForward(act, x[i]);
+  }
+}
+
+void applyInPlace(int act, float* y, int64_t n) {
+  if (act != abi::ACTIVATION_NONE) forwardRange(act, y, y, n);
+}
+
+const abi::Activation& record(const Call& k) {
+  const auto& r = k.rec<abi::Activation>();
+  k.require(r.kind > abi::ACTIVATION_NONE && r.kind < abi::ACTIVATION_COUNT,
+            "params.kind code " + std::to_string(r.kind) + " is not an activation");
+  k.nonNegative(r.length, "length");
+  return r;
+}
+
+void forward(const Call& k) {
+  const auto& r = record(k);
+  const float* x = k.buf(0, "x", r.length);
+  float* y = k.buf(1, "y", r.length);
+  const int act = r.kind;
+  k.pool().parallelFor(r.length, GRAIN, [&](int64_t s, int64_t e, int) { forwardRange(act, x + s, y + s, e - s); });
+}
+
+void backward(const Call& k) {
+  const auto& r = record(k);
+  const float* x = k.buf(0, "x", r.length);
+  const float* y = k.buf(1, "y", r.length);
+  const float* dy = k.buf(2, "dy", r.length);
+  float* dx = k.buf(3, "dx", r.length);
+  const int act = r.kind;
+  k.pool().parallelFor(r.length, GRAIN, [&](int64_t s, int64_t e, int) {
+    if (act == abi::ACTIVATION_RELU) {
+      for (int64_t i = s; i < e; i++) dx[i] = x[i] > 0.f ? dy[i] : 0.f;
+    } else {
+      for (int64_t i = s; i < e; i++) dx[i] = actBackward(act, x[i], y[i], dy[i]);
+    }
+  });
+}
 
 }  // namespace activation
 }  // namespace cpu

@@ -8,6 +8,7 @@ namespace cpu {
 #define CN_DECLARE_ISA(ns) \
   namespace ns {           \
   const GemmUk* gemmUk();  \
+  const DwUk* dwUk();      \
   int vectorBytes();       \
   }
 #ifdef CN_HAVE_ISA_AVX512
@@ -23,14 +24,14 @@ const std::vector<const Isa*>& table() {
   static const std::vector<const Isa*> t = [] {
     std::vector<const Isa*> v;
 #ifdef CN_HAVE_ISA_AVX512
-    static const Isa a512{"avx512", avx512::vectorBytes(), avx512::gemmUk()};
+    static const Isa a512{"avx512", avx512::vectorBytes(), avx512::gemmUk(), avx512::dwUk()};
     v.push_back(&a512);
 #endif
 #ifdef CN_HAVE_ISA_AVX2
-    static const Isa a2{"avx2", avx2::vectorBytes(), avx2::gemmUk()};
+    static const Isa a2{"avx2", avx2::vectorBytes(), avx2::gemmUk(), avx2::dwUk()};
     v.push_back(&a2);
 #endif
-    static const Isa p{"portable", portable::vectorBytes(), portable::gemmUk()};
+    static const Isa p{"portable", portable::vectorBytes(), portable::gemmUk(), portable::dwUk()};
     v.push_back(&p);
     return v;
   }();

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 #include "isa/gemm.h"
+#include "isa/dwconv2d.h"
 
 namespace cn {
 namespace cpu {
@@ -13,6 +14,7 @@ struct Isa {
   const char* name;      // "avx512", "avx2", "portable"
   int vectorBytes;       // SIMD register width the micro-kernels use
   const GemmUk* gemm;    // isa/gemm.cpp
+  const DwUk* dw;        // isa/dwconv2d.cpp
 };
 
 /** The ISAs compiled into this binary, widest first (each may or may not run on this CPU). */

@@ -1,0 +1,25 @@
+// Depthwise micro-kernels of one ISA (isa/dwconv2d.cpp), multiplier 1: one row of the output (forward,
+// backward filter) or of the input gradient (backward data) at a time, channels in SIMD registers.
+// Filters are repacked to [kH][kW][C], so one tap of a channel block is one vector load.
+#pragma once
+#include <cstdint>
+
+namespace cn {
+namespace cpu {
+
+/** The geometry the row kernels need (one image; x [inH][inW][C], y [outH][outW][C]). */
+struct DwShape {
+  int64_t inH, inW, C, outH, outW, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW;
+};
+
+struct DwUk {
+  /** y row oh = bias (or 0) + sum over taps of x * wp (no activation). */
+  void (*forwardRow)(const DwShape* s, const float* x, const float* wp, const float* bias, int64_t oh, float* y);
+  /** dx row ih = sum over the (oh, ow, tap) that read it of dy * wp (overwrites the row). */
+  void (*backwardDataRow)(const DwShape* s, const float* dy, const float* wp, int64_t ih, float* dx);
+  /** dwp [kH*kW][C] += sum over output row oh of dy * x (dy: the image's [outH][outW][C]); dbias [C] += sum of dy (when not null). */
+  void (*backwardFilterRow)(const DwShape* s, const float* x, const float* dy, int64_t oh, float* dwp, float* dbias);
+};
+
+}  // namespace cpu
+}  // namespace cn

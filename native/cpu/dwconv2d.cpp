@@ -120,20 +120,34 @@ void backwardFilter(const Call& k) {
   if (mult) expand(k, p, x, xe.get());
   const float* xs = mult ? xe.get() : x;
   const int64_t C = p.outC, t = taps(p), rows = (int64_t)p.n * p.outH, row = (int64_t)p.outW * C;
-  // Chunks of output rows (from the shape alone), each with its own partial dw [t][C] and dbias [C].
-  const int64_t perChunk = std::max((rows + MAX_FILTER_CHUNKS - 1) / MAX_FILTER_CHUNKS, grainRows(row * t));
+  // Tasks: (chunk of output rows, group of channels). Chunks come from the shape alone and their
+  // partial dw [t][C] (+ dbias [C]) are added in order; channel groups write disjoint parts of a
+  // partial, so how many there are (only when too few chunks would keep the threads busy: whole rows
+  // stream through memory better) does not change the result.
+  // (At least 4t / outW rows a chunk: the partials stay a fraction of dy's size.)
+  const int64_t perChunk = std::max({(rows + MAX_FILTER_CHUNKS - 1) / MAX_FILTER_CHUNKS, grainRows(row * t),
+                                     (4 * t + p.outW - 1) / p.outW});
   const int64_t chunks = (rows + perChunk - 1) / perChunk, part = t * C + (dbias ? C : 0);
+  const int64_t threads = k.c.threads();
+  int64_t width = C;
+  if (threads > 1 && chunks < 2 * threads) {
+    const int64_t want = std::min((C + 15) / 16, (4 * threads + chunks - 1) / chunks);
+    width = ((C + want - 1) / want + 15) / 16 * 16;  // a multiple of every vector length
+  }
+  const int64_t groups = (C + width - 1) / width;
   Scratch partials(k.c, (size_t)(chunks * part), k.op.c_str());
   const DwShape s = shape(p);
   const DwUk* uk = k.isa().dw;
   const int64_t img = (int64_t)p.inH * p.inW * C;
   float* pp = partials.get();
-  k.pool().parallelFor(chunks, 1, [&](int64_t b, int64_t e, int) {
-    for (int64_t ch = b; ch < e; ch++) {
+  k.pool().parallelFor(chunks * groups, 1, [&](int64_t b, int64_t e, int) {
+    for (int64_t task = b; task < e; task++) {
+      const int64_t ch = task / groups, c0 = (task % groups) * width, c1 = std::min(C, c0 + width);
       float* acc = pp + ch * part;
-      std::fill(acc, acc + part, 0.f);
+      for (int64_t i = 0; i < part / C; i++) std::fill(acc + i * C + c0, acc + i * C + c1, 0.f);
       for (int64_t r = ch * perChunk; r < std::min(rows, (ch + 1) * perChunk); r++)
-        uk->backwardFilterRow(&s, xs + (r / p.outH) * img, dy + (r / p.outH) * p.outH * row, r % p.outH, acc, dbias ? acc + t * C : nullptr);
+        uk->backwardFilterRow(&s, xs + (r / p.outH) * img, dy + (r / p.outH) * p.outH * row, r % p.outH, c0, c1, acc,
+                              dbias ? acc + t * C : nullptr);
     }
   });
   // Partials added in chunk order; the sum lands transposed back to OHWI ([C][t]).

@@ -20,83 +20,111 @@ static inline void tapRange(int64_t i0, int64_t dil, int64_t kn, int64_t n, int6
   *k0 = a, *k1 = b;
 }
 
-/** One output pixel at input column w0, taps [kh0,kh1) x [kw0,kw1) (bounds already clipped). */
-static void pixel(const DwShape* s, const float* x, const float* wp, const float* bias, int64_t ih0, int64_t w0,
-                  int64_t kh0, int64_t kh1, int64_t kw0, int64_t kw1, float* yp) {
-  const int64_t C = s->C, Cv = C / VL * VL;
-  for (int64_t c = 0; c < Cv; c += VL) {
-    vf acc = bias ? loadu(bias + c) : vf{};
-    for (int64_t kh = kh0; kh < kh1; kh++) {
-      const float* xr = x + (ih0 + kh * s->dilH) * s->inW * C + c;
-      const float* wr = wp + kh * s->kW * C + c;
-      for (int64_t kw = kw0; kw < kw1; kw++) acc += loadu(xr + (w0 + kw * s->dilW) * C) * loadu(wr + kw * C);
+// The channel loops are written once for a vector of channels (V = vf, VL of them) and for one
+// channel (V = float, the remainder past the last full vector).
+template <typename V>
+static inline V ld(const float* p);
+template <>
+inline vf ld<vf>(const float* p) { return loadu(p); }
+template <>
+inline float ld<float>(const float* p) { return *p; }
+static inline void st(float* p, vf v) { storeu(p, v); }
+static inline void st(float* p, float v) { *p = v; }
+
+enum { RANGES = 512 };  // columns (or taps) whose tap ranges a row precomputes (integer divisions)
+// A channel tile is one 64-byte cache line (NV vectors): a row pass over one tile uses whole lines.
+constexpr int NV = CN_VEC_BYTES >= 64 ? 1 : 64 / CN_VEC_BYTES;
+
+/** Forward, channels [c, c + N * width of V) of output columns [o0, o1) of one row. Interior columns
+ *  [owA, owB) (all taps inside the input) run PX pixels at a time without bounds checks. */
+template <typename V, int N>
+static void forwardCols(const DwShape* s, const float* x, const float* wp, const float* bias, int64_t ih0,
+                        int64_t kh0, int64_t kh1, int64_t owA, int64_t owB, const int32_t* kwr, int64_t o0,
+                        int64_t o1, int64_t c, float* y) {
+  constexpr int W = sizeof(V) / 4, PX = N >= 4 ? 2 : 4;
+  const int64_t C = s->C, sw = s->strideW, kW = s->kW, dW = s->dilW * C, sC = sw * C;
+  V b[N];
+#pragma GCC unroll 4
+  for (int v = 0; v < N; v++) b[v] = bias ? ld<V>(bias + c + v * W) : V{};
+  for (int64_t ow = o0; ow < o1;) {
+    if (ow >= owA && ow + PX <= owB && ow + PX <= o1) {
+      {
+        const int64_t w0 = ow * sw - s->padLeft;
+        V a[PX][N];
+#pragma GCC unroll 4
+        for (int j = 0; j < PX; j++)
+#pragma GCC unroll 4
+          for (int v = 0; v < N; v++) a[j][v] = b[v];
+        for (int64_t kh = kh0; kh < kh1; kh++) {
+          const float* xp = x + ((ih0 + kh * s->dilH) * s->inW + w0) * C + c;
+          const float* wr = wp + kh * kW * C + c;
+          __builtin_prefetch(xp + (4 * PX) * sC);  // the same channels four blocks ahead
+          for (int64_t kw = 0; kw < kW; kw++, xp += dW, wr += C) {
+            V wv[N];
+#pragma GCC unroll 4
+            for (int v = 0; v < N; v++) wv[v] = ld<V>(wr + v * W);
+#pragma GCC unroll 4
+            for (int j = 0; j < PX; j++)
+#pragma GCC unroll 4
+              for (int v = 0; v < N; v++) a[j][v] += ld<V>(xp + j * sC + v * W) * wv[v];
+          }
+        }
+        float* yp = y + ow * C + c;
+#pragma GCC unroll 4
+        for (int j = 0; j < PX; j++)
+#pragma GCC unroll 4
+          for (int v = 0; v < N; v++) st(yp + j * C + v * W, a[j][v]);
+      }
+      ow += PX;
+      continue;
     }
-    storeu(yp + c, acc);
-  }
-  for (int64_t c = Cv; c < C; c++) {
-    float acc = bias ? bias[c] : 0.f;
-    for (int64_t kh = kh0; kh < kh1; kh++)
+    const int64_t w0 = ow * sw - s->padLeft;
+    int64_t kw0, kw1;
+    if (ow < RANGES) kw0 = kwr[2 * ow], kw1 = kwr[2 * ow + 1];
+    else tapRange(w0, s->dilW, kW, s->inW, &kw0, &kw1);
+    V acc[N];
+#pragma GCC unroll 4
+    for (int v = 0; v < N; v++) acc[v] = b[v];
+    for (int64_t kh = kh0; kh < kh1; kh++) {
+      const float* xr = x + ((ih0 + kh * s->dilH) * s->inW + w0) * C + c;
+      const float* wr = wp + kh * kW * C + c;
       for (int64_t kw = kw0; kw < kw1; kw++)
-        acc += x[((ih0 + kh * s->dilH) * s->inW + w0 + kw * s->dilW) * C + c] * wp[(kh * s->kW + kw) * C + c];
-    yp[c] = acc;
+#pragma GCC unroll 4
+        for (int v = 0; v < N; v++) acc[v] += ld<V>(xr + kw * dW + v * W) * ld<V>(wr + kw * C + v * W);
+    }
+#pragma GCC unroll 4
+    for (int v = 0; v < N; v++) st(y + ow * C + c + v * W, acc[v]);
+    ow++;
   }
 }
 
 static void forwardRow(const DwShape* s, const float* x, const float* wp, const float* bias, int64_t oh, float* y) {
-  const int64_t C = s->C, Cv = C / VL * VL, sw = s->strideW, kW = s->kW;
+  const int64_t C = s->C, Cv = C / VL * VL, sw = s->strideW;
   const int64_t ih0 = oh * s->strideH - s->padTop;
   int64_t kh0, kh1;
   tapRange(ih0, s->dilH, s->kH, s->inH, &kh0, &kh1);
-  // Interior columns: every tap of the row inside the input, no bounds checks.
   int64_t owA = ceilDiv(s->padLeft, sw);
-  int64_t owB = floorDiv(s->inW - 1 - (kW - 1) * s->dilW + s->padLeft, sw) + 1;
+  int64_t owB = floorDiv(s->inW - 1 - (s->kW - 1) * s->dilW + s->padLeft, sw) + 1;
   if (owA > s->outW) owA = s->outW;
   if (owB > s->outW) owB = s->outW;
   if (owB < owA) owB = owA;
-  for (int64_t ow = 0; ow < s->outW; ow++) {
-    if (ow == owA) {
-      // Four pixels at a time: each weight vector loaded once feeds four accumulators.
-      for (; ow + 4 <= owB; ow += 4) {
-        const int64_t w0 = ow * sw - s->padLeft;
-        float* yp = y + ow * C;
-        for (int64_t c = 0; c < Cv; c += VL) {
-          vf b = bias ? loadu(bias + c) : vf{};
-          vf a0 = b, a1 = b, a2 = b, a3 = b;
-          for (int64_t kh = kh0; kh < kh1; kh++) {
-            const float* xr = x + ((ih0 + kh * s->dilH) * s->inW + w0) * C + c;
-            const float* wr = wp + kh * kW * C + c;
-            for (int64_t kw = 0; kw < kW; kw++) {
-              const vf wv = loadu(wr + kw * C);
-              const float* xp = xr + kw * s->dilW * C;
-              a0 += loadu(xp) * wv;
-              a1 += loadu(xp + sw * C) * wv;
-              a2 += loadu(xp + 2 * sw * C) * wv;
-              a3 += loadu(xp + 3 * sw * C) * wv;
-            }
-          }
-          storeu(yp + c, a0);
-          storeu(yp + C + c, a1);
-          storeu(yp + 2 * C + c, a2);
-          storeu(yp + 3 * C + c, a3);
-        }
-        if (Cv < C)
-          for (int j = 0; j < 4; j++) {
-            const int64_t wj = w0 + j * sw;
-            for (int64_t c = Cv; c < C; c++) {
-              float acc = bias ? bias[c] : 0.f;
-              for (int64_t kh = kh0; kh < kh1; kh++)
-                for (int64_t kw = 0; kw < kW; kw++)
-                  acc += x[((ih0 + kh * s->dilH) * s->inW + wj + kw * s->dilW) * C + c] * wp[(kh * kW + kw) * C + c];
-              yp[j * C + c] = acc;
-            }
-          }
-      }
-      if (ow >= s->outW) break;
-    }
-    const int64_t w0 = ow * sw - s->padLeft;
-    int64_t kw0, kw1;
-    tapRange(w0, s->dilW, kW, s->inW, &kw0, &kw1);
-    pixel(s, x, wp, bias, ih0, w0, kh0, kh1, kw0, kw1, y + ow * C);
+  int32_t kwr[2 * RANGES];  // border columns' tap ranges, once per row rather than per channel block
+  for (int64_t ow = 0; ow < s->outW && ow < RANGES; ow++) {
+    int64_t kw0 = 0, kw1 = s->kW;  // interior columns: the whole filter row
+    if (ow < owA || ow >= owB) tapRange(ow * sw - s->padLeft, s->dilW, s->kW, s->inW, &kw0, &kw1);
+    kwr[2 * ow] = (int32_t)kw0, kwr[2 * ow + 1] = (int32_t)kw1;
+  }
+  // Column blocks of four pixels, each over every channel tile before the next block: x and y are read
+  // and written in memory order (measured: faster than a whole row per channel tile once the
+  // tensors outgrow L2). Blocks start at owA + 4i, so the interior's blocks are whole.
+  const int64_t tw = 4;
+  for (int64_t o0 = 0; o0 < s->outW;) {
+    const int64_t end = (o0 < owA ? owA : o0) + tw, o1 = end < s->outW ? end : s->outW;
+    int64_t c = 0;
+    for (; c + NV * VL <= C; c += NV * VL) forwardCols<vf, NV>(s, x, wp, bias, ih0, kh0, kh1, owA, owB, kwr, o0, o1, c, y);
+    for (; c < Cv; c += VL) forwardCols<vf, 1>(s, x, wp, bias, ih0, kh0, kh1, owA, owB, kwr, o0, o1, c, y);
+    for (; c < C; c++) forwardCols<float, 1>(s, x, wp, bias, ih0, kh0, kh1, owA, owB, kwr, o0, o1, c, y);
+    o0 = o1;
   }
 }
 
@@ -104,12 +132,25 @@ static void forwardRow(const DwShape* s, const float* x, const float* wp, const 
 static void gatherTaps(int64_t C, const float* dy, const float* wp, const int64_t* dyOff, const int64_t* wOff,
                        int64_t nt, int first, float* dp) {
   const int64_t Cv = C / VL * VL;
-  for (int64_t c = 0; c < Cv; c += VL) {
+  int64_t c = 0;
+  for (; c + NV * VL <= C; c += NV * VL) {  // a cache line of channels: NV independent chains
+    vf acc[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) acc[v] = first ? vf{} : loadu(dp + c + v * VL);
+    for (int64_t i = 0; i < nt; i++) {
+      const float *g = dy + dyOff[i] + c, *w = wp + wOff[i] + c;
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) acc[v] += loadu(g + v * VL) * loadu(w + v * VL);
+    }
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) storeu(dp + c + v * VL, acc[v]);
+  }
+  for (; c < Cv; c += VL) {
     vf acc = first ? vf{} : loadu(dp + c);
     for (int64_t i = 0; i < nt; i++) acc += loadu(dy + dyOff[i] + c) * loadu(wp + wOff[i] + c);
     storeu(dp + c, acc);
   }
-  for (int64_t c = Cv; c < C; c++) {
+  for (; c < C; c++) {
     float acc = first ? 0.f : dp[c];
     for (int64_t i = 0; i < nt; i++) acc += dy[dyOff[i] + c] * wp[wOff[i] + c];
     dp[c] = acc;
@@ -146,58 +187,87 @@ static void backwardDataRow(const DwShape* s, const float* dy, const float* wp, 
   }
 }
 
-static void backwardFilterRow(const DwShape* s, const float* x, const float* dy, int64_t oh, float* dwp, float* dbias) {
-  const int64_t C = s->C, Cv = C / VL * VL, sw = s->strideW, kW = s->kW;
-  const int64_t ih0 = oh * s->strideH - s->padTop;
-  const float* dyr = dy + oh * s->outW * C;
-  int64_t kh0, kh1;
-  tapRange(ih0, s->dilH, s->kH, s->inH, &kh0, &kh1);
+/** Filter gradient of channels [c, c + width of V) over one output row: per tap, the output columns
+ *  whose tap lies inside the input form one range, summed four columns at a time. */
+/** Output columns [o0, o1) whose tap kw lies inside the input (iw = ow * strideW + kw * dilW - padLeft). */
+static inline void colRange(const DwShape* s, int64_t kw, int64_t* o0, int64_t* o1) {
+  const int64_t off = kw * s->dilW - s->padLeft, sw = s->strideW;
+  int64_t a = off >= 0 ? 0 : ceilDiv(-off, sw);
+  int64_t b = floorDiv(s->inW - 1 - off, sw) + 1;
+  if (b > s->outW) b = s->outW;
+  *o0 = a, *o1 = b;
+}
+
+/** Filter gradient of channels [c, c + N * width of V) over one output row: per tap, the output
+ *  columns whose tap lies inside the input form one range, summed in 4 / N interleaved chains. */
+template <typename V, int N>
+static void backwardFilterCols(const DwShape* s, const float* x, const float* dyr, int64_t ih0, int64_t kh0,
+                               int64_t kh1, const int32_t* owr, int64_t c, float* dwp, float* dbias) {
+  constexpr int W = sizeof(V) / 4, PX = N >= 4 ? 1 : 4 / N;
+  const int64_t C = s->C, sw = s->strideW, kW = s->kW, xs = sw * C;
   for (int64_t kh = kh0; kh < kh1; kh++) {
-    const float* xr = x + (ih0 + kh * s->dilH) * s->inW * C;
+    const float* xr = x + (ih0 + kh * s->dilH) * s->inW * C + c;
     for (int64_t kw = 0; kw < kW; kw++) {
-      // Output columns whose tap kw lies inside the input: one contiguous range.
       const int64_t off = kw * s->dilW - s->padLeft;  // iw = ow * sw + off
-      int64_t o0 = off >= 0 ? 0 : ceilDiv(-off, sw);
-      int64_t o1 = floorDiv(s->inW - 1 - off, sw) + 1;
-      if (o1 > s->outW) o1 = s->outW;
+      int64_t o0, o1;
+      if (kw < RANGES) o0 = owr[2 * kw], o1 = owr[2 * kw + 1];
+      else colRange(s, kw, &o0, &o1);
       if (o0 >= o1) continue;
-      float* dp = dwp + (kh * kW + kw) * C;
       const float* xp = xr + (o0 * sw + off) * C;
-      const float* dp0 = dyr + o0 * C;
-      const int64_t cnt = o1 - o0, xs = sw * C;
-      for (int64_t c = 0; c < Cv; c += VL) {
-        vf a0 = vf{}, a1 = vf{}, a2 = vf{}, a3 = vf{};
-        int64_t i = 0;
-        for (; i + 4 <= cnt; i += 4) {
-          a0 += loadu(dp0 + i * C + c) * loadu(xp + i * xs + c);
-          a1 += loadu(dp0 + (i + 1) * C + c) * loadu(xp + (i + 1) * xs + c);
-          a2 += loadu(dp0 + (i + 2) * C + c) * loadu(xp + (i + 2) * xs + c);
-          a3 += loadu(dp0 + (i + 3) * C + c) * loadu(xp + (i + 3) * xs + c);
-        }
-        for (; i < cnt; i++) a0 += loadu(dp0 + i * C + c) * loadu(xp + i * xs + c);
-        storeu(dp + c, loadu(dp + c) + ((a0 + a1) + (a2 + a3)));
-      }
-      for (int64_t c = Cv; c < C; c++) {
-        float a = 0.f;
-        for (int64_t i = 0; i < cnt; i++) a += dp0[i * C + c] * xp[i * xs + c];
-        dp[c] += a;
+      const float* dp = dyr + o0 * C + c;
+      const int64_t cnt = o1 - o0;
+      V a[PX][N];
+#pragma GCC unroll 4
+      for (int j = 0; j < PX; j++)
+#pragma GCC unroll 4
+        for (int v = 0; v < N; v++) a[j][v] = V{};
+      int64_t i = 0;
+      for (; i + PX <= cnt; i += PX, xp += PX * xs, dp += PX * C)
+#pragma GCC unroll 4
+        for (int j = 0; j < PX; j++)
+#pragma GCC unroll 4
+          for (int v = 0; v < N; v++) a[j][v] += ld<V>(dp + j * C + v * W) * ld<V>(xp + j * xs + v * W);
+      for (; i < cnt; i++, xp += xs, dp += C)
+#pragma GCC unroll 4
+        for (int v = 0; v < N; v++) a[0][v] += ld<V>(dp + v * W) * ld<V>(xp + v * W);
+      float* o = dwp + (kh * kW + kw) * C + c;
+#pragma GCC unroll 4
+      for (int v = 0; v < N; v++) {
+        V t = a[0][v];
+#pragma GCC unroll 4
+        for (int j = 1; j < PX; j++) t += a[j][v];
+        st(o + v * W, ld<V>(o + v * W) + t);
       }
     }
   }
   if (dbias) {
-    for (int64_t c = 0; c < Cv; c += VL) {
-      vf a0 = vf{}, a1 = vf{};
+#pragma GCC unroll 4
+    for (int v = 0; v < N; v++) {
+      V a0 = V{}, a1 = V{};
       int64_t ow = 0;
-      for (; ow + 2 <= s->outW; ow += 2) a0 += loadu(dyr + ow * C + c), a1 += loadu(dyr + (ow + 1) * C + c);
-      for (; ow < s->outW; ow++) a0 += loadu(dyr + ow * C + c);
-      storeu(dbias + c, loadu(dbias + c) + (a0 + a1));
-    }
-    for (int64_t c = Cv; c < C; c++) {
-      float a = 0.f;
-      for (int64_t ow = 0; ow < s->outW; ow++) a += dyr[ow * C + c];
-      dbias[c] += a;
+      for (; ow + 2 <= s->outW; ow += 2) a0 += ld<V>(dyr + ow * C + c + v * W), a1 += ld<V>(dyr + (ow + 1) * C + c + v * W);
+      for (; ow < s->outW; ow++) a0 += ld<V>(dyr + ow * C + c + v * W);
+      st(dbias + c + v * W, ld<V>(dbias + c + v * W) + (a0 + a1));
     }
   }
+}
+
+static void backwardFilterRow(const DwShape* s, const float* x, const float* dy, int64_t oh, int64_t c0, int64_t c1,
+                              float* dwp, float* dbias) {
+  const int64_t ih0 = oh * s->strideH - s->padTop;
+  const float* dyr = dy + oh * s->outW * s->C;
+  int64_t kh0, kh1;
+  tapRange(ih0, s->dilH, s->kH, s->inH, &kh0, &kh1);
+  int32_t owr[2 * RANGES];  // each tap column's output range, once per row rather than per channel block
+  for (int64_t kw = 0; kw < s->kW && kw < RANGES; kw++) {
+    int64_t o0, o1;
+    colRange(s, kw, &o0, &o1);
+    owr[2 * kw] = (int32_t)o0, owr[2 * kw + 1] = (int32_t)o1;
+  }
+  int64_t c = c0;
+  for (; c + NV * VL <= c1; c += NV * VL) backwardFilterCols<vf, NV>(s, x, dyr, ih0, kh0, kh1, owr, c, dwp, dbias);
+  for (; c + VL <= c1; c += VL) backwardFilterCols<vf, 1>(s, x, dyr, ih0, kh0, kh1, owr, c, dwp, dbias);
+  for (; c < c1; c++) backwardFilterCols<float, 1>(s, x, dyr, ih0, kh0, kh1, owr, c, dwp, dbias);
 }
 
 const DwUk* dwUk() {

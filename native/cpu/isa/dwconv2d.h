@@ -17,8 +17,10 @@ struct DwUk {
   void (*forwardRow)(const DwShape* s, const float* x, const float* wp, const float* bias, int64_t oh, float* y);
   /** dx row ih = sum over the (oh, ow, tap) that read it of dy * wp (overwrites the row). */
   void (*backwardDataRow)(const DwShape* s, const float* dy, const float* wp, int64_t ih, float* dx);
-  /** dwp [kH*kW][C] += sum over output row oh of dy * x (dy: the image's [outH][outW][C]); dbias [C] += sum of dy (when not null). */
-  void (*backwardFilterRow)(const DwShape* s, const float* x, const float* dy, int64_t oh, float* dwp, float* dbias);
+  /** For channels [c0, c1): dwp [kH*kW][C] += sum over output row oh of dy * x (dy: the image's
+   *  [outH][outW][C]); dbias [C] += sum of dy (when not null). */
+  void (*backwardFilterRow)(const DwShape* s, const float* x, const float* dy, int64_t oh, int64_t c0, int64_t c1,
+                            float* dwp, float* dbias);
 };
 
 }  // namespace cpu

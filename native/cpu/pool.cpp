@@ -118,7 +118,10 @@ void maxBackward(const Call& k) {
             const float* g = dyr + ow * c;
             const int32_t* a = ar + ow * c;
             float* d = dr + iw * c;
-            for (int64_t j = 0; j < c; j++) d[j] += a[j] == at ? g[j] : 0.f;
+            for (int64_t j = 0; j < c; j++) {
+              const float gj = g[j];  // loaded unconditionally: the select vectorises
+              d[j] += a[j] == at ? gj : 0.f;
+            }
           }
         }
       }

@@ -138,16 +138,14 @@ void backwardFilter(const Call& k) {
   Scratch partials(k.c, (size_t)(chunks * part), k.op.c_str());
   const DwShape s = shape(p);
   const DwUk* uk = k.isa().dw;
-  const int64_t img = (int64_t)p.inH * p.inW * C;
   float* pp = partials.get();
   k.pool().parallelFor(chunks * groups, 1, [&](int64_t b, int64_t e, int) {
     for (int64_t task = b; task < e; task++) {
       const int64_t ch = task / groups, c0 = (task % groups) * width, c1 = std::min(C, c0 + width);
       float* acc = pp + ch * part;
       for (int64_t i = 0; i < part / C; i++) std::fill(acc + i * C + c0, acc + i * C + c1, 0.f);
-      for (int64_t r = ch * perChunk; r < std::min(rows, (ch + 1) * perChunk); r++)
-        uk->backwardFilterRow(&s, xs + (r / p.outH) * img, dy + (r / p.outH) * p.outH * row, r % p.outH, c0, c1, acc,
-                              dbias ? acc + t * C : nullptr);
+      uk->backwardFilterRows(&s, xs, dy, ch * perChunk, std::min(rows, (ch + 1) * perChunk), c0, c1, acc,
+                             dbias ? acc + t * C : nullptr);
     }
   });
   // Partials added in chunk order; the sum lands transposed back to OHWI ([C][t]).

@@ -179,8 +179,13 @@ static void backwardDataRow(const DwShape* s, const float* dy, const float* wp, 
   enum { TMAX = 64 };  // taps gathered per batch (a batch adds to what the previous one stored)
   const int64_t C = s->C, kH = s->kH, kW = s->kW;
   int64_t dyOff[TMAX], wOff[TMAX];
+  // The dy row the next input row adds (if any), prefetched a pixel's share at a time.
+  const int64_t tn = ih + 1 + s->padTop;
+  const float* dyn = tn % s->strideH == 0 && tn / s->strideH < s->outH ? dy + (tn / s->strideH) * s->outW * C : nullptr;
   for (int64_t iw = 0; iw < s->inW; iw++) {
     float* dp = dx + iw * C;
+    if (dyn && iw < s->outW)
+      for (int64_t c = 0; c < C; c += 16) __builtin_prefetch(dyn + iw * C + c);
     int first = 1;
     int64_t nt = 0;
     for (int64_t kh = 0; kh < kH; kh++) {
@@ -214,38 +219,48 @@ static inline void colRange(const DwShape* s, int64_t kw, int64_t* o0, int64_t* 
   *o0 = a, *o1 = b;
 }
 
-/** Filter gradient of channels [c, c + N * width of V) over one output row: per tap, the output
- *  columns whose tap lies inside the input form one range, summed in 4 / N interleaved chains. */
+/** Filter gradient of channels [c, c + N * width of V) over output rows [r0, r1) of the batch (row r
+ *  = image r / outH, output row r % outH): per tap, the accumulators run over every row of the range
+ *  (one read-modify-write of dwp per tap and range, not per row); within a row, the output columns whose
+ *  tap lies inside the input form one range, summed in 4 / N interleaved chains. */
 template <typename V, int N>
-static void backwardFilterCols(const DwShape* s, const float* x, const float* dyr, int64_t ih0, int64_t kh0,
-                               int64_t kh1, const int32_t* owr, int64_t c, float* dwp, float* dbias) {
+static void backwardFilterCols(const DwShape* s, const float* x, const float* dy, int64_t rb, int64_t re,
+                               int64_t group, const int32_t* owr, int64_t c, float* dwp, float* dbias) {
   constexpr int W = sizeof(V) / 4, PX = N >= 4 ? 1 : 4 / N;
   const int64_t C = s->C, sw = s->strideW, kW = s->kW, xs = sw * C;
-  for (int64_t kh = kh0; kh < kh1; kh++) {
-    const float* xr = x + (ih0 + kh * s->dilH) * s->inW * C + c;
+  const int64_t xImg = s->inH * s->inW * C, yRow = s->outW * C;
+  // Rows in groups whose input lines of this tile stay in L1 while every tap passes over them.
+  for (int64_t r0 = rb; r0 < re; r0 += group) {
+  const int64_t r1 = r0 + group < re ? r0 + group : re;
+  for (int64_t kh = 0; kh < s->kH; kh++) {
     for (int64_t kw = 0; kw < kW; kw++) {
       const int64_t off = kw * s->dilW - s->padLeft;  // iw = ow * sw + off
       int64_t o0, o1;
       if (kw < RANGES) o0 = owr[2 * kw], o1 = owr[2 * kw + 1];
       else colRange(s, kw, &o0, &o1);
       if (o0 >= o1) continue;
-      const float* xp = xr + (o0 * sw + off) * C;
-      const float* dp = dyr + o0 * C + c;
       const int64_t cnt = o1 - o0;
       V a[PX][N];
 #pragma GCC unroll 4
       for (int j = 0; j < PX; j++)
 #pragma GCC unroll 4
         for (int v = 0; v < N; v++) a[j][v] = V{};
-      int64_t i = 0;
-      for (; i + PX <= cnt; i += PX, xp += PX * xs, dp += PX * C)
+      for (int64_t r = r0; r < r1; r++) {
+        const int64_t img = r / s->outH, oh = r - img * s->outH;
+        const int64_t ih = oh * s->strideH - s->padTop + kh * s->dilH;
+        if (ih < 0 || ih >= s->inH) continue;
+        const float* xp = x + img * xImg + (ih * s->inW + o0 * sw + off) * C + c;
+        const float* dp = dy + r * yRow + o0 * C + c;
+        int64_t i = 0;
+        for (; i + PX <= cnt; i += PX, xp += PX * xs, dp += PX * C)
 #pragma GCC unroll 4
-        for (int j = 0; j < PX; j++)
+          for (int j = 0; j < PX; j++)
 #pragma GCC unroll 4
-          for (int v = 0; v < N; v++) a[j][v] += ld<V>(dp + j * C + v * W) * ld<V>(xp + j * xs + v * W);
-      for (; i < cnt; i++, xp += xs, dp += C)
+            for (int v = 0; v < N; v++) a[j][v] += ld<V>(dp + j * C + v * W) * ld<V>(xp + j * xs + v * W);
+        for (; i < cnt; i++, xp += xs, dp += C)
 #pragma GCC unroll 4
-        for (int v = 0; v < N; v++) a[0][v] += ld<V>(dp + v * W) * ld<V>(xp + v * W);
+          for (int v = 0; v < N; v++) a[0][v] += ld<V>(dp + v * W) * ld<V>(xp + v * W);
+      }
       float* o = dwp + (kh * kW + kw) * C + c;
 #pragma GCC unroll 4
       for (int v = 0; v < N; v++) {
@@ -256,38 +271,40 @@ static void backwardFilterCols(const DwShape* s, const float* x, const float* dy
       }
     }
   }
+  }
   if (dbias) {
 #pragma GCC unroll 4
     for (int v = 0; v < N; v++) {
       V a0 = V{}, a1 = V{};
-      int64_t ow = 0;
-      for (; ow + 2 <= s->outW; ow += 2) a0 += ld<V>(dyr + ow * C + c + v * W), a1 += ld<V>(dyr + (ow + 1) * C + c + v * W);
-      for (; ow < s->outW; ow++) a0 += ld<V>(dyr + ow * C + c + v * W);
+      const float* dp = dy + rb * yRow + c + v * W;
+      const int64_t cnt = (re - rb) * s->outW;
+      int64_t i = 0;
+      for (; i + 2 <= cnt; i += 2) a0 += ld<V>(dp + i * C), a1 += ld<V>(dp + (i + 1) * C);
+      for (; i < cnt; i++) a0 += ld<V>(dp + i * C);
       st(dbias + c + v * W, ld<V>(dbias + c + v * W) + (a0 + a1));
     }
   }
 }
 
-static void backwardFilterRow(const DwShape* s, const float* x, const float* dy, int64_t oh, int64_t c0, int64_t c1,
-                              float* dwp, float* dbias) {
-  const int64_t ih0 = oh * s->strideH - s->padTop;
-  const float* dyr = dy + oh * s->outW * s->C;
-  int64_t kh0, kh1;
-  tapRange(ih0, s->dilH, s->kH, s->inH, &kh0, &kh1);
-  int32_t owr[2 * RANGES];  // each tap column's output range, once per row rather than per channel block
+static void backwardFilterRows(const DwShape* s, const float* x, const float* dy, int64_t r0, int64_t r1, int64_t c0,
+                               int64_t c1, float* dwp, float* dbias) {
+  int32_t owr[2 * RANGES];  // each tap column's output range, once per call rather than per channel tile
   for (int64_t kw = 0; kw < s->kW && kw < RANGES; kw++) {
     int64_t o0, o1;
     colRange(s, kw, &o0, &o1);
     owr[2 * kw] = (int32_t)o0, owr[2 * kw + 1] = (int32_t)o1;
   }
+  // About 256 input lines (16 KiB) of a channel tile per group of output rows.
+  int64_t group = 256 / (s->inW * (s->strideH < s->kH ? s->strideH : s->kH));
+  if (group < 1) group = 1;
   int64_t c = c0;
-  for (; c + NV * VL <= c1; c += NV * VL) backwardFilterCols<vf, NV>(s, x, dyr, ih0, kh0, kh1, owr, c, dwp, dbias);
-  for (; c + VL <= c1; c += VL) backwardFilterCols<vf, 1>(s, x, dyr, ih0, kh0, kh1, owr, c, dwp, dbias);
-  for (; c < c1; c++) backwardFilterCols<float, 1>(s, x, dyr, ih0, kh0, kh1, owr, c, dwp, dbias);
+  for (; c + NV * VL <= c1; c += NV * VL) backwardFilterCols<vf, NV>(s, x, dy, r0, r1, group, owr, c, dwp, dbias);
+  for (; c + VL <= c1; c += VL) backwardFilterCols<vf, 1>(s, x, dy, r0, r1, group, owr, c, dwp, dbias);
+  for (; c < c1; c++) backwardFilterCols<float, 1>(s, x, dy, r0, r1, group, owr, c, dwp, dbias);
 }
 
 const DwUk* dwUk() {
-  static const DwUk uk{forwardRow, backwardDataRow, backwardFilterRow};
+  static const DwUk uk{forwardRow, backwardDataRow, backwardFilterRows};
   return &uk;
 }
 

@@ -1,5 +1,6 @@
-// Depthwise micro-kernels of one ISA (isa/dwconv2d.cpp), multiplier 1: one row of the output (forward,
-// backward filter) or of the input gradient (backward data) at a time, channels in SIMD registers.
+// Depthwise micro-kernels of one ISA (isa/dwconv2d.cpp), multiplier 1: one row of the output (forward)
+// or of the input gradient (backward data) at a time, a range of output rows (backward filter);
+// channels in SIMD registers.
 // Filters are repacked to [kH][kW][C], so one tap of a channel block is one vector load.
 #pragma once
 #include <cstdint>
@@ -17,10 +18,11 @@ struct DwUk {
   void (*forwardRow)(const DwShape* s, const float* x, const float* wp, const float* bias, int64_t oh, float* y);
   /** dx row ih = sum over the (oh, ow, tap) that read it of dy * wp (overwrites the row). */
   void (*backwardDataRow)(const DwShape* s, const float* dy, const float* wp, int64_t ih, float* dx);
-  /** For channels [c0, c1): dwp [kH*kW][C] += sum over output row oh of dy * x (dy: the image's
-   *  [outH][outW][C]); dbias [C] += sum of dy (when not null). */
-  void (*backwardFilterRow)(const DwShape* s, const float* x, const float* dy, int64_t oh, int64_t c0, int64_t c1,
-                            float* dwp, float* dbias);
+  /** For channels [c0, c1): dwp [kH*kW][C] += sum over output rows [r0, r1) of the batch (row r =
+   *  image r / outH, output row r % outH; x and dy are the whole batch) of dy * x; dbias [C] += sum of
+   *  dy (when not null). */
+  void (*backwardFilterRows)(const DwShape* s, const float* x, const float* dy, int64_t r0, int64_t r1, int64_t c0,
+                             int64_t c1, float* dwp, float* dbias);
 };
 
 }  // namespace cpu

@@ -6,6 +6,7 @@
 #include <vector>
 #include "isa/gemm.h"
 #include "isa/dwconv2d.h"
+#include "isa/pool.h"
 
 namespace cn {
 namespace cpu {
@@ -15,6 +16,7 @@ struct Isa {
   int vectorBytes;       // SIMD register width the micro-kernels use
   const GemmUk* gemm;    // isa/gemm.cpp
   const DwUk* dw;        // isa/dwconv2d.cpp
+  const PoolUk* pool;    // isa/pool.cpp
 };
 
 /** The ISAs compiled into this binary, widest first (each may or may not run on this CPU). */

@@ -1,5 +1,7 @@
 // Max / average pooling with torch's semantics (as src/ts/backends/js/pool.ts) and torch's adaptive
-// average pooling, NHWC: inner loops over channels (the compiler vectorises them), parallel over rows.
+// average pooling, NHWC, parallel over rows. Max pool's rows are micro-kernels per ISA (isa/pool.cpp:
+// its NaN-aware select is beyond the compiler's vectoriser); the average pools' inner loops over
+// channels are vectorised by the compiler here.
 // The backward passes gather: each input row sums the outputs whose windows cover it, in the (oh, ow)
 // order the reference adds them, so no two threads write one element and no atomics are needed. Max
 // pool's backward first records each output's argmax (window-relative, first maximum in row-major
@@ -19,9 +21,6 @@ constexpr int64_t WORK_GRAIN = 1 << 15;  // element operations per parallel chun
 int64_t inLen(const PoolP& p) { return (int64_t)p.n * p.inH * p.inW * p.c; }
 int64_t outLen(const PoolP& p) { return (int64_t)p.n * p.outH * p.outW * p.c; }
 int64_t grain(int64_t workPerItem) { return std::max<int64_t>(1, WORK_GRAIN / std::max<int64_t>(1, workPerItem)); }
-
-/** v replaces the running max m: larger, or the first NaN (m stays NaN once it is one). */
-inline bool wins(float v, float m) { return v > m || (v != v && m == m); }
 
 /** Output rows oh whose window [oh*s - pad, oh*s - pad + k) covers input row i: [lo, hi). */
 void covering(int64_t i, int64_t k, int64_t s, int64_t pad, int64_t out, int64_t* lo, int64_t* hi) {
@@ -43,30 +42,8 @@ int64_t divisor(const PoolP& p, int64_t oh, int64_t ow) {
   return (he - hs) * (we - ws);
 }
 
-/** Max over one window per channel into y, and (when arg is set) the window-relative argmax. */
-void maxWindow(const PoolP& p, const float* xi, int64_t oh, int64_t ow, float* y, int32_t* arg) {
-  const int64_t c = p.c, h0 = oh * p.strideH - p.padTop, w0 = ow * p.strideW - p.padLeft;
-  const int64_t hs = std::max<int64_t>(h0, 0), he = std::min<int64_t>(h0 + p.kH, p.inH);
-  const int64_t ws = std::max<int64_t>(w0, 0), we = std::min<int64_t>(w0 + p.kW, p.inW);
-  bool first = true;
-  for (int64_t ih = hs; ih < he; ih++)
-    for (int64_t iw = ws; iw < we; iw++) {
-      const float* xp = xi + (ih * p.inW + iw) * c;
-      const int32_t at = (int32_t)((ih - h0) * p.kW + (iw - w0));
-      if (first) {
-        std::copy(xp, xp + c, y);
-        if (arg) std::fill(arg, arg + c, at);
-        first = false;
-      } else if (arg) {
-        for (int64_t j = 0; j < c; j++) {
-          const bool w = wins(xp[j], y[j]);
-          y[j] = w ? xp[j] : y[j];
-          arg[j] = w ? at : arg[j];
-        }
-      } else {
-        for (int64_t j = 0; j < c; j++) y[j] = wins(xp[j], y[j]) ? xp[j] : y[j];
-      }
-    }
+PoolShape shape(const PoolP& p) {
+  return PoolShape{p.inH, p.inW, p.c, p.outH, p.outW, p.kH, p.kW, p.strideH, p.strideW, p.padTop, p.padLeft};
 }
 
 }  // namespace
@@ -75,11 +52,11 @@ void max(const Call& k) {
   const PoolP& p = checkPool(k.op, k.rec<PoolP>());
   const float* x = k.buf(0, "x", inLen(p));
   float* y = k.buf(1, "y", outLen(p));
-  const int64_t c = p.c, img = (int64_t)p.inH * p.inW * c;
-  k.pool().parallelFor((int64_t)p.n * p.outH, grain((int64_t)p.outW * p.kH * p.kW * c), [&](int64_t s, int64_t e, int) {
-    for (int64_t r = s; r < e; r++)
-      for (int64_t ow = 0; ow < p.outW; ow++)
-        maxWindow(p, x + (r / p.outH) * img, r % p.outH, ow, y + (r * p.outW + ow) * c, nullptr);
+  const PoolShape s = shape(p);
+  const PoolUk* uk = k.isa().pool;
+  const int64_t img = (int64_t)p.inH * p.inW * p.c, orow = (int64_t)p.outW * p.c;
+  k.pool().parallelFor((int64_t)p.n * p.outH, grain(orow * p.kH * p.kW), [&](int64_t b, int64_t e, int) {
+    for (int64_t r = b; r < e; r++) uk->maxRow(&s, x + (r / p.outH) * img, r % p.outH, y + r * orow, nullptr);
   });
 }
 
@@ -88,43 +65,22 @@ void maxBackward(const Call& k) {
   const float* x = k.buf(0, "x", inLen(p));
   const float* dy = k.buf(1, "dy", outLen(p));
   float* dx = k.buf(2, "dx", inLen(p));
+  const PoolShape s = shape(p);
+  const PoolUk* uk = k.isa().pool;
   const int64_t c = p.c, img = (int64_t)p.inH * p.inW * c, orow = (int64_t)p.outW * c;
-  // Pass 1: each output's argmax (the forward's pick); the max values themselves go to a row scratch.
+  // Pass 1: each output's argmax (the forward's pick; the maxima themselves go to a row of scratch).
   Scratch argS(k.c, (size_t)outLen(p), k.op.c_str());
   int32_t* arg = reinterpret_cast<int32_t*>(argS.get());
-  k.pool().parallelFor((int64_t)p.n * p.outH, grain(orow * p.kH * p.kW), [&](int64_t s, int64_t e, int worker) {
-    float* tmp = k.c.workspace(worker, (size_t)c);
-    for (int64_t r = s; r < e; r++)
-      for (int64_t ow = 0; ow < p.outW; ow++)
-        maxWindow(p, x + (r / p.outH) * img, r % p.outH, ow, tmp, arg + (r * p.outW + ow) * c);
+  k.pool().parallelFor((int64_t)p.n * p.outH, grain(orow * p.kH * p.kW), [&](int64_t b, int64_t e, int worker) {
+    float* tmp = k.c.workspace(worker, (size_t)orow);
+    for (int64_t r = b; r < e; r++) uk->maxRow(&s, x + (r / p.outH) * img, r % p.outH, tmp, arg + r * orow);
   });
   // Pass 2: each input row gathers the dy of the outputs whose argmax it holds, in (oh, ow) order.
-  k.pool().parallelFor((int64_t)p.n * p.inH, grain(orow * p.kW), [&](int64_t s, int64_t e, int) {
-    for (int64_t r = s; r < e; r++) {
-      const int64_t b = r / p.inH, ih = r % p.inH;
-      float* dr = dx + r * p.inW * c;
-      std::fill(dr, dr + p.inW * c, 0.f);
-      int64_t lo, hi;
-      covering(ih, p.kH, p.strideH, p.padTop, p.outH, &lo, &hi);
-      for (int64_t oh = lo; oh < hi; oh++) {
-        const int64_t relH = ih - (oh * p.strideH - p.padTop);
-        const float* dyr = dy + (b * p.outH + oh) * orow;
-        const int32_t* ar = arg + (b * p.outH + oh) * orow;
-        for (int64_t ow = 0; ow < p.outW; ow++) {
-          const int64_t w0 = ow * p.strideW - p.padLeft;
-          const int64_t ws = std::max<int64_t>(w0, 0), we = std::min<int64_t>(w0 + p.kW, p.inW);
-          for (int64_t iw = ws; iw < we; iw++) {
-            const int32_t at = (int32_t)(relH * p.kW + (iw - w0));
-            const float* g = dyr + ow * c;
-            const int32_t* a = ar + ow * c;
-            float* d = dr + iw * c;
-            for (int64_t j = 0; j < c; j++) {
-              const float gj = g[j];  // loaded unconditionally: the select vectorises
-              d[j] += a[j] == at ? gj : 0.f;
-            }
-          }
-        }
-      }
+  const int64_t oimg = (int64_t)p.outH * orow;
+  k.pool().parallelFor((int64_t)p.n * p.inH, grain(orow * p.kW), [&](int64_t b, int64_t e, int) {
+    for (int64_t r = b; r < e; r++) {
+      const int64_t n = r / p.inH;
+      uk->maxBackwardRow(&s, dy + n * oimg, arg + n * oimg, r % p.inH, dx + r * p.inW * c);
     }
   });
 }

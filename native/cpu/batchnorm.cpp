@@ -2,8 +2,8 @@
 // torch's BatchNorm2d). The channel statistics are sums in double over fixed chunks of BN_ROWS rows
 // (the chunk boundaries depend on rows only), added in chunk order: the same result at any thread
 // count. The batch variance is a shifted one-pass sum (x - K, K = the channel's first value), which in
-// double loses nothing measurable against the two-pass form and reads x once. Inner loops run over
-// channels, which the compiler vectorises.
+// double loses nothing measurable against the two-pass form and reads x once. The row loops are
+// micro-kernels per ISA (isa/batchnorm.cpp: float lanes widened to double for the sums).
 #include <algorithm>
 #include <vector>
 #include "kernel.h"
@@ -49,16 +49,6 @@ void reduce(const std::vector<double>& part, int64_t chunks, int64_t stride, int
     for (int64_t j = 0; j < n; j++) out[j] += part[(size_t)(ch * stride + j)];
 }
 
-/** y = (x - mean) * scale + shift per channel, over rows [r0, r1). */
-void affine(const float* x, const float* mean, const float* scale, const float* shift, int64_t c, int64_t r0,
-            int64_t r1, float* y) {
-  for (int64_t r = r0; r < r1; r++) {
-    const float* xr = x + r * c;
-    float* yr = y + r * c;
-    for (int64_t j = 0; j < c; j++) yr[j] = (xr[j] - mean[j]) * scale[j] + shift[j];
-  }
-}
-
 }  // namespace
 
 void train(const Call& k) {
@@ -72,17 +62,10 @@ void train(const Call& k) {
   float *y = p[3], *rm = p[4], *rv = p[5], *sm = p[6], *si = p[7];
   const int64_t c = b.c;
   std::vector<double> part((size_t)(b.chunks * 2 * c)), tot((size_t)(2 * c));
+  const BnUk* uk = k.isa().bn;
   overChunks(k, b, [&](int64_t ch, int64_t r0, int64_t r1) {
     double* s1 = &part[(size_t)(ch * 2 * c)];
-    double* s2 = s1 + c;
-    for (int64_t r = r0; r < r1; r++) {
-      const float* xr = x + r * c;
-      for (int64_t j = 0; j < c; j++) {
-        const double d = (double)xr[j] - (double)x[j];
-        s1[j] += d;
-        s2[j] += d * d;
-      }
-    }
+    uk->shiftedSums(x + r0 * c, r1 - r0, c, x, s1, s1 + c);
   });
   reduce(part, b.chunks, 2 * c, 2 * c, tot.data());
   std::vector<float> meanF((size_t)c), scale((size_t)c);
@@ -98,7 +81,7 @@ void train(const Call& k) {
     si[j] = (float)inv;
     scale[(size_t)j] = (float)(gamma[j] * inv);
   }
-  overRows(k, b, [&](int64_t r0, int64_t r1) { affine(x, meanF.data(), scale.data(), beta, c, r0, r1, y); });
+  overRows(k, b, [&](int64_t r0, int64_t r1) { uk->affine(x + r0 * c, r1 - r0, c, meanF.data(), scale.data(), beta, y + r0 * c); });
 }
 
 void inference(const Call& k) {
@@ -108,7 +91,9 @@ void inference(const Call& k) {
   for (int i = 0; i < 6; i++) p[i] = k.buf(i, names[i], i == 0 || i == 5 ? b.len : b.c);
   std::vector<float> scale((size_t)b.c);
   for (int64_t j = 0; j < b.c; j++) scale[(size_t)j] = (float)(p[1][j] / std::sqrt((double)p[4][j] + (double)b.eps));
-  overRows(k, b, [&](int64_t r0, int64_t r1) { affine(p[0], p[3], scale.data(), p[2], b.c, r0, r1, p[5]); });
+  overRows(k, b, [&](int64_t r0, int64_t r1) {
+    k.isa().bn->affine(p[0] + r0 * b.c, r1 - r0, b.c, p[3], scale.data(), p[2], p[5] + r0 * b.c);
+  });
 }
 
 namespace {
@@ -116,17 +101,10 @@ namespace {
 void gradSums(const Call& k, const Bn& b, const float* x, const float* dy, const float* mean, double* tot) {
   const int64_t c = b.c;
   std::vector<double> part((size_t)(b.chunks * 2 * c));
+  const BnUk* uk = k.isa().bn;
   overChunks(k, b, [&](int64_t ch, int64_t r0, int64_t r1) {
     double* sd = &part[(size_t)(ch * 2 * c)];
-    double* sx = sd + c;
-    for (int64_t r = r0; r < r1; r++) {
-      const float *xr = x + r * c, *dr = dy + r * c;
-      for (int64_t j = 0; j < c; j++) {
-        const double d = dr[j];
-        sd[j] += d;
-        sx[j] += d * ((double)xr[j] - (double)mean[j]);
-      }
-    }
+    uk->gradSums(x + r0 * c, dy + r0 * c, r1 - r0, c, mean, sd, sd + c);
   });
   reduce(part, b.chunks, 2 * c, 2 * c, tot);
 }
@@ -154,11 +132,7 @@ void trainBackward(const Call& k) {
     dbeta[j] = (float)db;
   }
   overRows(k, b, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; r++) {
-      const float *xr = x + r * c, *dr = dy + r * c;
-      float* o = dx + r * c;
-      for (int64_t j = 0; j < c; j++) o[j] = a[(size_t)j] * (dr[j] - off[(size_t)j] - (xr[j] - mean[j]) * q[(size_t)j]);
-    }
+    k.isa().bn->trainDx(x + r0 * c, dy + r0 * c, r1 - r0, c, mean, a.data(), off.data(), q.data(), dx + r0 * c);
   });
 }
 

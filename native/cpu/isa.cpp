@@ -10,6 +10,7 @@ namespace cpu {
   const GemmUk* gemmUk();  \
   const DwUk* dwUk();      \
   const PoolUk* poolUk();  \
+  const BnUk* bnUk();      \
   int vectorBytes();       \
   }
 #ifdef CN_HAVE_ISA_AVX512
@@ -25,14 +26,14 @@ const std::vector<const Isa*>& table() {
   static const std::vector<const Isa*> t = [] {
     std::vector<const Isa*> v;
 #ifdef CN_HAVE_ISA_AVX512
-    static const Isa a512{"avx512", avx512::vectorBytes(), avx512::gemmUk(), avx512::dwUk(), avx512::poolUk()};
+    static const Isa a512{"avx512", avx512::vectorBytes(), avx512::gemmUk(), avx512::dwUk(), avx512::poolUk(), avx512::bnUk()};
     v.push_back(&a512);
 #endif
 #ifdef CN_HAVE_ISA_AVX2
-    static const Isa a2{"avx2", avx2::vectorBytes(), avx2::gemmUk(), avx2::dwUk(), avx2::poolUk()};
+    static const Isa a2{"avx2", avx2::vectorBytes(), avx2::gemmUk(), avx2::dwUk(), avx2::poolUk(), avx2::bnUk()};
     v.push_back(&a2);
 #endif
-    static const Isa p{"portable", portable::vectorBytes(), portable::gemmUk(), portable::dwUk(), portable::poolUk()};
+    static const Isa p{"portable", portable::vectorBytes(), portable::gemmUk(), portable::dwUk(), portable::poolUk(), portable::bnUk()};
     v.push_back(&p);
     return v;
   }();

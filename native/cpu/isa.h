@@ -7,6 +7,7 @@
 #include "isa/gemm.h"
 #include "isa/dwconv2d.h"
 #include "isa/pool.h"
+#include "isa/batchnorm.h"
 
 namespace cn {
 namespace cpu {
@@ -17,6 +18,7 @@ struct Isa {
   const GemmUk* gemm;    // isa/gemm.cpp
   const DwUk* dw;        // isa/dwconv2d.cpp
   const PoolUk* pool;    // isa/pool.cpp
+  const BnUk* bn;        // isa/batchnorm.cpp
 };
 
 /** The ISAs compiled into this binary, widest first (each may or may not run on this CPU). */

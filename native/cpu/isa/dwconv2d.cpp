@@ -175,27 +175,49 @@ static void gatherTaps(int64_t C, const float* dy, const float* wp, const int64_
 
 // Gather form (each dx element summed by one thread, no atomics): for input pixel (ih, iw), the taps
 // (kh, kw) whose output position (ih + padTop - kh*dilH) / strideH, ... is whole and inside the output.
+/** Whether u = q * st for a whole q >= 0 below lim (strides 1 and 2 without a division). */
+static inline int whole(int64_t u, int64_t st, int64_t lim, int64_t* q) {
+  if (u < 0) return 0;
+  if (st == 1) *q = u;
+  else if (st == 2) {
+    if (u & 1) return 0;
+    *q = u >> 1;
+  } else {
+    if (u % st != 0) return 0;
+    *q = u / st;
+  }
+  return *q < lim;
+}
+
 static void backwardDataRow(const DwShape* s, const float* dy, const float* wp, int64_t ih, float* dx) {
   enum { TMAX = 64 };  // taps gathered per batch (a batch adds to what the previous one stored)
   const int64_t C = s->C, kH = s->kH, kW = s->kW;
   int64_t dyOff[TMAX], wOff[TMAX];
+  // Filter rows that reach input row ih, with their dy rows: once per row (kH <= TMAX; else per pixel).
+  int64_t rowKh[TMAX], rowOh[TMAX], nr = 0;
+  if (kH <= TMAX)
+    for (int64_t kh = 0; kh < kH; kh++) {
+      int64_t oh;
+      if (whole(ih + s->padTop - kh * s->dilH, s->strideH, s->outH, &oh)) rowKh[nr] = kh, rowOh[nr] = oh, nr++;
+    }
   // The dy row the next input row adds (if any), prefetched a pixel's share at a time.
-  const int64_t tn = ih + 1 + s->padTop;
-  const float* dyn = tn % s->strideH == 0 && tn / s->strideH < s->outH ? dy + (tn / s->strideH) * s->outW * C : nullptr;
+  int64_t on;
+  const float* dyn = whole(ih + 1 + s->padTop, s->strideH, s->outH, &on) ? dy + on * s->outW * C : nullptr;
   for (int64_t iw = 0; iw < s->inW; iw++) {
     float* dp = dx + iw * C;
     if (dyn && iw < s->outW)
       for (int64_t c = 0; c < C; c += 16) __builtin_prefetch(dyn + iw * C + c);
     int first = 1;
     int64_t nt = 0;
-    for (int64_t kh = 0; kh < kH; kh++) {
-      const int64_t t = ih + s->padTop - kh * s->dilH;
-      if (t < 0 || t % s->strideH != 0 || t / s->strideH >= s->outH) continue;
-      const int64_t oh = t / s->strideH;
+    const int64_t nk = kH <= TMAX ? nr : kH;
+    for (int64_t i = 0; i < nk; i++) {
+      int64_t kh = i, oh;
+      if (kH <= TMAX) kh = rowKh[i], oh = rowOh[i];
+      else if (!whole(ih + s->padTop - kh * s->dilH, s->strideH, s->outH, &oh)) continue;
       for (int64_t kw = 0; kw < kW; kw++) {
-        const int64_t u = iw + s->padLeft - kw * s->dilW;
-        if (u < 0 || u % s->strideW != 0 || u / s->strideW >= s->outW) continue;
-        dyOff[nt] = (oh * s->outW + u / s->strideW) * C;
+        int64_t ow;
+        if (!whole(iw + s->padLeft - kw * s->dilW, s->strideW, s->outW, &ow)) continue;
+        dyOff[nt] = (oh * s->outW + ow) * C;
         wOff[nt] = (kh * kW + kw) * C;
         if (++nt == TMAX) {
           gatherTaps(C, dy, wp, dyOff, wOff, nt, first, dp);
@@ -208,8 +230,6 @@ static void backwardDataRow(const DwShape* s, const float* dy, const float* wp, 
   }
 }
 
-/** Filter gradient of channels [c, c + width of V) over one output row: per tap, the output columns
- *  whose tap lies inside the input form one range, summed four columns at a time. */
 /** Output columns [o0, o1) whose tap kw lies inside the input (iw = ow * strideW + kw * dilW - padLeft). */
 static inline void colRange(const DwShape* s, int64_t kw, int64_t* o0, int64_t* o1) {
   const int64_t off = kw * s->dilW - s->padLeft, sw = s->strideW;

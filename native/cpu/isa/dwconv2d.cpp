@@ -239,19 +239,16 @@ static inline void colRange(const DwShape* s, int64_t kw, int64_t* o0, int64_t* 
   *o0 = a, *o1 = b;
 }
 
-/** Filter gradient of channels [c, c + N * width of V) over output rows [r0, r1) of the batch (row r
- *  = image r / outH, output row r % outH): per tap, the accumulators run over every row of the range
- *  (one read-modify-write of dwp per tap and range, not per row); within a row, the output columns whose
- *  tap lies inside the input form one range, summed in 4 / N interleaved chains. */
+/** Filter gradient of channels [c, c + N * width of V) over output rows [r0, r1) of the batch (row r's
+ *  first input row ih0s[r - r0], its image at x + xoffs[r - r0]): per tap, the accumulators run over
+ *  every row of the range (one read-modify-write of dwp per tap and range, not per row); within a row,
+ *  the output columns whose tap lies inside the input form one range, summed in 4 / N chains. */
 template <typename V, int N>
-static void backwardFilterCols(const DwShape* s, const float* x, const float* dy, int64_t rb, int64_t re,
-                               int64_t group, const int32_t* owr, int64_t c, float* dwp, float* dbias) {
+static void backwardFilterCols(const DwShape* s, const float* x, const float* dy, int64_t r0, int64_t r1,
+                               const int64_t* ih0s, const int64_t* xoffs, const int32_t* owr, int64_t c, float* dwp,
+                               float* dbias) {
   constexpr int W = sizeof(V) / 4, PX = N >= 4 ? 1 : 4 / N;
-  const int64_t C = s->C, sw = s->strideW, kW = s->kW, xs = sw * C;
-  const int64_t xImg = s->inH * s->inW * C, yRow = s->outW * C;
-  // Rows in groups whose input lines of this tile stay in L1 while every tap passes over them.
-  for (int64_t r0 = rb; r0 < re; r0 += group) {
-  const int64_t r1 = r0 + group < re ? r0 + group : re;
+  const int64_t C = s->C, sw = s->strideW, kW = s->kW, xs = sw * C, yRow = s->outW * C;
   for (int64_t kh = 0; kh < s->kH; kh++) {
     for (int64_t kw = 0; kw < kW; kw++) {
       const int64_t off = kw * s->dilW - s->padLeft;  // iw = ow * sw + off
@@ -266,10 +263,9 @@ static void backwardFilterCols(const DwShape* s, const float* x, const float* dy
 #pragma GCC unroll 4
         for (int v = 0; v < N; v++) a[j][v] = V{};
       for (int64_t r = r0; r < r1; r++) {
-        const int64_t img = r / s->outH, oh = r - img * s->outH;
-        const int64_t ih = oh * s->strideH - s->padTop + kh * s->dilH;
+        const int64_t ih = ih0s[r - r0] + kh * s->dilH;
         if (ih < 0 || ih >= s->inH) continue;
-        const float* xp = x + img * xImg + (ih * s->inW + o0 * sw + off) * C + c;
+        const float* xp = x + xoffs[r - r0] + (ih * s->inW + o0 * sw + off) * C + c;
         const float* dp = dy + r * yRow + o0 * C + c;
         int64_t i = 0;
         for (; i + PX <= cnt; i += PX, xp += PX * xs, dp += PX * C)
@@ -277,9 +273,12 @@ static void backwardFilterCols(const DwShape* s, const float* x, const float* dy
           for (int j = 0; j < PX; j++)
 #pragma GCC unroll 4
             for (int v = 0; v < N; v++) a[j][v] += ld<V>(dp + j * C + v * W) * ld<V>(xp + j * xs + v * W);
-        for (; i < cnt; i++, xp += xs, dp += C)
+        // The last cnt % PX columns go to different chains (short rows are mostly remainder).
 #pragma GCC unroll 4
-          for (int v = 0; v < N; v++) a[0][v] += ld<V>(dp + v * W) * ld<V>(xp + v * W);
+        for (int j = 0; j < PX - 1; j++)
+          if (i + j < cnt)
+#pragma GCC unroll 4
+            for (int v = 0; v < N; v++) a[j][v] += ld<V>(dp + j * C + v * W) * ld<V>(xp + j * xs + v * W);
       }
       float* o = dwp + (kh * kW + kw) * C + c;
 #pragma GCC unroll 4
@@ -291,13 +290,12 @@ static void backwardFilterCols(const DwShape* s, const float* x, const float* dy
       }
     }
   }
-  }
   if (dbias) {
 #pragma GCC unroll 4
     for (int v = 0; v < N; v++) {
       V a0 = V{}, a1 = V{};
-      const float* dp = dy + rb * yRow + c + v * W;
-      const int64_t cnt = (re - rb) * s->outW;
+      const float* dp = dy + r0 * yRow + c + v * W;
+      const int64_t cnt = (r1 - r0) * s->outW;
       int64_t i = 0;
       for (; i + 2 <= cnt; i += 2) a0 += ld<V>(dp + i * C), a1 += ld<V>(dp + (i + 1) * C);
       for (; i < cnt; i++) a0 += ld<V>(dp + i * C);
@@ -314,13 +312,25 @@ static void backwardFilterRows(const DwShape* s, const float* x, const float* dy
     colRange(s, kw, &o0, &o1);
     owr[2 * kw] = (int32_t)o0, owr[2 * kw + 1] = (int32_t)o1;
   }
-  // About 256 input lines (16 KiB) of a channel tile per group of output rows.
+  // Rows in groups of about 256 input lines (16 KiB) of a channel tile, which stay in L1 while every
+  // tap passes over them; each row's image and first input row computed once per group (divisions).
+  enum { GMAX = 256 };
   int64_t group = 256 / (s->inW * (s->strideH < s->kH ? s->strideH : s->kH));
-  if (group < 1) group = 1;
-  int64_t c = c0;
-  for (; c + NV * VL <= c1; c += NV * VL) backwardFilterCols<vf, NV>(s, x, dy, r0, r1, group, owr, c, dwp, dbias);
-  for (; c + VL <= c1; c += VL) backwardFilterCols<vf, 1>(s, x, dy, r0, r1, group, owr, c, dwp, dbias);
-  for (; c < c1; c++) backwardFilterCols<float, 1>(s, x, dy, r0, r1, group, owr, c, dwp, dbias);
+  group = group < 1 ? 1 : group > GMAX ? GMAX : group;
+  int64_t ih0s[GMAX], xoffs[GMAX];
+  for (int64_t g0 = r0; g0 < r1; g0 += group) {
+    const int64_t g1 = g0 + group < r1 ? g0 + group : r1;
+    for (int64_t r = g0; r < g1; r++) {
+      const int64_t img = r / s->outH;
+      ih0s[r - g0] = (r - img * s->outH) * s->strideH - s->padTop;
+      xoffs[r - g0] = img * s->inH * s->inW * s->C;
+    }
+    int64_t c = c0;
+    for (; c + NV * VL <= c1; c += NV * VL)
+      backwardFilterCols<vf, NV>(s, x, dy, g0, g1, ih0s, xoffs, owr, c, dwp, dbias);
+    for (; c + VL <= c1; c += VL) backwardFilterCols<vf, 1>(s, x, dy, g0, g1, ih0s, xoffs, owr, c, dwp, dbias);
+    for (; c < c1; c++) backwardFilterCols<float, 1>(s, x, dy, g0, g1, ih0s, xoffs, owr, c, dwp, dbias);
+  }
 }
 
 const DwUk* dwUk() {

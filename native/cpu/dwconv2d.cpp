@@ -148,15 +148,17 @@ void backwardFilter(const Call& k) {
                              dbias ? acc + t * C : nullptr);
     }
   });
-  // Partials added in chunk order; the sum lands transposed back to OHWI ([C][t]).
-  k.pool().parallelFor(part, 1024, [&](int64_t b, int64_t e, int) {
-    for (int64_t i = b; i < e; i++) {
-      float acc = 0.f;
-      for (int64_t ch = 0; ch < chunks; ch++) acc += pp[ch * part + i];
-      if (i < t * C) dw[(i % C) * t + i / C] = acc;
-      else dbias[i - t * C] = acc;
+  // Partials added into chunk 0's in chunk order (vectorised over elements), then transposed back to
+  // OHWI ([C][t]) and dbias.
+  k.pool().parallelFor(part, 4096, [&](int64_t b, int64_t e, int) {
+    for (int64_t ch = 1; ch < chunks; ch++) {
+      const float* q = pp + ch * part;
+      for (int64_t i = b; i < e; i++) pp[i] += q[i];
     }
   });
+  for (int64_t oc = 0; oc < C; oc++)
+    for (int64_t i = 0; i < t; i++) dw[oc * t + i] = pp[i * C + oc];
+  if (dbias) std::copy(pp + t * C, pp + t * C + C, dbias);
 }
 
 }  // namespace dwconv2d

@@ -1,6 +1,7 @@
 // Global average pooling x [n, hw, c] -> y [n, c] and back (as src/ts/backends/js/globalpool.ts).
-// Forward: sums in double per (image, block of GP_CHANNELS channels), the inner loop over channels;
-// each output element is summed by one task in pixel order, so any thread count gives the same bits.
+// Forward: sums in double per (image, block of GP_CHANNELS channels), the batch-norm micro-kernel's
+// column sums (isa/batchnorm.cpp); each output element is summed by one task in a fixed order, so any
+// thread count gives the same bits.
 #include <algorithm>
 #include "kernel.h"
 
@@ -29,11 +30,7 @@ void forward(const Call& k) {
     for (int64_t t = s; t < e; t++) {
       const int64_t b = t / blocks, c0 = (t % blocks) * GP_CHANNELS, c1 = std::min(c, c0 + GP_CHANNELS);
       double acc[GP_CHANNELS] = {};
-      const float* xb = x + b * hw * c;
-      for (int64_t i = 0; i < hw; i++) {
-        const float* xp = xb + i * c + c0;
-        for (int64_t j = 0; j < c1 - c0; j++) acc[j] += xp[j];
-      }
+      k.isa().bn->columnSums(x + b * hw * c + c0, hw, c1 - c0, c, acc);
       for (int64_t j = 0; j < c1 - c0; j++) y[b * c + c0 + j] = (float)(acc[j] / (double)hw);
     }
   });

@@ -86,6 +86,27 @@ static void gradSums(const float* x, const float* dy, int64_t rows, int64_t c, c
   }
 }
 
+static void columnSums(const float* x, int64_t rows, int64_t width, int64_t ld, double* s) {
+  const int64_t cv = width / VL * VL;
+  for (int64_t r0 = 0; r0 < rows; r0 += SUB) {
+    const int64_t r1 = r0 + SUB < rows ? r0 + SUB : rows;
+    for (int64_t j = 0; j < cv; j += VL) {
+      vd a = vd{}, b = vd{};
+      for (int64_t r = r0; r < r1; r++) {
+        vd lo, hi;
+        widen(x + r * ld + j, &lo, &hi);
+        a += lo, b += hi;
+      }
+      stored(s + j, loadd(s + j) + a), stored(s + j + DL, loadd(s + j + DL) + b);
+    }
+    for (int64_t j = cv; j < width; j++) {
+      double a = 0;
+      for (int64_t r = r0; r < r1; r++) a += x[r * ld + j];
+      s[j] += a;
+    }
+  }
+}
+
 static void affine(const float* x, int64_t rows, int64_t c, const float* mean, const float* scale, const float* shift,
                    float* y) {
   const int64_t cv = c / VL * VL;
@@ -111,7 +132,7 @@ static void trainDx(const float* x, const float* dy, int64_t rows, int64_t c, co
 }
 
 const BnUk* bnUk() {
-  static const BnUk uk{shiftedSums, gradSums, affine, trainDx};
+  static const BnUk uk{shiftedSums, gradSums, affine, columnSums, trainDx};
   return &uk;
 }
 

@@ -15,6 +15,8 @@ struct BnUk {
   /** y = (x - mean) * scale + shift per channel. */
   void (*affine)(const float* x, int64_t rows, int64_t c, const float* mean, const float* scale, const float* shift,
                  float* y);
+  /** s[j] += sum over rows of x[r * ld + j], j < width, in double (also the global average pool's). */
+  void (*columnSums)(const float* x, int64_t rows, int64_t width, int64_t ld, double* s);
   /** dx = a * (dy - off - (x - mean) * q) per channel (the training backward). */
   void (*trainDx)(const float* x, const float* dy, int64_t rows, int64_t c, const float* mean, const float* a,
                   const float* off, const float* q, float* dx);

@@ -181,7 +181,7 @@ export function register(program: Command): void {
           return t.timing.median;
         } finally { built.dispose(); }
       });
-      const label = b.name === 'wasm' ? `wasm ${(b as { threads?: number }).threads ?? o.threads ?? 1}t` : b.name;
+      const label = b.name === 'wasm' || b.name === 'cpu' ? `${b.name} ${(b as { threads?: number }).threads ?? o.threads ?? 1}t` : b.name;
       mkdirSync(o.out, { recursive: true });
       const file = join(o.out, 'select.svg');
       writeFileSync(file, selectSvg(rows, label));

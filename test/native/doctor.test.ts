@@ -57,6 +57,7 @@ t.test('the cpu section', async (t) => {
   const mt = formatDoctor(masked);
   t.match(mt, /  isa avx512   cannot run: the CPU has no AVX-512F \(512-bit vectors, 14x32 GEMM tile\)/);
   t.match(mt, /; CONVNETS_CPU_ISA=portable overrides it for new backends/);
+  t.match(formatDoctor({ ...r, cpu: { ...r.cpu, envMaxIsa: 'sse9' } }), /  CONVNETS_CPU_MAX_ISA=sse9 is not an ISA of this addon: creating a cpu backend will fail/);
   const gone = formatDoctor({ ...r, cpu: { ...r.cpu, addonPath: null, loadError: 'the CPU addon is not built (looked for x)', isas: [], chosen: null, reason: null, hardwareThreads: null } });
   t.match(gone, /cpu \(native CPU kernels\):\n  addon: not loaded - the CPU addon is not built \(looked for x\)\ncuda/);
 });

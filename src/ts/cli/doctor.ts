@@ -146,6 +146,9 @@ function cpuLines(c: DoctorReport['cpu']): string[] {
     out.push(`  isa ${i.name.padEnd(8)} ${i.runs ? 'runs' : `cannot run: ${i.why}`} (${8 * i.vectorBytes}-bit vectors, ${i.gemmTile} GEMM tile)`);
   }
   if (c.chosen) out.push(`  chosen: ${c.chosen} (${c.reason})${c.envIsa ? `; CONVNETS_CPU_ISA=${c.envIsa} overrides it for new backends` : ''}`);
+  if (c.envMaxIsa && c.isas.length && !c.isas.some((i) => i.name === c.envMaxIsa)) {
+    out.push(`  CONVNETS_CPU_MAX_ISA=${c.envMaxIsa} is not an ISA of this addon: creating a cpu backend will fail`);
+  }
   if (c.hardwareThreads !== null) out.push(`  hardware threads: ${c.hardwareThreads}`);
   return out;
 }

@@ -10,11 +10,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
-import { createBackend, backendAvailability, registeredBackends, resolveBackendName } from '../src/ts/core/registry.js';
+import { createBackend, backendAvailability, registeredBackends } from '../src/ts/core/registry.js';
 import { quickTiming } from './timing.js';
-import { ALL_PEERS } from './models.js';
-import type { PeerName } from './models.js';
-import { KERNEL_CASES, MODEL_CASES } from './shapes.js';
+import { KERNEL_CASES } from './shapes.js';
 import { kernelSuite } from './suites/kernels.js';
 import { modelSuite } from './suites/models.js';
 import { trainSuite, trainSteps } from './suites/train.js';
@@ -57,6 +55,8 @@ async function makeRuntimes(o: BenchOptions): Promise<{ runtimes: Runtime[]; una
 
 async function main(o: BenchOptions): Promise<void> {
   const timing = quickTiming(o.quick);
+  // On a shared machine the load says how far wall-clock times (and multi-thread ones most) can be trusted.
+  const loadStart = os.loadavg().map((v) => v.toFixed(2)).join(' ');
   const log = (s: string): void => { process.stderr.write(s + '\n'); };
   const wasmSimd = await wasmSimdBuild();
   const { runtimes, unavailable } = await makeRuntimes(o);
@@ -93,6 +93,7 @@ async function main(o: BenchOptions): Promise<void> {
     command: `node dist/bench/run.js ${process.argv.slice(2).join(' ')}`.trim(),
     runtimes: runtimes.map((r) => r.name).join(', ') + (unavailable.length ? ` (unavailable: ${unavailable.join('; ')})` : ''),
     'wasm build': wasmSimd,
+    'load average (1, 5, 15 min)': `${loadStart} at the start, ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} at the end, ${os.availableParallelism()} cores`,
     ...(torchInfo ? { 'PyTorch CPU': torchInfo.error ?? [torchInfo.note, torchInfo.warning ? `WARNING: ${torchInfo.warning}` : ''].filter(Boolean).join('; ') } : {}),
   };
   mkdirSync(o.out, { recursive: true });

@@ -43,7 +43,7 @@ if (!addon.addon) {
     const dx = m.backward(dy);
     const peak = b.stats().peakBytes;
     tt.ok(peak > 4 * GiB, `the step held ${(peak / GiB).toFixed(2)} GiB of buffers at once (> 4 GiB)`);
-    const grads = new Map(m.namedParameters().map(([n, p]) => [n, Float64Array.from(p.gradTensor().data())]));
+    const grads = new Map([...m.namedParameters()].map(([n, p]) => [n, Float64Array.from(p.gradTensor().data())] as const));
     const xs = x.data(), dys = dy.data();
     const per = H * W * 3;
     const sum = new Map<string, Float64Array>();

@@ -1,5 +1,6 @@
-// GEMM register tile, written once with vector extensions and compiled per ISA: 16 or 32 vector
-// registers hold MR x NR accumulators (AVX-512 14x32, AVX2 6x16, 128-bit 6x8).
+// GEMM register tile, written once with vector extensions and compiled per ISA: MR x NV vector
+// accumulators stay in registers over the whole k loop (one broadcast of A per row, NV loads of B per
+// k, MR*NV FMAs). Tile sizes were picked by measurement (bench/cpu-gemm.mjs).
 #include "isa/simd.h"
 #include "isa/gemm.h"
 
@@ -8,7 +9,10 @@ namespace cpu {
 namespace CN_ISA {
 
 #if CN_VEC_BYTES == 64
-constexpr int MR = 14, NV = 2;
+#ifndef CN_GEMM_MR512
+#define CN_GEMM_MR512 14
+#endif
+constexpr int MR = CN_GEMM_MR512, NV = 2;
 #elif CN_VEC_BYTES == 32
 constexpr int MR = 6, NV = 2;
 #else
@@ -16,7 +20,12 @@ constexpr int MR = 6, NV = 2;
 #endif
 constexpr int NR = NV * VL;
 
-static void tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int rows, int cols, int acc) {
+// x - (+0) is x for every x (signed zeros included), so the compiler folds it to a plain broadcast
+// (simd.h's splat adds +0, which it must keep: one extra instruction per row and k here).
+static inline vf bcast(float x) { return x - vf{}; }
+
+static void tile(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int rows, int cols,
+                 int acc) {
   vf s[MR][NV];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; i++)
@@ -28,13 +37,15 @@ static void tile(int64_t kc, const float* a, const float* b, float* c, int64_t l
     for (int v = 0; v < NV; v++) bv[v] = loadu(b + k * NR + v * VL);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; i++) {
-      vf ai = splat(a[k * MR + i]);
+      vf ai = bcast(a[i * lda + k]);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; v++) s[i][v] += ai * bv[v];
     }
   }
   if (rows == MR && cols == NR) {
+#pragma GCC unroll 16
     for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
       for (int v = 0; v < NV; v++) {
         float* p = c + i * ldc + v * VL;
         storeu(p, acc ? loadu(p) + s[i][v] : s[i][v]);

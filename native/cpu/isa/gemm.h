@@ -1,4 +1,5 @@
-// The GEMM micro-kernel of one ISA (isa/gemm.cpp): an mr x nr register tile over packed panels.
+// The GEMM micro-kernel of one ISA (isa/gemm.cpp): an mr x nr register tile, A read row-major (rows of
+// a with stride lda: the im2col packer only copies contiguous channel runs), B from packed panels.
 #pragma once
 #include <cstdint>
 
@@ -7,9 +8,11 @@ namespace cpu {
 
 struct GemmUk {
   int mr, nr;  // register tile: mr rows of A, nr columns of B (nr a multiple of the vector length)
-  /** c[i*ldc + j] = (acc ? c : 0) + sum_k a[k*mr + i] * b[k*nr + j] for i < rows, j < cols (rows <= mr,
-   *  cols <= nr); a is a kc x mr panel and b a kc x nr panel, both packed and zero-padded. */
-  void (*tile)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int rows, int cols, int acc);
+  /** c[i*ldc + j] = (acc ? c : 0) + sum_{k < kc} a[i*lda + k] * b[k*nr + j] for i < rows, j < cols
+   *  (rows <= mr, cols <= nr). All mr rows of a are read (the caller pads short panels); b is a kc x nr
+   *  panel, packed and zero-padded. */
+  void (*tile)(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int rows, int cols,
+               int acc);
 };
 
 }  // namespace cpu

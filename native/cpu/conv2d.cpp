@@ -1,13 +1,210 @@
-// conv2d on the CPU: placeholder until the family is written.
-#include "kernel.h"
+// conv2d on the CPU (as src/ts/backends/js/conv2d.ts: NHWC x, OHWI w, any groups, stride, dilation,
+// asymmetric padding), every pass an implicit GEMM per group on the packed-panel driver (gemm.h):
+//   forward         y_g [P, cog]  = im2col(x)_g [P, taps*cig] . w_g^T           (+ bias, activation)
+//   backwardData   dx_g [Px, cig] = gather(dy)_g [Px, taps*cog] . w_g as [(tap, co), ci]
+//   backwardFilter dw_g [cog, taps*cig] = dy_g^T [cog, P] . im2col(x)_g       (split-K over P)
+// The window gathers happen inside the packers, straight from NHWC memory (zeros for padding): no
+// column buffer. backwardData reads, for every input pixel and tap, the output pixel that tap came
+// from (zeros where none did): a deterministic gather that overwrites dx.
+#include <vector>
+#include "gemm.h"
 
 namespace cn {
 namespace cpu {
 namespace conv2d {
+namespace {
 
-void forward(const Call& k) { throw argError(k.op, "not implemented on the cpu backend yet"); }
-void backwardData(const Call& k) { throw argError(k.op, "not implemented on the cpu backend yet"); }
-void backwardFilter(const Call& k) { throw argError(k.op, "not implemented on the cpu backend yet"); }
+struct Geo {
+  ConvP p;
+  int64_t cig, cog, taps;
+  std::vector<int64_t> dh, dw;  // per tap t = kh*kW + kw: kh*dilH, kw*dilW
+  explicit Geo(const ConvP& q) : p(q), cig(q.inC / q.groups), cog(q.outC / q.groups), taps((int64_t)q.kH * q.kW) {
+    for (int64_t t = 0; t < taps; t++) {
+      dh.push_back((t / p.kW) * p.dilH);
+      dw.push_back((t % p.kW) * p.dilW);
+    }
+  }
+};
+
+inline void copyOrZero(float* d, const float* s, int64_t n) {
+  if (s)
+    for (int64_t i = 0; i < n; i++) d[i] = s[i];
+  else
+    for (int64_t i = 0; i < n; i++) d[i] = 0.f;
+}
+
+/** Output pixel index -> (b, oh, ow), stepped one pixel at a time. */
+struct PixelIter {
+  int64_t b, h, w, H, W;
+  PixelIter(int64_t i, int64_t H_, int64_t W_) : H(H_), W(W_) {
+    b = i / (H * W);
+    const int64_t r = i % (H * W);
+    h = r / W;
+    w = r % W;
+  }
+  void next() {
+    if (++w == W) {
+      w = 0;
+      if (++h == H) h = 0, b++;
+    }
+  }
+};
+
+/** im2col rows (output pixels) x columns (tap, ci) of group g, row-major into dst. */
+gemm::PackA packIm2colRows(const Geo& G, const float* x, int64_t g) {
+  return [&G, x, g](int64_t i0, int64_t rows, int64_t k0, int64_t kc, float* dst, int64_t ld) {
+    const ConvP& p = G.p;
+    PixelIter it(i0, p.outH, p.outW);
+    const int64_t t0 = k0 / G.cig, c0 = k0 % G.cig;
+    for (int64_t r = 0; r < rows; r++, it.next()) {
+      float* d = dst + r * ld;
+      const int64_t ihB = it.h * p.strideH - p.padTop, iwB = it.w * p.strideW - p.padLeft;
+      const float* xb = x + it.b * p.inH * p.inW * p.inC + g * G.cig;
+      int64_t t = t0, ci = c0, done = 0;
+      while (done < kc) {
+        const int64_t len = std::min(G.cig - ci, kc - done);
+        const int64_t ih = ihB + G.dh[t], iw = iwB + G.dw[t];
+        const bool in = ih >= 0 && ih < p.inH && iw >= 0 && iw < p.inW;
+        copyOrZero(d + done, in ? xb + (ih * p.inW + iw) * p.inC + ci : nullptr, len);
+        done += len, ci = 0, t++;
+      }
+    }
+  };
+}
+
+/** im2col as B: rows = output pixels (the GEMM's K), columns (tap, ci) of group g, into nr panels. */
+gemm::PackB packIm2colPanels(const Geo& G, const float* x, int64_t g) {
+  return [&G, x, g](int64_t k0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst) {
+    const ConvP& p = G.p;
+    PixelIter it(k0, p.outH, p.outW);
+    const int64_t t0 = j0 / G.cig, c0 = j0 % G.cig, tail = cols % nr;
+    float* last = dst + (cols / nr) * kc * nr;
+    for (int64_t kk = 0; kk < kc; kk++, it.next()) {
+      const int64_t ihB = it.h * p.strideH - p.padTop, iwB = it.w * p.strideW - p.padLeft;
+      const float* xb = x + it.b * p.inH * p.inW * p.inC + g * G.cig;
+      int64_t t = t0, ci = c0, j = 0;
+      while (j < cols) {
+        const int64_t jj = j % nr;
+        const int64_t len = std::min(std::min(G.cig - ci, nr - jj), cols - j);
+        const int64_t ih = ihB + G.dh[t], iw = iwB + G.dw[t];
+        const bool in = ih >= 0 && ih < p.inH && iw >= 0 && iw < p.inW;
+        copyOrZero(dst + (j / nr) * kc * nr + kk * nr + jj, in ? xb + (ih * p.inW + iw) * p.inC + ci : nullptr, len);
+        j += len, ci += len;
+        if (ci == G.cig) ci = 0, t++;
+      }
+      if (tail)
+        for (int64_t q = tail; q < nr; q++) last[kk * nr + q] = 0.f;
+    }
+  };
+}
+
+/** backwardData's A: rows = input pixels, columns (tap, co): dy at the output pixel that tap of that
+ *  input pixel came from, or zero. */
+gemm::PackA packDyGather(const Geo& G, const float* dy, int64_t g) {
+  return [&G, dy, g](int64_t i0, int64_t rows, int64_t k0, int64_t kc, float* dst, int64_t ld) {
+    const ConvP& p = G.p;
+    PixelIter it(i0, p.inH, p.inW);
+    const int64_t t0 = k0 / G.cog, c0 = k0 % G.cog;
+    for (int64_t r = 0; r < rows; r++, it.next()) {
+      float* d = dst + r * ld;
+      const int64_t ohN = it.h + p.padTop, owN = it.w + p.padLeft;
+      const float* db = dy + it.b * p.outH * p.outW * p.outC + g * G.cog;
+      int64_t t = t0, co = c0, done = 0;
+      while (done < kc) {
+        const int64_t len = std::min(G.cog - co, kc - done);
+        const int64_t nh = ohN - G.dh[t], nw = owN - G.dw[t];
+        const float* s = nullptr;
+        if (nh >= 0 && nw >= 0 && nh % p.strideH == 0 && nw % p.strideW == 0) {
+          const int64_t oh = nh / p.strideH, ow = nw / p.strideW;
+          if (oh < p.outH && ow < p.outW) s = db + (oh * p.outW + ow) * p.outC + co;
+        }
+        copyOrZero(d + done, s, len);
+        done += len, co = 0, t++;
+      }
+    }
+  };
+}
+
+/** backwardData's B: rows (tap, co), columns ci: w[g*cog + co, tap, ci]. */
+gemm::PackB packWeightRows(const Geo& G, const float* w, int64_t g) {
+  return [&G, w, g](int64_t k0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst) {
+    for (int64_t q = 0; q * nr < cols; q++) {
+      const int64_t width = std::min<int64_t>(nr, cols - q * nr);
+      float* d = dst + q * kc * nr;
+      int64_t t = k0 / G.cog, co = k0 % G.cog;
+      for (int64_t kk = 0; kk < kc; kk++) {
+        const float* s = w + ((g * G.cog + co) * G.taps + t) * G.cig + j0 + q * nr;
+        for (int64_t j = 0; j < width; j++) d[kk * nr + j] = s[j];
+        for (int64_t j = width; j < nr; j++) d[kk * nr + j] = 0.f;
+        if (++co == G.cog) co = 0, t++;
+      }
+    }
+  };
+}
+
+bool isPointwise(const ConvP& p) {
+  return p.kH == 1 && p.kW == 1 && p.strideH == 1 && p.strideW == 1 && !p.padTop && !p.padLeft && p.groups == 1 &&
+         p.outH == p.inH && p.outW == p.inW;
+}
+
+}  // namespace
+
+void forward(const Call& k) {
+  ConvP p = convRecord(k);
+  const float* x = k.buf(0, "x", p.xLen());
+  const float* w = k.buf(1, "w", p.wLen());
+  const float* bias = k.buf(2, "bias", p.outC, true);
+  float* y = k.buf(3, "y", p.yLen());
+  const Geo G(p);
+  const int64_t K = G.taps * G.cig;
+  for (int64_t g = 0; g < p.groups; g++) {
+    gemm::Problem q;
+    q.M = (int64_t)p.n * p.outH * p.outW, q.N = G.cog, q.K = K;
+    if (isPointwise(p)) q.a = x, q.lda = p.inC;
+    else q.packA = packIm2colRows(G, x, g);
+    q.packB = gemm::packBTransposed(w + g * G.cog * K, K);
+    q.c = y + g * G.cog, q.ldc = p.outC;
+    q.bias = bias ? bias + g * G.cog : nullptr, q.act = p.act;
+    gemm::run(k, q);
+  }
+}
+
+void backwardData(const Call& k) {
+  ConvP p = convRecord(k);
+  const float* dy = k.buf(0, "dy", p.yLen());
+  const float* w = k.buf(1, "w", p.wLen());
+  float* dx = k.buf(2, "dx", p.xLen());
+  const Geo G(p);
+  for (int64_t g = 0; g < p.groups; g++) {
+    gemm::Problem q;
+    q.M = (int64_t)p.n * p.inH * p.inW, q.N = G.cig, q.K = G.taps * G.cog;
+    if (isPointwise(p)) q.a = dy, q.lda = p.outC;
+    else q.packA = packDyGather(G, dy, g);
+    q.packB = packWeightRows(G, w, g);
+    q.c = dx + g * G.cig, q.ldc = p.inC;
+    gemm::run(k, q);
+  }
+}
+
+void backwardFilter(const Call& k) {
+  ConvP p = convRecord(k);
+  const float* x = k.buf(0, "x", p.xLen());
+  const float* dy = k.buf(1, "dy", p.yLen());
+  float* dw = k.buf(2, "dw", p.wLen());
+  float* dbias = k.buf(3, "dbias", p.outC, true);
+  const Geo G(p);
+  const int64_t K = G.taps * G.cig, P = (int64_t)p.n * p.outH * p.outW;
+  for (int64_t g = 0; g < p.groups; g++) {
+    gemm::Problem q;
+    q.M = G.cog, q.N = K, q.K = P;
+    q.packA = gemm::packATransposed(dy + g * G.cog, p.outC);
+    if (isPointwise(p)) q.packB = gemm::packBRows(x, p.inC);
+    else q.packB = packIm2colPanels(G, x, g);
+    q.c = dw + g * G.cog * K, q.ldc = K;
+    gemm::run(k, q);
+  }
+  if (dbias) gemm::columnSums(k, dy, P, p.outC, p.outC, dbias);
+}
 
 }  // namespace conv2d
 }  // namespace cpu

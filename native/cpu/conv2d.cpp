@@ -18,7 +18,10 @@ struct Geo {
   ConvP p;
   int64_t cig, cog, taps;
   std::vector<int64_t> dh, dw;  // per tap t = kh*kW + kw: kh*dilH, kw*dilW
-  explicit Geo(const ConvP& q) : p(q), cig(q.inC / q.groups), cog(q.outC / q.groups), taps((int64_t)q.kH * q.kW) {
+  bool merge;  // groups 1, dilationW 1: a kernel row's taps read one contiguous run of x (im2col copies it at once)
+  explicit Geo(const ConvP& q)
+      : p(q), cig(q.inC / q.groups), cog(q.outC / q.groups), taps((int64_t)q.kH * q.kW),
+        merge(q.groups == 1 && q.dilW == 1) {
     for (int64_t t = 0; t < taps; t++) {
       dh.push_back((t / p.kW) * p.dilH);
       dw.push_back((t % p.kW) * p.dilW);
@@ -50,23 +53,52 @@ struct PixelIter {
   }
 };
 
+/** One run of an im2col row: from tap t (kernel column kw), channel ci, at most `room` floats; the
+ *  source (null: zeros) and its length. With G.merge, a kernel row's taps that stay inside x are one
+ *  contiguous run. Returns how many taps the run completes (0: it ends inside tap t). */
+struct Run {
+  const float* src;
+  int64_t len, taps;
+};
+inline Run im2colRun(const Geo& G, const float* xb, int64_t ihB, int64_t iwB, int64_t t, int64_t kw, int64_t ci,
+                     int64_t room) {
+  const ConvP& p = G.p;
+  const int64_t ih = ihB + G.dh[t], iw = iwB + G.dw[t];
+  const bool in = ih >= 0 && ih < p.inH && iw >= 0 && iw < p.inW;
+  int64_t taps = 1;
+  if (in && G.merge) taps = std::min<int64_t>(p.kW - kw, p.inW - iw);
+  int64_t len = taps * G.cig - ci;
+  if (len > room) len = room, taps = (ci + len) / G.cig;  // ends at the block's edge
+  return {in ? xb + (ih * p.inW + iw) * p.inC + ci : nullptr, len, taps};
+}
+
+/** Steps (t, kw, ci) past a run. */
+inline void advance(const Geo& G, const Run& r, int64_t& t, int64_t& kw, int64_t& ci) {
+  if (r.taps == 0) {
+    ci += r.len;
+    return;
+  }
+  const int64_t endCi = (ci + r.len) - r.taps * G.cig;  // 0 unless the run stopped inside a tap
+  t += r.taps, kw += r.taps, ci = endCi;
+  while (kw >= G.p.kW) kw -= G.p.kW;
+}
+
 /** im2col rows (output pixels) x columns (tap, ci) of group g, row-major into dst. */
 gemm::PackA packIm2colRows(const Geo& G, const float* x, int64_t g) {
   return [&G, x, g](int64_t i0, int64_t rows, int64_t k0, int64_t kc, float* dst, int64_t ld) {
     const ConvP& p = G.p;
     PixelIter it(i0, p.outH, p.outW);
-    const int64_t t0 = k0 / G.cig, c0 = k0 % G.cig;
+    const int64_t t0 = k0 / G.cig, c0 = k0 % G.cig, kw0 = t0 % p.kW;
     for (int64_t r = 0; r < rows; r++, it.next()) {
       float* d = dst + r * ld;
       const int64_t ihB = it.h * p.strideH - p.padTop, iwB = it.w * p.strideW - p.padLeft;
       const float* xb = x + it.b * p.inH * p.inW * p.inC + g * G.cig;
-      int64_t t = t0, ci = c0, done = 0;
+      int64_t t = t0, kw = kw0, ci = c0, done = 0;
       while (done < kc) {
-        const int64_t len = std::min(G.cig - ci, kc - done);
-        const int64_t ih = ihB + G.dh[t], iw = iwB + G.dw[t];
-        const bool in = ih >= 0 && ih < p.inH && iw >= 0 && iw < p.inW;
-        copyOrZero(d + done, in ? xb + (ih * p.inW + iw) * p.inC + ci : nullptr, len);
-        done += len, ci = 0, t++;
+        const Run run = im2colRun(G, xb, ihB, iwB, t, kw, ci, kc - done);
+        copyOrZero(d + done, run.src, run.len);
+        done += run.len;
+        advance(G, run, t, kw, ci);
       }
     }
   };
@@ -77,23 +109,21 @@ gemm::PackB packIm2colPanels(const Geo& G, const float* x, int64_t g) {
   return [&G, x, g](int64_t k0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst) {
     const ConvP& p = G.p;
     PixelIter it(k0, p.outH, p.outW);
-    const int64_t t0 = j0 / G.cig, c0 = j0 % G.cig, tail = cols % nr;
+    const int64_t t0 = j0 / G.cig, c0 = j0 % G.cig, kw0 = t0 % p.kW, tail = cols % nr;
     float* last = dst + (cols / nr) * kc * nr;
     for (int64_t kk = 0; kk < kc; kk++, it.next()) {
       const int64_t ihB = it.h * p.strideH - p.padTop, iwB = it.w * p.strideW - p.padLeft;
       const float* xb = x + it.b * p.inH * p.inW * p.inC + g * G.cig;
-      int64_t t = t0, ci = c0, j = 0;
+      int64_t t = t0, kw = kw0, ci = c0, j = 0, q = 0, jj = 0;
       while (j < cols) {
-        const int64_t jj = j % nr;
-        const int64_t len = std::min(std::min(G.cig - ci, nr - jj), cols - j);
-        const int64_t ih = ihB + G.dh[t], iw = iwB + G.dw[t];
-        const bool in = ih >= 0 && ih < p.inH && iw >= 0 && iw < p.inW;
-        copyOrZero(dst + (j / nr) * kc * nr + kk * nr + jj, in ? xb + (ih * p.inW + iw) * p.inC + ci : nullptr, len);
-        j += len, ci += len;
-        if (ci == G.cig) ci = 0, t++;
+        const Run run = im2colRun(G, xb, ihB, iwB, t, kw, ci, std::min<int64_t>(nr - jj, cols - j));
+        copyOrZero(dst + q * kc * nr + kk * nr + jj, run.src, run.len);
+        j += run.len, jj += run.len;
+        if (jj == nr) jj = 0, q++;
+        advance(G, run, t, kw, ci);
       }
       if (tail)
-        for (int64_t q = tail; q < nr; q++) last[kk * nr + q] = 0.f;
+        for (int64_t z = tail; z < nr; z++) last[kk * nr + z] = 0.f;
     }
   };
 }

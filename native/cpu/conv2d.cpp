@@ -224,12 +224,16 @@ void backwardFilter(const Call& k) {
   float* dbias = k.buf(3, "dbias", p.outC, true);
   const Geo G(p);
   const int64_t K = G.taps * G.cig, P = (int64_t)p.n * p.outH * p.outW;
+  if (isPointwise(p)) {
+    gemm::weightGradient(k, P, p.outC, p.inC, dy, p.outC, x, p.inC, dw);
+    if (dbias) gemm::columnSums(k, dy, P, p.outC, p.outC, dbias);
+    return;
+  }
   for (int64_t g = 0; g < p.groups; g++) {
     gemm::Problem q;
     q.M = G.cog, q.N = K, q.K = P;
     q.packA = gemm::packATransposed(dy + g * G.cog, p.outC);
-    if (isPointwise(p)) q.packB = gemm::packBRows(x, p.inC);
-    else q.packB = packIm2colPanels(G, x, g);
+    q.packB = packIm2colPanels(G, x, g);
     q.c = dw + g * G.cog * K, q.ldc = K;
     gemm::run(k, q);
   }

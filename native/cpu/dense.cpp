@@ -47,12 +47,7 @@ void backwardFilter(const Call& k) {
   const float* dy = k.buf(1, "dy", d.n * d.outF);
   float* dw = k.buf(2, "dw", d.outF * d.inF);
   float* db = k.buf(3, "dbias", d.outF, true);
-  gemm::Problem g;  // dw [outF, inF] = dy^T [outF, n] . x [n, inF]
-  g.M = d.outF, g.N = d.inF, g.K = d.n;
-  g.packA = gemm::packATransposed(dy, d.outF);
-  g.packB = gemm::packBRows(x, d.inF);
-  g.c = dw, g.ldc = d.inF;
-  gemm::run(k, g);
+  gemm::weightGradient(k, d.n, d.outF, d.inF, dy, d.outF, x, d.inF, dw);
   if (db) gemm::columnSums(k, dy, d.n, d.outF, d.outF, db);
 }
 

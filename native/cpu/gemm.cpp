@@ -233,6 +233,31 @@ PackB packBTransposed(const float* s, int64_t ld) {
   };
 }
 
+void weightGradient(const Call& k, int64_t P, int64_t outC, int64_t inC, const float* dy, int64_t ldy, const float* x,
+                    int64_t ldx, float* dw) {
+  Problem g;
+  g.K = P;
+  if (inC >= outC || inC >= 4 * k.isa().gemm->nr) {
+    g.M = outC, g.N = inC;
+    g.packA = packATransposed(dy, ldy);
+    g.packB = packBRows(x, ldx);
+    g.c = dw, g.ldc = inC;
+    run(k, g);
+    return;
+  }
+  Scratch t(k.c, (size_t)(inC * outC), k.op.c_str());
+  g.M = inC, g.N = outC;
+  g.packA = packATransposed(x, ldx);
+  g.packB = packBRows(dy, ldy);
+  g.c = t.get(), g.ldc = outC;
+  run(k, g);
+  const float* src = t.get();
+  k.pool().parallelFor(outC, 64, [&](int64_t s, int64_t e, int) {
+    for (int64_t o = s; o < e; o++)
+      for (int64_t i = 0; i < inC; i++) dw[o * inC + i] = src[i * outC + o];
+  });
+}
+
 void columnSums(const Call& k, const float* y, int64_t M, int64_t N, int64_t ld, float* out) {
   constexpr int64_t CB = 64;
   k.pool().parallelFor(cdiv(N, CB), 1, [&](int64_t s, int64_t e, int) {

@@ -40,6 +40,12 @@ PackB packBRows(const float* s, int64_t ld);
 /** B[k][j] = s[j*ld + k] (B given transposed, e.g. a weight matrix [out, in]). */
 PackB packBTransposed(const float* s, int64_t ld);
 
+/** dw [outC, inC] = dy^T . x over P rows (dy [P, ldy], x [P, ldx]): the weight gradient of a dense or
+ *  pointwise layer. With few input channels it computes dw^T = x^T . dy (outC on the vector side) and
+ *  transposes, so the register tile's columns are not mostly padding. */
+void weightGradient(const Call& k, int64_t P, int64_t outC, int64_t inC, const float* dy, int64_t ldy, const float* x,
+                    int64_t ldx, float* dw);
+
 /** dbias[j] = sum_i y[i*ld + j] over rows i < M (fixed order per column: thread-count independent). */
 void columnSums(const Call& k, const float* y, int64_t M, int64_t N, int64_t ld, float* out);
 

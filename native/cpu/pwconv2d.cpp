@@ -49,12 +49,7 @@ void backwardFilter(const Call& k) {
   float* dw = k.buf(2, "dw", p.wLen());
   float* dbias = k.buf(3, "dbias", p.outC, true);
   const int64_t P = (int64_t)p.n * p.inH * p.inW;
-  gemm::Problem g;  // dw [outC, inC] = dy^T [outC, P] . x [P, inC], split over P when it is long
-  g.M = p.outC, g.N = p.inC, g.K = P;
-  g.packA = gemm::packATransposed(dy, p.outC);
-  g.packB = gemm::packBRows(x, p.inC);
-  g.c = dw, g.ldc = p.inC;
-  gemm::run(k, g);
+  gemm::weightGradient(k, P, p.outC, p.inC, dy, p.outC, x, p.inC, dw);  // split over P when it is long
   if (dbias) gemm::columnSums(k, dy, P, p.outC, p.outC, dbias);
 }
 

@@ -6,6 +6,7 @@
 // The window gathers happen inside the packers, straight from NHWC memory (zeros for padding): no
 // column buffer. backwardData reads, for every input pixel and tap, the output pixel that tap came
 // from (zeros where none did): a deterministic gather that overwrites dx.
+#include <algorithm>
 #include <vector>
 #include "gemm.h"
 
@@ -13,6 +14,8 @@ namespace cn {
 namespace cpu {
 namespace conv2d {
 namespace {
+
+constexpr int64_t MAX_COL_FLOATS = int64_t(16) << 20;  // backwardDataCols' column chunk (64 MiB)
 
 struct Geo {
   ConvP p;
@@ -199,12 +202,69 @@ void forward(const Call& k) {
   }
 }
 
+/** backwardData through columns, for strided or few-channel convolutions (where the gather GEMM
+ *  would mostly multiply zeros or padding): per chunk of images, dcol [P, taps*cig] = dy_g . w_g, then
+ *  each dx pixel sums the column entries of the taps that read it, in tap order (no scatter). */
+struct TapFrom {
+  int64_t k, o;  // kernel index, output index
+};
+using Taps = std::vector<TapFrom>;
+
+void backwardDataCols(const Call& k, const Geo& G, const float* dy, const float* w, float* dx) {
+  const ConvP& p = G.p;
+  const int64_t K = G.taps * G.cig, perImage = (int64_t)p.outH * p.outW * K;
+  const int64_t imgs = std::max<int64_t>(1, std::min<int64_t>(p.n, MAX_COL_FLOATS / perImage));
+  Scratch col(k.c, (size_t)(imgs * perImage), k.op.c_str());
+  // Per input row (column): the kernel rows (columns) that read it and the output row (column) each
+  // came from, ascending: the gather's fixed order.
+  std::vector<Taps> rowTaps(p.inH), colTaps(p.inW);
+  auto build = [](std::vector<Taps>& v, int64_t in, int64_t pad, int64_t kn, int64_t dil, int64_t stride, int64_t out) {
+    for (int64_t i = 0; i < in; i++)
+      for (int64_t kk = 0; kk < kn; kk++) {
+        const int64_t num = i + pad - kk * dil;
+        if (num >= 0 && num % stride == 0 && num / stride < out) v[i].push_back({kk, num / stride});
+      }
+  };
+  build(rowTaps, p.inH, p.padTop, p.kH, p.dilH, p.strideH, p.outH);
+  build(colTaps, p.inW, p.padLeft, p.kW, p.dilW, p.strideW, p.outW);
+  for (int64_t b0 = 0; b0 < p.n; b0 += imgs) {
+    const int64_t nb = std::min<int64_t>(imgs, p.n - b0);
+    for (int64_t g = 0; g < p.groups; g++) {
+      gemm::Problem q;
+      q.M = nb * p.outH * p.outW, q.N = K, q.K = G.cog;
+      q.a = dy + b0 * p.outH * p.outW * p.outC + g * G.cog, q.lda = p.outC;
+      q.packB = gemm::packBRows(w + g * G.cog * K, K);
+      q.c = col.get(), q.ldc = K;
+      gemm::run(k, q);
+      const float* cl = col.get();
+      k.pool().parallelFor(nb * p.inH, 1, [&](int64_t s, int64_t e, int) {
+        for (int64_t row = s; row < e; row++) {
+          const int64_t bl = row / p.inH, ih = row % p.inH;
+          const Taps& th = rowTaps[ih];
+          for (int64_t iw = 0; iw < p.inW; iw++) {
+            const Taps& tw = colTaps[iw];
+            float* d = dx + (((b0 + bl) * p.inH + ih) * p.inW + iw) * p.inC + g * G.cig;
+            for (int64_t ci = 0; ci < G.cig; ci++) d[ci] = 0.f;
+            for (size_t a = 0; a < th.size(); a++)
+              for (size_t b = 0; b < tw.size(); b++) {
+                const int64_t t = th[a].k * p.kW + tw[b].k;
+                const float* c = cl + ((bl * p.outH + th[a].o) * p.outW + tw[b].o) * K + t * G.cig;
+                for (int64_t ci = 0; ci < G.cig; ci++) d[ci] += c[ci];
+              }
+          }
+        }
+      });
+    }
+  }
+}
+
 void backwardData(const Call& k) {
   ConvP p = convRecord(k);
   const float* dy = k.buf(0, "dy", p.yLen());
   const float* w = k.buf(1, "w", p.wLen());
   float* dx = k.buf(2, "dx", p.xLen());
   const Geo G(p);
+  if (p.strideH > 1 || p.strideW > 1 || G.cig < k.isa().gemm->nr) return backwardDataCols(k, G, dy, w, dx);
   for (int64_t g = 0; g < p.groups; g++) {
     gemm::Problem q;
     q.M = (int64_t)p.n * p.inH * p.inW, q.N = G.cig, q.K = G.taps * G.cog;

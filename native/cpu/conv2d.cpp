@@ -7,6 +7,7 @@
 // column buffer. backwardData reads, for every input pixel and tap, the output pixel that tap came
 // from (zeros where none did): a deterministic gather that overwrites dx.
 #include <algorithm>
+#include <cstring>
 #include <vector>
 #include "gemm.h"
 
@@ -33,10 +34,8 @@ struct Geo {
 };
 
 inline void copyOrZero(float* d, const float* s, int64_t n) {
-  if (s)
-    for (int64_t i = 0; i < n; i++) d[i] = s[i];
-  else
-    for (int64_t i = 0; i < n; i++) d[i] = 0.f;
+  if (s) std::memcpy(d, s, sizeof(float) * n);
+  else std::memset(d, 0, sizeof(float) * n);
 }
 
 /** Output pixel index -> (b, oh, ow), stepped one pixel at a time. */
@@ -119,10 +118,14 @@ gemm::PackB packIm2colPanels(const Geo& G, const float* x, int64_t g) {
       const float* xb = x + it.b * p.inH * p.inW * p.inC + g * G.cig;
       int64_t t = t0, kw = kw0, ci = c0, j = 0, q = 0, jj = 0;
       while (j < cols) {
-        const Run run = im2colRun(G, xb, ihB, iwB, t, kw, ci, std::min<int64_t>(nr - jj, cols - j));
-        copyOrZero(dst + q * kc * nr + kk * nr + jj, run.src, run.len);
-        j += run.len, jj += run.len;
-        if (jj == nr) jj = 0, q++;
+        const Run run = im2colRun(G, xb, ihB, iwB, t, kw, ci, cols - j);
+        for (int64_t done = 0; done < run.len;) {  // the run across panels
+          const int64_t piece = std::min(nr - jj, run.len - done);
+          copyOrZero(dst + q * kc * nr + kk * nr + jj, run.src ? run.src + done : nullptr, piece);
+          done += piece, jj += piece;
+          if (jj == nr) jj = 0, q++;
+        }
+        j += run.len;
         advance(G, run, t, kw, ci);
       }
       if (tail)

@@ -45,14 +45,14 @@ void epilogue(float* c, int64_t ldc, int64_t rows, int64_t cols, const float* bi
   }
 }
 
-/** C block (mb, nb) over K chunk ch into cbase (ld ldc); acc0: add to what is there. */
-void block(const Problem& p, const Plan& pl, const GemmUk& uk, int64_t mb, int64_t nb, int64_t ch, float* cbase,
-           int64_t ldc, bool acc0, bool epi, float* ws) {
+/** C blocks (mb, nb0..nb1-1) over K chunk ch into cbase (ld ldc); acc0: add to what is there. A's block
+ *  is packed once per KC step and used for every N block of the range. */
+void block(const Problem& p, const Plan& pl, const GemmUk& uk, int64_t mb, int64_t nb0, int64_t nb1, int64_t ch,
+           float* cbase, int64_t ldc, bool acc0, bool epi, float* ws) {
   const int mr = pl.mr, nr = pl.nr;
   const int64_t i0 = mb * pl.mc, mrows = std::min(pl.mc, p.M - i0);
-  const int64_t j0 = nb * pl.nc, ncols = std::min(pl.nc, p.N - j0);
   const int64_t kBeg = ch * pl.chunk, kEnd = std::min(p.K, kBeg + pl.chunk);
-  const int64_t mPad = roundUp(mrows, mr), panels = cdiv(ncols, nr);
+  const int64_t mPad = roundUp(mrows, mr);
   float* abuf = ws;                              // mc (padded) x KC
   float* bbuf = abuf + roundUp(pl.mc, mr) * KC;  // nc (padded) x KC
   float* edge = bbuf + roundUp(pl.nc, nr) * KC;  // mr x KC: the short last row panel of an in-place A
@@ -78,6 +78,10 @@ void block(const Problem& p, const Plan& pl, const GemmUk& uk, int64_t mb, int64
         aEdge = edge;
       }
     }
+    const int acc = acc0 || k0 > kBeg;
+    const bool last = k0 + kc >= kEnd;
+    for (int64_t nb = nb0; nb < nb1; nb++) {
+    const int64_t j0 = nb * pl.nc, ncols = std::min(pl.nc, p.N - j0), panels = cdiv(ncols, nr);
     const float* B;
     if (pl.packedB) {
       B = pl.packedB + k0 * pl.nPad + (j0 / nr) * kc * nr;
@@ -85,8 +89,6 @@ void block(const Problem& p, const Plan& pl, const GemmUk& uk, int64_t mb, int64
       p.packB(k0, kc, j0, ncols, nr, bbuf);
       B = bbuf;
     }
-    const int acc = acc0 || k0 > kBeg;
-    const bool last = k0 + kc >= kEnd;
     for (int64_t q = 0; q < panels; q++) {
       const int cols = (int)std::min<int64_t>(nr, ncols - q * nr);
       const float* bp = B + q * kc * nr;
@@ -102,6 +104,7 @@ void block(const Problem& p, const Plan& pl, const GemmUk& uk, int64_t mb, int64
         uk.tile(kc, ap, la, bp, cp, ldc, rows, cols, acc);
         if (last && epi && (p.bias || p.act)) epilogue(cp, ldc, rows, cols, p.bias ? p.bias + j0 + q * nr : nullptr, p.act);
       }
+    }
     }
   }
 }
@@ -141,6 +144,7 @@ void run(const Call& k, const Problem& p) {
   pl.nPad = roundUp(p.N, pl.nr);
   const bool prepack = pl.chunks == 1 && pl.mBlocks >= 2 && p.K * pl.nPad <= MAX_PREPACK_FLOATS;
   pl.nc = prepack ? pl.nPad : std::min(pl.nPad, roundUp(NC_MAX, pl.nr));
+  // Tasks: (chunk, M block, group of N blocks); one group (A packed once) unless the threads need more.
   const int64_t want = threads > 1 ? 3 * threads : 1;
   while (pl.chunks * pl.mBlocks * cdiv(p.N, pl.nc) < want && pl.nc > pl.nr) pl.nc = roundUp(pl.nc / 2, pl.nr);
   while (pl.chunks * pl.mBlocks * cdiv(p.N, pl.nc) < want && pl.mc > pl.mr) {
@@ -148,6 +152,8 @@ void run(const Call& k, const Problem& p) {
     pl.mBlocks = cdiv(p.M, pl.mc);
   }
   pl.nBlocks = cdiv(p.N, pl.nc);
+  const int64_t nGroups = std::min(pl.nBlocks, std::max<int64_t>(1, cdiv(want, pl.chunks * pl.mBlocks)));
+  const int64_t perGroup = cdiv(pl.nBlocks, nGroups);
 
   std::unique_ptr<Scratch> packed;
   if (prepack) {
@@ -164,12 +170,15 @@ void run(const Call& k, const Problem& p) {
     pl.packedB = dst;
   }
   const size_t wsFloats = (size_t)((roundUp(pl.mc, pl.mr) + roundUp(pl.nc, pl.nr) + pl.mr) * KC);
-  const int64_t tiles = pl.mBlocks * pl.nBlocks;
+  const int64_t tiles = pl.mBlocks * nGroups;
+  auto groupEnd = [&](int64_t gi) { return std::min(pl.nBlocks, (gi + 1) * perGroup); };
   if (pl.chunks == 1) {
     pool.parallelFor(tiles, 1, [&](int64_t s, int64_t e, int w) {
       float* ws = k.c.workspace(w, wsFloats);
-      for (int64_t t = s; t < e; t++)
-        block(p, pl, uk, t / pl.nBlocks, t % pl.nBlocks, 0, p.c, p.ldc, p.accumulate, true, ws);
+      for (int64_t t = s; t < e; t++) {
+        const int64_t gi = t % nGroups;
+        block(p, pl, uk, t / nGroups, gi * perGroup, groupEnd(gi), 0, p.c, p.ldc, p.accumulate, true, ws);
+      }
     });
     return;
   }
@@ -179,8 +188,8 @@ void run(const Call& k, const Problem& p) {
   pool.parallelFor(pl.chunks * tiles, 1, [&](int64_t s, int64_t e, int w) {
     float* ws = k.c.workspace(w, wsFloats);
     for (int64_t t = s; t < e; t++) {
-      const int64_t ch = t / tiles, tt = t % tiles;
-      block(p, pl, uk, tt / pl.nBlocks, tt % pl.nBlocks, ch, part.get() + ch * mn, p.N, false, false, ws);
+      const int64_t ch = t / tiles, tt = t % tiles, gi = tt % nGroups;
+      block(p, pl, uk, tt / nGroups, gi * perGroup, groupEnd(gi), ch, part.get() + ch * mn, p.N, false, false, ws);
     }
   });
   pool.parallelFor(p.M, std::max<int64_t>(1, 16384 / p.N), [&](int64_t s, int64_t e, int) {
@@ -198,10 +207,16 @@ void run(const Call& k, const Problem& p) {
 
 PackA packATransposed(const float* s, int64_t ld) {
   return [s, ld](int64_t i0, int64_t rows, int64_t k0, int64_t kc, float* dst, int64_t ldd) {
-    for (int64_t kk = 0; kk < kc; kk++) {
-      const float* src = s + (k0 + kk) * ld + i0;
-      for (int64_t r = 0; r < rows; r++) dst[r * ldd + kk] = src[r];
-    }
+    constexpr int64_t T = 16;  // blocks of T x T: both sides touch T cache lines at a time
+    for (int64_t kb = 0; kb < kc; kb += T)
+      for (int64_t rb = 0; rb < rows; rb += T) {
+        const int64_t ke = std::min(kc, kb + T), re = std::min(rows, rb + T);
+        for (int64_t r = rb; r < re; r++) {
+          const float* src = s + (k0 + kb) * ld + i0 + r;
+          float* d = dst + r * ldd;
+          for (int64_t kk = kb; kk < ke; kk++, src += ld) d[kk] = *src;
+        }
+      }
   };
 }
 

@@ -164,16 +164,16 @@ gemm::PackA packDyGather(const Geo& G, const float* dy, int64_t g) {
 /** backwardData's B: rows (tap, co), columns ci: w[g*cog + co, tap, ci]. */
 gemm::PackB packWeightRows(const Geo& G, const float* w, int64_t g) {
   return [&G, w, g](int64_t k0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst) {
-    for (int64_t q = 0; q * nr < cols; q++) {
-      const int64_t width = std::min<int64_t>(nr, cols - q * nr);
-      float* d = dst + q * kc * nr;
-      int64_t t = k0 / G.cog, co = k0 % G.cog;
-      for (int64_t kk = 0; kk < kc; kk++) {
-        const float* s = w + ((g * G.cog + co) * G.taps + t) * G.cig + j0 + q * nr;
-        for (int64_t j = 0; j < width; j++) d[kk * nr + j] = s[j];
-        for (int64_t j = width; j < nr; j++) d[kk * nr + j] = 0.f;
-        if (++co == G.cog) co = 0, t++;
+    int64_t t = k0 / G.cog, co = k0 % G.cog;
+    for (int64_t kk = 0; kk < kc; kk++) {  // each weight row's run read once, dealt to the panels
+      const float* s = w + ((g * G.cog + co) * G.taps + t) * G.cig + j0;
+      for (int64_t q = 0; q * nr < cols; q++) {
+        const int64_t width = std::min<int64_t>(nr, cols - q * nr);
+        float* d = dst + q * kc * nr + kk * nr;
+        std::memcpy(d, s + q * nr, sizeof(float) * width);
+        if (width < nr) std::memset(d + width, 0, sizeof(float) * (nr - width));
       }
+      if (++co == G.cog) co = 0, t++;
     }
   };
 }
@@ -198,7 +198,7 @@ void forward(const Call& k) {
     q.M = (int64_t)p.n * p.outH * p.outW, q.N = G.cog, q.K = K;
     if (isPointwise(p)) q.a = x, q.lda = p.inC;
     else q.packA = packIm2colRows(G, x, g);
-    q.packB = gemm::packBTransposed(w + g * G.cog * K, K);
+    q.packB = gemm::packBTransposed(k, w + g * G.cog * K, K);
     q.c = y + g * G.cog, q.ldc = p.outC;
     q.bias = bias ? bias + g * G.cog : nullptr, q.act = p.act;
     gemm::run(k, q);

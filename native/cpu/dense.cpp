@@ -23,7 +23,7 @@ void forward(const Call& k) {
   gemm::Problem g;
   g.M = d.n, g.N = d.outF, g.K = d.inF;
   g.a = x, g.lda = d.inF;
-  g.packB = gemm::packBTransposed(w, d.inF);
+  g.packB = gemm::packBTransposed(k, w, d.inF);
   g.c = y, g.ldc = d.outF, g.bias = b;
   gemm::run(k, g);
 }

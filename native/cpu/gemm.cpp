@@ -234,17 +234,11 @@ PackB packBRows(const float* s, int64_t ld) {
   };
 }
 
-PackB packBTransposed(const float* s, int64_t ld) {
-  return [s, ld](int64_t k0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst) {
-    for (int64_t q = 0; q * nr < cols; q++) {
-      const int64_t w = std::min<int64_t>(nr, cols - q * nr);
-      float* d = dst + q * kc * nr;
-      if (w < nr) std::memset(d, 0, sizeof(float) * kc * nr);
-      for (int64_t j = 0; j < w; j++) {
-        const float* src = s + (j0 + q * nr + j) * ld + k0;
-        for (int64_t kk = 0; kk < kc; kk++) d[kk * nr + j] = src[kk];
-      }
-    }
+PackB packBTransposed(const Call& k, const float* s, int64_t ld) {
+  const GemmUk* uk = k.isa().gemm;
+  return [s, ld, uk](int64_t k0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst) {
+    for (int64_t q = 0; q * nr < cols; q++)
+      uk->packBT(s + (j0 + q * nr) * ld + k0, ld, kc, (int)std::min<int64_t>(nr, cols - q * nr), dst + q * kc * nr);
   };
 }
 

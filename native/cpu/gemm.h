@@ -38,7 +38,7 @@ PackA packATransposed(const float* s, int64_t ld);
 /** B[k][j] = s[k*ld + j]. */
 PackB packBRows(const float* s, int64_t ld);
 /** B[k][j] = s[j*ld + k] (B given transposed, e.g. a weight matrix [out, in]). */
-PackB packBTransposed(const float* s, int64_t ld);
+PackB packBTransposed(const Call& k, const float* s, int64_t ld);
 
 /** dw [outC, inC] = dy^T . x over P rows (dy [P, ldy], x [P, ldx]): the weight gradient of a dense or
  *  pointwise layer. With few input channels it computes dw^T = x^T . dy (outC on the vector side) and

@@ -3,6 +3,9 @@
 // k, MR*NV FMAs). Tile sizes were picked by measurement (bench/cpu-gemm.mjs).
 #include "isa/simd.h"
 #include "isa/gemm.h"
+#if defined(__SSE2__)
+#include <immintrin.h>  // always-inline intrinsics: nothing here can be merged across ISAs
+#endif
 
 namespace cn {
 namespace cpu {
@@ -60,8 +63,56 @@ static void tile(int64_t kc, const float* a, int64_t lda, const float* b, float*
   }
 }
 
+#if defined(__AVX__)
+constexpr int TB = 8;  // transpose block: 8 x 8 floats in ymm registers
+/** d[c*ldd + r] = s[r*ld + c] for r, c < 8. */
+static inline void transposeBlock(const float* s, int64_t ld, float* d, int64_t ldd) {
+  __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + ld), r2 = _mm256_loadu_ps(s + 2 * ld),
+         r3 = _mm256_loadu_ps(s + 3 * ld), r4 = _mm256_loadu_ps(s + 4 * ld), r5 = _mm256_loadu_ps(s + 5 * ld),
+         r6 = _mm256_loadu_ps(s + 6 * ld), r7 = _mm256_loadu_ps(s + 7 * ld);
+  __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+         t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+         t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+  __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE), u2 = _mm256_shuffle_ps(t1, t3, 0x44),
+         u3 = _mm256_shuffle_ps(t1, t3, 0xEE), u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+         u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  _mm256_storeu_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20));
+  _mm256_storeu_ps(d + ldd, _mm256_permute2f128_ps(u1, u5, 0x20));
+  _mm256_storeu_ps(d + 2 * ldd, _mm256_permute2f128_ps(u2, u6, 0x20));
+  _mm256_storeu_ps(d + 3 * ldd, _mm256_permute2f128_ps(u3, u7, 0x20));
+  _mm256_storeu_ps(d + 4 * ldd, _mm256_permute2f128_ps(u0, u4, 0x31));
+  _mm256_storeu_ps(d + 5 * ldd, _mm256_permute2f128_ps(u1, u5, 0x31));
+  _mm256_storeu_ps(d + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
+  _mm256_storeu_ps(d + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+#elif defined(__SSE2__)
+constexpr int TB = 4;
+static inline void transposeBlock(const float* s, int64_t ld, float* d, int64_t ldd) {
+  __m128 r0 = _mm_loadu_ps(s), r1 = _mm_loadu_ps(s + ld), r2 = _mm_loadu_ps(s + 2 * ld), r3 = _mm_loadu_ps(s + 3 * ld);
+  _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+  _mm_storeu_ps(d, r0);
+  _mm_storeu_ps(d + ldd, r1);
+  _mm_storeu_ps(d + 2 * ldd, r2);
+  _mm_storeu_ps(d + 3 * ldd, r3);
+}
+#else
+constexpr int TB = 1;
+static inline void transposeBlock(const float* s, int64_t, float* d, int64_t) { d[0] = s[0]; }
+#endif
+
+static void packBT(const float* s, int64_t ld, int64_t kc, int cols, float* dst) {
+  int64_t kk = 0;
+  if (cols == NR)
+    for (; kk + TB <= kc; kk += TB)
+      for (int jb = 0; jb < NR; jb += TB) transposeBlock(s + jb * ld + kk, ld, dst + kk * NR + jb, NR);
+  for (; kk < kc; kk++) {
+    for (int j = 0; j < cols; j++) dst[kk * NR + j] = s[j * ld + kk];
+    for (int j = cols; j < NR; j++) dst[kk * NR + j] = 0.f;
+  }
+}
+
 const GemmUk* gemmUk() {
-  static const GemmUk uk{MR, NR, tile};
+  static const GemmUk uk{MR, NR, tile, packBT};
   return &uk;
 }
 

@@ -13,6 +13,9 @@ struct GemmUk {
    *  panel, packed and zero-padded. */
   void (*tile)(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int rows, int cols,
                int acc);
+  /** One B panel from a matrix given transposed: dst[kk*nr + j] = s[j*ld + kk] for kk < kc, j < cols
+   *  (cols <= nr), zero for j >= cols (weights [out, in] as B = w^T: vector transposes). */
+  void (*packBT)(const float* s, int64_t ld, int64_t kc, int cols, float* dst);
 };
 
 }  // namespace cpu

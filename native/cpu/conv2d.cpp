@@ -16,7 +16,7 @@ namespace cpu {
 namespace conv2d {
 namespace {
 
-constexpr int64_t MAX_COL_FLOATS = int64_t(16) << 20;  // backwardDataCols' column chunk (64 MiB)
+constexpr int64_t MAX_COL_FLOATS = int64_t(1) << 20;  // backwardDataCols' column chunk (4 MiB; at least one image)
 
 struct Geo {
   ConvP p;
@@ -236,7 +236,7 @@ void backwardDataCols(const Call& k, const Geo& G, const float* dy, const float*
       gemm::Problem q;
       q.M = nb * p.outH * p.outW, q.N = K, q.K = G.cog;
       q.a = dy + b0 * p.outH * p.outW * p.outC + g * G.cog, q.lda = p.outC;
-      q.packB = gemm::packBRows(w + g * G.cog * K, K);
+      q.b = w + g * G.cog * K, q.ldb = K;
       q.c = col.get(), q.ldc = K;
       gemm::run(k, q);
       const float* cl = col.get();

@@ -36,7 +36,7 @@ void backwardData(const Call& k) {
   gemm::Problem g;  // dx [n, inF] = dy [n, outF] . w [outF, inF]
   g.M = d.n, g.N = d.inF, g.K = d.outF;
   g.a = dy, g.lda = d.outF;
-  g.packB = gemm::packBRows(w, d.inF);
+  g.b = w, g.ldb = d.inF;
   g.c = dx, g.ldc = d.inF;
   gemm::run(k, g);
 }

@@ -82,16 +82,27 @@ void block(const Problem& p, const Plan& pl, const GemmUk& uk, int64_t mb, int64
     const bool last = k0 + kc >= kEnd;
     for (int64_t nb = nb0; nb < nb1; nb++) {
     const int64_t j0 = nb * pl.nc, ncols = std::min(pl.nc, p.N - j0), panels = cdiv(ncols, nr);
-    const float* B;
+    const float* B = nullptr;
     if (pl.packedB) {
       B = pl.packedB + k0 * pl.nPad + (j0 / nr) * kc * nr;
-    } else {
+    } else if (p.packB) {
       p.packB(k0, kc, j0, ncols, nr, bbuf);
       B = bbuf;
+    } else if (ncols % nr) {  // B in place: only its short last panel is copied (zero-padded)
+      const int64_t w = ncols % nr;
+      const float* src = p.b + k0 * p.ldb + j0 + (ncols - w);
+      for (int64_t kk = 0; kk < kc; kk++) {
+        std::memcpy(bbuf + kk * nr, src + kk * p.ldb, sizeof(float) * w);
+        std::memset(bbuf + kk * nr + w, 0, sizeof(float) * (nr - w));
+      }
     }
     for (int64_t q = 0; q < panels; q++) {
       const int cols = (int)std::min<int64_t>(nr, ncols - q * nr);
-      const float* bp = B + q * kc * nr;
+      const float* bp;
+      int64_t ldb = nr;
+      if (B) bp = B + q * kc * nr;
+      else if (cols < nr) bp = bbuf;
+      else bp = p.b + k0 * p.ldb + j0 + q * nr, ldb = p.ldb;
       for (int64_t ir = 0; ir < mrows; ir += mr) {
         const int rows = (int)std::min<int64_t>(mr, mrows - ir);
         const float* ap = A + ir * lda;
@@ -101,7 +112,7 @@ void block(const Problem& p, const Plan& pl, const GemmUk& uk, int64_t mb, int64
           la = kc;
         }
         float* cp = cbase + (i0 + ir) * ldc + j0 + q * nr;
-        uk.tile(kc, ap, la, bp, cp, ldc, rows, cols, acc);
+        uk.tile(kc, ap, la, bp, ldb, cp, ldc, rows, cols, acc);
         if (last && epi && (p.bias || p.act)) epilogue(cp, ldc, rows, cols, p.bias ? p.bias + j0 + q * nr : nullptr, p.act);
       }
     }
@@ -142,7 +153,7 @@ void run(const Call& k, const Problem& p) {
   // Work split (free to depend on the thread count).
   pl.mBlocks = cdiv(p.M, pl.mc);
   pl.nPad = roundUp(p.N, pl.nr);
-  const bool prepack = pl.chunks == 1 && pl.mBlocks >= 2 && p.K * pl.nPad <= MAX_PREPACK_FLOATS;
+  const bool prepack = p.packB && pl.chunks == 1 && pl.mBlocks >= 2 && p.K * pl.nPad <= MAX_PREPACK_FLOATS;
   pl.nc = prepack ? pl.nPad : std::min(pl.nPad, roundUp(NC_MAX, pl.nr));
   // Tasks: (chunk, M block, group of N blocks); one group (A packed once) unless the threads need more.
   const int64_t want = threads > 1 ? 3 * threads : 1;
@@ -220,20 +231,6 @@ PackA packATransposed(const float* s, int64_t ld) {
   };
 }
 
-PackB packBRows(const float* s, int64_t ld) {
-  return [s, ld](int64_t k0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst) {
-    for (int64_t q = 0; q * nr < cols; q++) {
-      const int64_t w = std::min<int64_t>(nr, cols - q * nr);
-      float* d = dst + q * kc * nr;
-      const float* src = s + k0 * ld + j0 + q * nr;
-      for (int64_t kk = 0; kk < kc; kk++) {
-        std::memcpy(d + kk * nr, src + kk * ld, sizeof(float) * w);
-        if (w < nr) std::memset(d + kk * nr + w, 0, sizeof(float) * (nr - w));
-      }
-    }
-  };
-}
-
 PackB packBTransposed(const Call& k, const float* s, int64_t ld) {
   const GemmUk* uk = k.isa().gemm;
   return [s, ld, uk](int64_t k0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst) {
@@ -249,7 +246,7 @@ void weightGradient(const Call& k, int64_t P, int64_t outC, int64_t inC, const f
   if (inC >= outC || inC >= 4 * k.isa().gemm->nr) {
     g.M = outC, g.N = inC;
     g.packA = packATransposed(dy, ldy);
-    g.packB = packBRows(x, ldx);
+    g.b = x, g.ldb = ldx;
     g.c = dw, g.ldc = inC;
     run(k, g);
     return;
@@ -257,7 +254,7 @@ void weightGradient(const Call& k, int64_t P, int64_t outC, int64_t inC, const f
   Scratch t(k.c, (size_t)(inC * outC), k.op.c_str());
   g.M = inC, g.N = outC;
   g.packA = packATransposed(x, ldx);
-  g.packB = packBRows(dy, ldy);
+  g.b = dy, g.ldb = ldy;
   g.c = t.get(), g.ldc = outC;
   run(k, g);
   const float* src = t.get();

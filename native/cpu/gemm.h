@@ -23,6 +23,8 @@ struct Problem {
   int64_t lda = 0;
   PackA packA;
   PackB packB;
+  const float* b = nullptr;  // B row-major with row stride ldb, read in place when packB is empty
+  int64_t ldb = 0;
   float* c = nullptr;
   int64_t ldc = 0;
   bool accumulate = false;   // C += A.B (else C = A.B)
@@ -35,8 +37,6 @@ void run(const Call& k, const Problem& p);
 // Packers for plain matrices.
 /** A[i][k] = s[k*ld + i] (A given transposed, e.g. dy^T). */
 PackA packATransposed(const float* s, int64_t ld);
-/** B[k][j] = s[k*ld + j]. */
-PackB packBRows(const float* s, int64_t ld);
 /** B[k][j] = s[j*ld + k] (B given transposed, e.g. a weight matrix [out, in]). */
 PackB packBTransposed(const Call& k, const float* s, int64_t ld);
 

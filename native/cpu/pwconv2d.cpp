@@ -37,7 +37,7 @@ void backwardData(const Call& k) {
   gemm::Problem g;  // dx [P, inC] = dy [P, outC] . w [outC, inC]
   g.M = (int64_t)p.n * p.inH * p.inW, g.N = p.inC, g.K = p.outC;
   g.a = dy, g.lda = p.outC;
-  g.packB = gemm::packBRows(w, p.inC);
+  g.b = w, g.ldb = p.inC;
   g.c = dx, g.ldc = p.inC;
   gemm::run(k, g);
 }

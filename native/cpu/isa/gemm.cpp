@@ -27,8 +27,8 @@ constexpr int NR = NV * VL;
 // (simd.h's splat adds +0, which it must keep: one extra instruction per row and k here).
 static inline vf bcast(float x) { return x - vf{}; }
 
-static void tile(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int rows, int cols,
-                 int acc) {
+static void tile(int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int rows,
+                 int cols, int acc) {
   vf s[MR][NV];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; i++)
@@ -37,7 +37,7 @@ static void tile(int64_t kc, const float* a, int64_t lda, const float* b, float*
   for (int64_t k = 0; k < kc; k++) {
     vf bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) bv[v] = loadu(b + k * NR + v * VL);
+    for (int v = 0; v < NV; v++) bv[v] = loadu(b + k * ldb + v * VL);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; i++) {
       vf ai = bcast(a[i * lda + k]);

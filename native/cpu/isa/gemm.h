@@ -8,11 +8,11 @@ namespace cpu {
 
 struct GemmUk {
   int mr, nr;  // register tile: mr rows of A, nr columns of B (nr a multiple of the vector length)
-  /** c[i*ldc + j] = (acc ? c : 0) + sum_{k < kc} a[i*lda + k] * b[k*nr + j] for i < rows, j < cols
-   *  (rows <= mr, cols <= nr). All mr rows of a are read (the caller pads short panels); b is a kc x nr
-   *  panel, packed and zero-padded. */
-  void (*tile)(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, int rows, int cols,
-               int acc);
+  /** c[i*ldc + j] = (acc ? c : 0) + sum_{k < kc} a[i*lda + k] * b[k*ldb + j] for i < rows, j < cols
+   *  (rows <= mr, cols <= nr). All mr rows of a and nr columns of b are read (the caller pads short
+   *  panels); b is a packed panel (ldb = nr) or a row-major matrix read in place. */
+  void (*tile)(int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int rows,
+               int cols, int acc);
   /** One B panel from a matrix given transposed: dst[kk*nr + j] = s[j*ld + kk] for kk < kc, j < cols
    *  (cols <= nr), zero for j >= cols (weights [out, in] as B = w^T: vector transposes). */
   void (*packBT)(const float* s, int64_t ld, int64_t kc, int cols, float* dst);

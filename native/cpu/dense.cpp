@@ -24,6 +24,7 @@ void forward(const Call& k) {
   g.M = d.n, g.N = d.outF, g.K = d.inF;
   g.a = x, g.lda = d.inF;
   g.packB = gemm::packBTransposed(k, w, d.inF);
+  g.bt = w, g.ldbt = d.inF;
   g.c = y, g.ldc = d.outF, g.bias = b;
   gemm::run(k, g);
 }

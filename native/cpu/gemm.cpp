@@ -24,6 +24,7 @@ constexpr int64_t SPLIT_MIN_K = 4096; // split K when it is at least this long .
 constexpr int64_t SPLIT_MAX_TILES = 8;  // ... and C has at most this many default blocks
 constexpr int64_t MAX_PARTIAL_FLOATS = int64_t(64) << 20;
 constexpr int64_t MAX_PREPACK_FLOATS = int64_t(128) << 20;
+constexpr int64_t DOT_MAX_M = 4;     // rows up to which A . B^T runs as dot products
 
 int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t roundUp(int64_t a, int64_t b) { return cdiv(a, b) * b; }
@@ -120,6 +121,23 @@ void block(const Problem& p, const Plan& pl, const GemmUk& uk, int64_t mb, int64
   }
 }
 
+/** A's rows (read in place or packed) times a row-major B, one row at a time, split over columns. */
+void A_rows(const Call& k, const Problem& p, const GemmUk& uk) {
+  std::unique_ptr<Scratch> packedA;
+  const float* a = p.a;
+  int64_t lda = p.lda;
+  if (!a) {
+    packedA.reset(new Scratch(k.c, (size_t)(p.M * p.K), k.op.c_str()));
+    p.packA(0, p.M, 0, p.K, packedA->get(), p.K);
+    a = packedA->get(), lda = p.K;
+  }
+  k.pool().parallelFor(cdiv(p.N, 64), 1, [&](int64_t s, int64_t e, int) {
+    const int64_t j0 = s * 64, j1 = std::min(p.N, e * 64);
+    uk.rows(p.M, j1 - j0, p.K, a, lda, p.b + j0, p.ldb, p.c + j0, p.ldc);
+    epilogue(p.c + j0, p.ldc, p.M, j1 - j0, p.bias ? p.bias + j0 : nullptr, p.act);
+  });
+}
+
 }  // namespace
 
 void run(const Call& k, const Problem& p) {
@@ -138,6 +156,17 @@ void run(const Call& k, const Problem& p) {
         epilogue(row, p.ldc, 1, p.N, p.bias, p.act);
       }
     });
+    return;
+  }
+  if (p.bt && p.a && p.M <= DOT_MAX_M && !p.accumulate) {  // a few rows: dot products over B^T's rows
+    pool.parallelFor(p.N, 16, [&](int64_t s, int64_t e, int) {
+      uk.dots(p.M, e - s, p.K, p.a, p.lda, p.bt + s * p.ldbt, p.ldbt, p.c + s, p.ldc);
+      epilogue(p.c + s, p.ldc, p.M, e - s, p.bias ? p.bias + s : nullptr, p.act);
+    });
+    return;
+  }
+  if (p.b && !p.packB && p.M <= DOT_MAX_M && p.K < SPLIT_MIN_K && !p.accumulate) {  // a few rows, B in place
+    A_rows(k, p, uk);
     return;
   }
   // Shape-only decisions first (they fix the arithmetic): split-K.

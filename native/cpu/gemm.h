@@ -25,6 +25,8 @@ struct Problem {
   PackB packB;
   const float* b = nullptr;  // B row-major with row stride ldb, read in place when packB is empty
   int64_t ldb = 0;
+  const float* bt = nullptr;  // optional: B^T row-major (stride ldbt), for dot products when M is tiny
+  int64_t ldbt = 0;
   float* c = nullptr;
   int64_t ldc = 0;
   bool accumulate = false;   // C += A.B (else C = A.B)

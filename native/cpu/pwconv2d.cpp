@@ -25,6 +25,7 @@ void forward(const Call& k) {
   g.M = (int64_t)p.n * p.inH * p.inW, g.N = p.outC, g.K = p.inC;
   g.a = x, g.lda = p.inC;
   g.packB = gemm::packBTransposed(k, w, p.inC);
+  g.bt = w, g.ldbt = p.inC;
   g.c = y, g.ldc = p.outC, g.bias = bias, g.act = p.act;
   gemm::run(k, g);
 }

@@ -111,8 +111,58 @@ static void packBT(const float* s, int64_t ld, int64_t kc, int cols, float* dst)
   }
 }
 
+static void dots(int64_t m, int64_t n, int64_t K, const float* a, int64_t lda, const float* bt, int64_t ldb, float* c,
+                 int64_t ldc) {
+  for (int64_t j = 0; j < n; j++) {
+    const float* w = bt + j * ldb;
+    for (int64_t i = 0; i < m; i++) {
+      const float* x = a + i * lda;
+      vf s0 = vf{}, s1 = vf{}, s2 = vf{}, s3 = vf{};
+      int64_t k = 0;
+      for (; k + 4 * VL <= K; k += 4 * VL) {
+        s0 += loadu(x + k) * loadu(w + k);
+        s1 += loadu(x + k + VL) * loadu(w + k + VL);
+        s2 += loadu(x + k + 2 * VL) * loadu(w + k + 2 * VL);
+        s3 += loadu(x + k + 3 * VL) * loadu(w + k + 3 * VL);
+      }
+      for (; k + VL <= K; k += VL) s0 += loadu(x + k) * loadu(w + k);
+      const vf s = (s0 + s1) + (s2 + s3);
+      float r = 0.f;
+      for (int l = 0; l < VL; l++) r += s[l];
+      for (; k < K; k++) r += x[k] * w[k];
+      c[i * ldc + j] = r;
+    }
+  }
+}
+
+static void rowsB(int64_t m, int64_t n, int64_t K, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
+                  int64_t ldc) {
+  constexpr int W = 64 / VL < 8 ? 64 / VL : 8;  // vectors per strip: 64 columns (2 strips of 32 at 128 bits)
+  for (int64_t i = 0; i < m; i++) {
+    const float* x = a + i * lda;
+    float* y = c + i * ldc;
+    int64_t j = 0;
+    for (; j + W * VL <= n; j += W * VL) {
+      vf s[W];
+      for (int v = 0; v < W; v++) s[v] = vf{};
+      for (int64_t k = 0; k < K; k++) {
+        const vf xv = bcast(x[k]);
+        const float* r = b + k * ldb + j;
+#pragma GCC unroll 8
+        for (int v = 0; v < W; v++) s[v] += xv * loadu(r + v * VL);
+      }
+      for (int v = 0; v < W; v++) storeu(y + j + v * VL, s[v]);
+    }
+    for (; j < n; j++) {
+      float s = 0.f;
+      for (int64_t k = 0; k < K; k++) s += x[k] * b[k * ldb + j];
+      y[j] = s;
+    }
+  }
+}
+
 const GemmUk* gemmUk() {
-  static const GemmUk uk{MR, NR, tile, packBT};
+  static const GemmUk uk{MR, NR, tile, packBT, dots, rowsB};
   return &uk;
 }
 

@@ -16,6 +16,14 @@ struct GemmUk {
   /** One B panel from a matrix given transposed: dst[kk*nr + j] = s[j*ld + kk] for kk < kc, j < cols
    *  (cols <= nr), zero for j >= cols (weights [out, in] as B = w^T: vector transposes). */
   void (*packBT)(const float* s, int64_t ld, int64_t kc, int cols, float* dst);
+  /** c[i*ldc + j] = sum_{k < K} a[i*lda + k] * bt[j*ldb + k] for i < m, j < n: dot products for a few
+   *  rows against B given transposed (a layer at batch 1: each weight row streamed once, no packing). */
+  void (*dots)(int64_t m, int64_t n, int64_t K, const float* a, int64_t lda, const float* bt, int64_t ldb, float* c,
+               int64_t ldc);
+  /** c[i*ldc + j] = sum_{k < K} a[i*lda + k] * b[k*ldb + j] for i < m, j < n: a few rows against a
+   *  row-major B read in place, one row at a time (no padding of A to mr rows). */
+  void (*rows)(int64_t m, int64_t n, int64_t K, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
+               int64_t ldc);
 };
 
 }  // namespace cpu

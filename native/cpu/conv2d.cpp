@@ -134,6 +134,35 @@ gemm::PackB packIm2colPanels(const Geo& G, const float* x, int64_t g) {
   };
 }
 
+alignas(64) const float ZEROS[64] = {};
+
+/** im2col as B by row pointers (backwardFilter): each nr-column panel lies inside one tap when cig is
+ *  a multiple of nr, so its row for pixel p is nr contiguous floats of x (or padding: zeros). */
+gemm::RowsB rowsIm2col(const Geo& G, const float* x, int64_t g) {
+  return [&G, x, g](int64_t k0, int64_t kc, int64_t j0, int64_t cols, int nr, const float** rows) {
+    if (G.cig % nr || nr > 64) return false;
+    const ConvP& p = G.p;
+    const int64_t panels = cols / nr, t0 = j0 / G.cig;
+    PixelIter it(k0, p.outH, p.outW);
+    for (int64_t kk = 0; kk < kc; kk++, it.next()) {
+      const int64_t ihB = it.h * p.strideH - p.padTop, iwB = it.w * p.strideW - p.padLeft;
+      const float* xb = x + it.b * p.inH * p.inW * p.inC + g * G.cig;
+      int64_t t = t0, ci = j0 % G.cig;
+      const float* base = nullptr;
+      for (int64_t q = 0; q < panels; q++) {
+        if (q == 0 || ci == 0) {  // a new tap
+          const int64_t ih = ihB + G.dh[t], iw = iwB + G.dw[t];
+          base = ih >= 0 && ih < p.inH && iw >= 0 && iw < p.inW ? xb + (ih * p.inW + iw) * p.inC : nullptr;
+        }
+        rows[q * kc + kk] = base ? base + ci : ZEROS;
+        ci += nr;
+        if (ci == G.cig) ci = 0, t++;
+      }
+    }
+    return true;
+  };
+}
+
 /** backwardData's A: rows = input pixels, columns (tap, co): dy at the output pixel that tap of that
  *  input pixel came from, or zero. */
 gemm::PackA packDyGather(const Geo& G, const float* dy, int64_t g) {
@@ -297,6 +326,7 @@ void backwardFilter(const Call& k) {
     q.M = G.cog, q.N = K, q.K = P;
     q.packA = gemm::packATransposed(dy + g * G.cog, p.outC);
     q.packB = packIm2colPanels(G, x, g);
+    q.rowsB = rowsIm2col(G, x, g);
     q.c = dw + g * G.cog * K, q.ldc = K;
     gemm::run(k, q);
   }

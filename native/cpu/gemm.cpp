@@ -57,6 +57,7 @@ void block(const Problem& p, const Plan& pl, const GemmUk& uk, int64_t mb, int64
   float* abuf = ws;                              // mc (padded) x KC
   float* bbuf = abuf + roundUp(pl.mc, mr) * KC;  // nc (padded) x KC
   float* edge = bbuf + roundUp(pl.nc, nr) * KC;  // mr x KC: the short last row panel of an in-place A
+  const float** rowPtrs = reinterpret_cast<const float**>(edge + mr * KC);  // B row pointers: nc/nr x KC
   for (int64_t k0 = kBeg; k0 < kEnd; k0 += KC) {
     const int64_t kc = std::min(KC, kEnd - k0);
     const float* A;
@@ -84,7 +85,10 @@ void block(const Problem& p, const Plan& pl, const GemmUk& uk, int64_t mb, int64
     for (int64_t nb = nb0; nb < nb1; nb++) {
     const int64_t j0 = nb * pl.nc, ncols = std::min(pl.nc, p.N - j0), panels = cdiv(ncols, nr);
     const float* B = nullptr;
-    if (pl.packedB) {
+    const float** brows = nullptr;
+    if (!pl.packedB && p.rowsB && ncols % nr == 0 && p.rowsB(k0, kc, j0, ncols, nr, rowPtrs)) {
+      brows = rowPtrs;
+    } else if (pl.packedB) {
       B = pl.packedB + k0 * pl.nPad + (j0 / nr) * kc * nr;
     } else if (p.packB) {
       p.packB(k0, kc, j0, ncols, nr, bbuf);
@@ -113,7 +117,8 @@ void block(const Problem& p, const Plan& pl, const GemmUk& uk, int64_t mb, int64
           la = kc;
         }
         float* cp = cbase + (i0 + ir) * ldc + j0 + q * nr;
-        uk.tile(kc, ap, la, bp, ldb, cp, ldc, rows, cols, acc);
+        if (brows) uk.tileRows(kc, ap, la, brows + q * kc, cp, ldc, rows, cols, acc);
+        else uk.tile(kc, ap, la, bp, ldb, cp, ldc, rows, cols, acc);
         if (last && epi && (p.bias || p.act)) epilogue(cp, ldc, rows, cols, p.bias ? p.bias + j0 + q * nr : nullptr, p.act);
       }
     }
@@ -209,7 +214,8 @@ void run(const Call& k, const Problem& p) {
     });
     pl.packedB = dst;
   }
-  const size_t wsFloats = (size_t)((roundUp(pl.mc, pl.mr) + roundUp(pl.nc, pl.nr) + pl.mr) * KC);
+  const size_t ptrFloats = p.rowsB ? (size_t)(cdiv(pl.nc, pl.nr) * KC) * (sizeof(float*) / sizeof(float)) : 0;
+  const size_t wsFloats = (size_t)((roundUp(pl.mc, pl.mr) + roundUp(pl.nc, pl.nr) + pl.mr) * KC) + ptrFloats;
   const int64_t tiles = pl.mBlocks * nGroups;
   auto groupEnd = [&](int64_t gi) { return std::min(pl.nBlocks, (gi + 1) * perGroup); };
   if (pl.chunks == 1) {

@@ -17,12 +17,18 @@ using PackA = std::function<void(int64_t i0, int64_t rows, int64_t k0, int64_t k
  *  element (kk, j) at [kk*nr + j % nr]; columns past `cols` in the last panel are zero. */
 using PackB = std::function<void(int64_t k0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst)>;
 
+/** B addressed by row pointers instead of packed: for the nr-column panels of B's columns [j0, j0+cols)
+ *  (cols a multiple of nr), rows[q*kc + kk] = &B[k0 + kk][j0 + q*nr] (nr contiguous floats, or zeros).
+ *  Returns false when these columns cannot be addressed so (then packB is used). */
+using RowsB = std::function<bool(int64_t k0, int64_t kc, int64_t j0, int64_t cols, int nr, const float** rows)>;
+
 struct Problem {
   int64_t M = 0, N = 0, K = 0;
   const float* a = nullptr;  // A row-major with row stride lda, read in place when packA is empty
   int64_t lda = 0;
   PackA packA;
   PackB packB;
+  RowsB rowsB;  // optional, tried before packB (when B is not packed once for the whole call)
   const float* b = nullptr;  // B row-major with row stride ldb, read in place when packB is empty
   int64_t ldb = 0;
   const float* bt = nullptr;  // optional: B^T row-major (stride ldbt), for dot products when M is tiny

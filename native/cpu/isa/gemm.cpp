@@ -63,6 +63,43 @@ static void tile(int64_t kc, const float* a, int64_t lda, const float* b, int64_
   }
 }
 
+static void tileRows(int64_t kc, const float* a, int64_t lda, const float* const* brow, float* c, int64_t ldc, int rows,
+                     int cols, int acc) {
+  vf s[MR][NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) s[i][v] = vf{};
+  for (int64_t k = 0; k < kc; k++) {
+    vf bv[NV];
+    const float* b = brow[k];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) bv[v] = loadu(b + v * VL);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+      vf ai = bcast(a[i * lda + k]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) s[i][v] += ai * bv[v];
+    }
+  }
+  if (rows == MR && cols == NR) {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) {
+        float* p = c + i * ldc + v * VL;
+        storeu(p, acc ? loadu(p) + s[i][v] : s[i][v]);
+      }
+    return;
+  }
+  for (int i = 0; i < rows; i++) {
+    float t[NR];
+    for (int v = 0; v < NV; v++) storeu(t + v * VL, s[i][v]);
+    float* p = c + i * ldc;
+    for (int j = 0; j < cols; j++) p[j] = acc ? p[j] + t[j] : t[j];
+  }
+}
+
 #if defined(__AVX__)
 constexpr int TB = 8;  // transpose block: 8 x 8 floats in ymm registers
 /** d[c*ldd + r] = s[r*ld + c] for r, c < 8. */
@@ -162,7 +199,7 @@ static void rowsB(int64_t m, int64_t n, int64_t K, const float* a, int64_t lda, 
 }
 
 const GemmUk* gemmUk() {
-  static const GemmUk uk{MR, NR, tile, packBT, dots, rowsB};
+  static const GemmUk uk{MR, NR, tile, tileRows, packBT, dots, rowsB};
   return &uk;
 }
 

@@ -13,6 +13,10 @@ struct GemmUk {
    *  panels); b is a packed panel (ldb = nr) or a row-major matrix read in place. */
   void (*tile)(int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int rows,
                int cols, int acc);
+  /** tile() with B's rows given by pointers: row k of the panel is brow[k][0..nr) (an implicit
+   *  im2col read straight from x, padding rows pointing at zeros). */
+  void (*tileRows)(int64_t kc, const float* a, int64_t lda, const float* const* brow, float* c, int64_t ldc, int rows,
+                   int cols, int acc);
   /** One B panel from a matrix given transposed: dst[kk*nr + j] = s[j*ld + kk] for kk < kc, j < cols
    *  (cols <= nr), zero for j >= cols (weights [out, in] as B = w^T: vector transposes). */
   void (*packBT)(const float* s, int64_t ld, int64_t kc, int cols, float* dst);

@@ -16,10 +16,10 @@ namespace cpu {
 namespace gemm {
 namespace {
 
-constexpr int64_t KC = 256;           // B micro-panel KC x NR: 16 KiB at NR 16 (L1 is 32 KiB)
+constexpr int64_t KC_BYTES = 16384;   // B micro-panel KC x NR: 16 KiB (L1 is 32 KiB): KC 256 at NR 16, 128 at NR 32
 constexpr int64_t MC_TARGET = 120;    // A block MC x KC: ~120 KiB (L2)
 constexpr int64_t NC_MAX = 512;       // B block packed by a task: KC x 512 = 512 KiB
-constexpr int64_t KCHUNK = 2048;      // split-K chunk (a multiple of KC)
+constexpr int64_t KCHUNK = 2048;      // split-K chunk (a multiple of every KC)
 constexpr int64_t SPLIT_MIN_K = 4096; // split K when it is at least this long ...
 constexpr int64_t SPLIT_MAX_TILES = 8;  // ... and C has at most this many default blocks
 constexpr int64_t MAX_PARTIAL_FLOATS = int64_t(64) << 20;
@@ -31,6 +31,7 @@ int64_t roundUp(int64_t a, int64_t b) { return cdiv(a, b) * b; }
 
 struct Plan {
   int mr = 0, nr = 0;
+  int64_t kc = 0;  // K step (per ISA: KC_BYTES / (4 nr))
   int64_t mc = 0, nc = 0, mBlocks = 0, nBlocks = 0;
   int64_t chunk = 0, chunks = 1;  // K ranges computed separately (split-K when chunks > 1)
   const float* packedB = nullptr; // whole B packed (KC blocks of NR panels), or null: tasks pack
@@ -51,6 +52,7 @@ void epilogue(float* c, int64_t ldc, int64_t rows, int64_t cols, const float* bi
 void block(const Problem& p, const Plan& pl, const GemmUk& uk, int64_t mb, int64_t nb0, int64_t nb1, int64_t ch,
            float* cbase, int64_t ldc, bool acc0, bool epi, float* ws) {
   const int mr = pl.mr, nr = pl.nr;
+  const int64_t KC = pl.kc;
   const int64_t i0 = mb * pl.mc, mrows = std::min(pl.mc, p.M - i0);
   const int64_t kBeg = ch * pl.chunk, kEnd = std::min(p.K, kBeg + pl.chunk);
   const int64_t mPad = roundUp(mrows, mr);
@@ -153,6 +155,8 @@ void run(const Call& k, const Problem& p) {
   Plan pl;
   pl.mr = uk.mr;
   pl.nr = uk.nr;
+  pl.kc = std::max<int64_t>(64, KC_BYTES / (4 * uk.nr));
+  const int64_t KC = pl.kc;
   if (p.K <= 0) {  // empty sum: C = bias (+ act), or unchanged when accumulating
     pool.parallelFor(p.M, 64, [&](int64_t s, int64_t e, int) {
       for (int64_t i = s; i < e; i++) {

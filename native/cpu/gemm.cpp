@@ -24,7 +24,8 @@ constexpr int64_t SPLIT_MIN_K = 4096; // split K when it is at least this long .
 constexpr int64_t SPLIT_MAX_TILES = 8;  // ... and C has at most this many default blocks
 constexpr int64_t MAX_PARTIAL_FLOATS = int64_t(64) << 20;
 constexpr int64_t MAX_PREPACK_FLOATS = int64_t(128) << 20;
-constexpr int64_t DOT_MAX_M = 4;     // rows up to which A . B^T runs as dot products
+constexpr int64_t DOT_MAX_M = 8;     // rows up to which A . B^T runs as dot products
+constexpr int64_t ROWS_MAX_M = 4;    // rows up to which A . B (B in place) runs one row at a time
 
 int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t roundUp(int64_t a, int64_t b) { return cdiv(a, b) * b; }
@@ -174,7 +175,7 @@ void run(const Call& k, const Problem& p) {
     });
     return;
   }
-  if (p.b && !p.packB && p.M <= DOT_MAX_M && p.K < SPLIT_MIN_K && !p.accumulate) {  // a few rows, B in place
+  if (p.b && !p.packB && p.M <= ROWS_MAX_M && p.K < SPLIT_MIN_K && !p.accumulate) {  // a few rows, B in place
     A_rows(k, p, uk);
     return;
   }

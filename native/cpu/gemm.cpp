@@ -130,7 +130,7 @@ void block(const Problem& p, const Plan& pl, const GemmUk& uk, int64_t mb, int64
 }
 
 /** A's rows (read in place or packed) times a row-major B, one row at a time, split over columns. */
-void A_rows(const Call& k, const Problem& p, const GemmUk& uk) {
+void rowsTimesB(const Call& k, const Problem& p, const GemmUk& uk) {
   std::unique_ptr<Scratch> packedA;
   const float* a = p.a;
   int64_t lda = p.lda;
@@ -176,7 +176,7 @@ void run(const Call& k, const Problem& p) {
     return;
   }
   if (p.b && !p.packB && p.M <= ROWS_MAX_M && p.K < SPLIT_MIN_K && !p.accumulate) {  // a few rows, B in place
-    A_rows(k, p, uk);
+    rowsTimesB(k, p, uk);
     return;
   }
   // Shape-only decisions first (they fix the arithmetic): split-K.

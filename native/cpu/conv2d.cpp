@@ -207,6 +207,21 @@ gemm::PackB packWeightRows(const Geo& G, const float* w, int64_t g) {
   };
 }
 
+/** backwardData's B by row pointers: row (tap, co) of the panel at ci = j0 + q*nr is w[g*cog + co, tap, ci..]
+ *  (contiguous), so nothing is copied. */
+gemm::RowsB rowsWeights(const Geo& G, const float* w, int64_t g) {
+  return [&G, w, g](int64_t k0, int64_t kc, int64_t j0, int64_t cols, int nr, const float** rows) {
+    const int64_t panels = cols / nr;
+    int64_t t = k0 / G.cog, co = k0 % G.cog;
+    for (int64_t kk = 0; kk < kc; kk++) {
+      const float* s = w + ((g * G.cog + co) * G.taps + t) * G.cig + j0;
+      for (int64_t q = 0; q < panels; q++) rows[q * kc + kk] = s + q * nr;
+      if (++co == G.cog) co = 0, t++;
+    }
+    return true;
+  };
+}
+
 bool isPointwise(const ConvP& p) {
   return p.kH == 1 && p.kW == 1 && p.strideH == 1 && p.strideW == 1 && !p.padTop && !p.padLeft && p.groups == 1 &&
          p.outH == p.inH && p.outW == p.inW;
@@ -303,6 +318,7 @@ void backwardData(const Call& k) {
     if (isPointwise(p)) q.a = dy, q.lda = p.outC;
     else q.packA = packDyGather(G, dy, g);
     q.packB = packWeightRows(G, w, g);
+    q.rowsB = rowsWeights(G, w, g);
     q.c = dx + g * G.cig, q.ldc = p.inC;
     gemm::run(k, q);
   }

@@ -340,7 +340,7 @@ void backwardFilter(const Call& k) {
   for (int64_t g = 0; g < p.groups; g++) {
     gemm::Problem q;
     q.M = G.cog, q.N = K, q.K = P;
-    q.packA = gemm::packATransposed(dy + g * G.cog, p.outC);
+    q.packA = gemm::packATransposed(k, dy + g * G.cog, p.outC);
     q.packB = packIm2colPanels(G, x, g);
     q.rowsB = rowsIm2col(G, x, g);
     q.c = dw + g * G.cog * K, q.ldc = K;

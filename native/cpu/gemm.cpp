@@ -256,18 +256,10 @@ void run(const Call& k, const Problem& p) {
   });
 }
 
-PackA packATransposed(const float* s, int64_t ld) {
-  return [s, ld](int64_t i0, int64_t rows, int64_t k0, int64_t kc, float* dst, int64_t ldd) {
-    constexpr int64_t T = 16;  // blocks of T x T: both sides touch T cache lines at a time
-    for (int64_t kb = 0; kb < kc; kb += T)
-      for (int64_t rb = 0; rb < rows; rb += T) {
-        const int64_t ke = std::min(kc, kb + T), re = std::min(rows, rb + T);
-        for (int64_t r = rb; r < re; r++) {
-          const float* src = s + (k0 + kb) * ld + i0 + r;
-          float* d = dst + r * ldd;
-          for (int64_t kk = kb; kk < ke; kk++, src += ld) d[kk] = *src;
-        }
-      }
+PackA packATransposed(const Call& k, const float* s, int64_t ld) {
+  const GemmUk* uk = k.isa().gemm;
+  return [s, ld, uk](int64_t i0, int64_t rows, int64_t k0, int64_t kc, float* dst, int64_t ldd) {
+    uk->transpose(s + k0 * ld + i0, ld, kc, rows, dst, ldd);
   };
 }
 
@@ -285,7 +277,7 @@ void weightGradient(const Call& k, int64_t P, int64_t outC, int64_t inC, const f
   g.K = P;
   if (inC >= outC || inC >= 4 * k.isa().gemm->nr) {
     g.M = outC, g.N = inC;
-    g.packA = packATransposed(dy, ldy);
+    g.packA = packATransposed(k, dy, ldy);
     g.b = x, g.ldb = ldx;
     g.c = dw, g.ldc = inC;
     run(k, g);
@@ -293,7 +285,7 @@ void weightGradient(const Call& k, int64_t P, int64_t outC, int64_t inC, const f
   }
   Scratch t(k.c, (size_t)(inC * outC), k.op.c_str());
   g.M = inC, g.N = outC;
-  g.packA = packATransposed(x, ldx);
+  g.packA = packATransposed(k, x, ldx);
   g.b = dy, g.ldb = ldy;
   g.c = t.get(), g.ldc = outC;
   run(k, g);

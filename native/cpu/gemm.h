@@ -44,7 +44,7 @@ void run(const Call& k, const Problem& p);
 
 // Packers for plain matrices.
 /** A[i][k] = s[k*ld + i] (A given transposed, e.g. dy^T). */
-PackA packATransposed(const float* s, int64_t ld);
+PackA packATransposed(const Call& k, const float* s, int64_t ld);
 /** B[k][j] = s[j*ld + k] (B given transposed, e.g. a weight matrix [out, in]). */
 PackB packBTransposed(const Call& k, const float* s, int64_t ld);
 

@@ -150,6 +150,16 @@ static void packBT(const float* s, int64_t ld, int64_t kc, int cols, float* dst)
   }
 }
 
+static void transpose(const float* s, int64_t lds, int64_t rows, int64_t cols, float* d, int64_t ldd) {
+  const int64_t r1 = rows / TB * TB, c1 = cols / TB * TB;
+  for (int64_t r = 0; r < r1; r += TB)
+    for (int64_t c = 0; c < c1; c += TB) transposeBlock(s + r * lds + c, lds, d + c * ldd + r, ldd);
+  for (int64_t r = 0; r < rows; r++) {  // the edges
+    const int64_t cBeg = r < r1 ? c1 : 0;
+    for (int64_t c = cBeg; c < cols; c++) d[c * ldd + r] = s[r * lds + c];
+  }
+}
+
 static void dots(int64_t m, int64_t n, int64_t K, const float* a, int64_t lda, const float* bt, int64_t ldb, float* c,
                  int64_t ldc) {
   for (int64_t j = 0; j < n; j++) {
@@ -201,7 +211,7 @@ static void rowsB(int64_t m, int64_t n, int64_t K, const float* a, int64_t lda, 
 }
 
 const GemmUk* gemmUk() {
-  static const GemmUk uk{MR, NR, tile, tileRows, packBT, dots, rowsB};
+  static const GemmUk uk{MR, NR, tile, tileRows, packBT, transpose, dots, rowsB};
   return &uk;
 }
 

@@ -20,6 +20,8 @@ struct GemmUk {
   /** One B panel from a matrix given transposed: dst[kk*nr + j] = s[j*ld + kk] for kk < kc, j < cols
    *  (cols <= nr), zero for j >= cols (weights [out, in] as B = w^T: vector transposes). */
   void (*packBT)(const float* s, int64_t ld, int64_t kc, int cols, float* dst);
+  /** d[c*ldd + r] = s[r*lds + c] for r < rows, c < cols (A given transposed, e.g. dy^T). */
+  void (*transpose)(const float* s, int64_t lds, int64_t rows, int64_t cols, float* d, int64_t ldd);
   /** c[i*ldc + j] = sum_{k < K} a[i*lda + k] * bt[j*ldb + k] for i < m, j < n: dot products for a few
    *  rows against B given transposed (a layer at batch 1: each weight row streamed once, no packing). */
   void (*dots)(int64_t m, int64_t n, int64_t K, const float* a, int64_t lda, const float* bt, int64_t ldb, float* c,

@@ -273,6 +273,21 @@ PackB packBTransposed(const Call& k, const float* s, int64_t ld) {
 
 void weightGradient(const Call& k, int64_t P, int64_t outC, int64_t inC, const float* dy, int64_t ldy, const float* x,
                     int64_t ldx, float* dw) {
+  if (P <= 4) {  // a sum of a few outer products (dense at batch 1): one streaming pass over dw
+    k.pool().parallelFor(outC, 16, [&](int64_t s, int64_t e, int) {
+      for (int64_t o = s; o < e; o++) {
+        float* d = dw + o * inC;
+        const float g0 = dy[o];
+        for (int64_t i = 0; i < inC; i++) d[i] = g0 * x[i];
+        for (int64_t n = 1; n < P; n++) {
+          const float gn = dy[n * ldy + o];
+          const float* xn = x + n * ldx;
+          for (int64_t i = 0; i < inC; i++) d[i] += gn * xn[i];
+        }
+      }
+    });
+    return;
+  }
   Problem g;
   g.K = P;
   if (inC >= outC || inC >= 4 * k.isa().gemm->nr) {

@@ -19,9 +19,17 @@ import {
   traceForward, replayTfjs, loadTfjs, useTfjsBackend, maxRelDiff, exportOnnxBytes, ortSession, nhwcToNchw,
 } from './peers.js';
 import type { Trace } from './peers.js';
+import { runTorchPeer, timingArgs, writeTorchCase, writeTorchWeights } from './torch.js';
+import type { TorchInputs, TorchPeerOptions } from './torch.js';
 
-export type PeerName = 'tfjs-wasm' | 'tfjs-cpu' | 'ort-node' | 'ort-web';
-export const ALL_PEERS: readonly PeerName[] = ['tfjs-wasm', 'tfjs-cpu', 'ort-node', 'ort-web'];
+export type PeerName = 'tfjs-wasm' | 'tfjs-cpu' | 'ort-node' | 'ort-web' | 'torch';
+export const ALL_PEERS: readonly PeerName[] = ['tfjs-wasm', 'tfjs-cpu', 'ort-node', 'ort-web', 'torch'];
+/** Peers that run at our thread count (tfjs has one thread in Node). */
+export const THREADED_PEERS: readonly PeerName[] = ['ort-node', 'ort-web', 'torch'];
+/** A peer's row name: 'ort-node-2t', 'torch-1t', 'tfjs-wasm'. */
+export function peerRuntime(peer: PeerName, threads: number): string {
+  return THREADED_PEERS.includes(peer) ? `${peer}-${threads}t` : peer;
+}
 
 export interface ModelTiming {
   runtime: string;
@@ -29,6 +37,8 @@ export interface ModelTiming {
   timing?: Timing;
   gflops?: number;
   maxRelDiff?: number;
+  /** Peak RSS of the peer's own process (torch), MB. */
+  peakRssMB?: number;
   error?: string;
   note?: string;
 }
@@ -51,7 +61,26 @@ function withBackend<T>(b: Backend, fn: () => T): T {
   try { return fn(); } finally { if (prev) setBackend(prev); }
 }
 
-export interface Built { model: ConvNet; input: Tensor; inputShape: number[]; dispose(): void; }
+export interface Built {
+  model: ConvNet; input: Tensor; inputShape: number[]; name: string;
+  /** Parameters as built (inference fusion changes the count). */
+  params: number;
+  /** Our unfused weights on disk for the torch peer's cross-check (keepTorchWeights). */
+  torchWeights?: TorchInputs;
+  dispose(): void;
+}
+
+/**
+ * Writes the model's weights for the torch peer now, while the names are torchvision's (inference
+ * fusion folds BN into the convs); removed with the model.
+ */
+export function keepTorchWeights(built: Built): void {
+  if (built.torchWeights) return;
+  const w = writeTorchWeights(built.model);
+  built.torchWeights = w;
+  const prev = built.dispose;
+  built.dispose = () => { try { prev(); } finally { w.dispose(); } };
+}
 
 /** Builds `name` on backend `b` with seeded weights (the same on every backend) and a seeded input. */
 export async function buildOn(b: Backend, name: string, batch: number, opts: ModelOptions = {}, seed = 1): Promise<Built> {
@@ -64,7 +93,7 @@ export async function buildOn(b: Backend, name: string, batch: number, opts: Mod
     const ch = model.inputChannels;
     const inputShape = [batch, size, size, ch];
     const input = Tensor.uniform(inputShape, seed + 100, -1, 1, b);
-    return { model, input, inputShape, dispose: () => { model.dispose(); input.dispose(); } };
+    return { model, input, inputShape, name, params: model.paramCount(), dispose: () => { model.dispose(); input.dispose(); } };
   } finally {
     if (prev) setBackend(prev);
   }
@@ -120,15 +149,17 @@ export async function timeOurTrainStep(b: Backend, built: Built, timing: TimingO
 
 /** Runs the peers on the traced network at `threads`, each verified against `ref` before timing. */
 export async function timePeers(peers: readonly PeerName[], built: Built, trace: Trace, ref: Float32Array, threads: number,
-  timing: TimingOptions, macs: number, log: (s: string) => void = () => {}): Promise<ModelTiming[]> {
+  timing: TimingOptions, macs: number, log: (s: string) => void = () => {}, torch: TorchPeerOptions = {}): Promise<ModelTiming[]> {
   const out: ModelTiming[] = [];
   const x = built.input.toFloat32();
   let onnx: Uint8Array | null = null;
   let onnxError: string | null = null;
   for (const peer of peers) {
-    const res: ModelTiming = { runtime: peer.startsWith('ort') ? `${peer}-${threads}t` : peer, threads: peer.startsWith('ort') ? threads : 1 };
+    const res: ModelTiming = { runtime: peerRuntime(peer, threads), threads: THREADED_PEERS.includes(peer) ? threads : 1 };
     try {
-      if (peer === 'tfjs-wasm' || peer === 'tfjs-cpu') {
+      if (peer === 'torch') {
+        Object.assign(res, await torchForward(built, x, ref, threads, timing, torch));
+      } else if (peer === 'tfjs-wasm' || peer === 'tfjs-cpu') {
         const tf = await loadTfjs();
         const info = await useTfjsBackend(tf, peer === 'tfjs-wasm' ? 'wasm' : 'cpu');
         if (peer === 'tfjs-cpu' && macs > 1e9) throw new ConvnetsError('skipped: over 1 GMAC on tfjs-cpu (~0.6 GFLOP/s) takes seconds per call');
@@ -158,7 +189,7 @@ export async function timePeers(peers: readonly PeerName[], built: Built, trace:
           res.timing = await measure(() => sess.run(xc), timing);
         } finally { await sess.dispose(); }
       }
-      if (res.timing) {
+      if (res.timing && !res.error) {
         res.gflops = gflops(macs, res.timing.median);
         log(`  ${res.runtime}: ${res.timing.median.toFixed(2)} ms`);
       }
@@ -169,4 +200,24 @@ export async function timePeers(peers: readonly PeerName[], built: Built, trace:
     out.push(res);
   }
   return out;
+}
+
+/**
+ * torchvision's model of the same name on PyTorch CPU: with our weights (keepTorchWeights) its output
+ * is compared with ours before it is timed (the script refuses above 1e-3); without them it runs its
+ * own initialisation and only the parameter counts are compared.
+ */
+async function torchForward(built: Built, x: Float32Array, ref: Float32Array, threads: number, timing: TimingOptions,
+  o: TorchPeerOptions): Promise<Partial<ModelTiming>> {
+  const [n, h] = built.inputShape;
+  const classes = ref.length / n;
+  const args = [built.name, '--batch', String(n), '--size', String(h), '--classes', String(classes), ...timingArgs(timing)];
+  if (built.torchWeights) args.push(...writeTorchCase(built.torchWeights, x, ref));
+  const r = await runTorchPeer('infer', args, threads, o);
+  const ours = built.params;
+  const notes = [r.note, r.warning ? `WARNING: ${r.warning}` : undefined,
+    !built.torchWeights && r.params !== undefined ? `own weights (output not compared); parameters ${r.params === ours ? 'equal ours' : `${r.params} vs ours ${ours}`}` : undefined];
+  let error = r.error;
+  if (!error && r.params !== undefined && r.params !== ours) error = `torchvision's ${built.name} has ${r.params} parameters, ours ${ours}: not the same network`;
+  return { timing: error ? undefined : r.timing, maxRelDiff: r.maxRelDiff, peakRssMB: r.peakRssMB, error, note: notes.filter(Boolean).join('; ') || undefined };
 }

@@ -47,6 +47,13 @@ function stats(samplesMs: number[], calls: number): Timing {
   return { median, min: s[0], max: s[n - 1], mean, rme, samples: n, calls };
 }
 
+/** Statistics of per-call samples measured elsewhere (a peer subprocess, one of our training processes). */
+export function timingFromSamples(samplesMs: readonly number[], cpuMedian?: number): Timing {
+  const t = stats([...samplesMs], samplesMs.length);
+  if (cpuMedian !== undefined) t.cpuMedian = cpuMedian;
+  return t;
+}
+
 /** Times `fn` (sync or async). */
 export async function measure(fn0: () => unknown, o: TimingOptions = {}): Promise<Timing> {
   const t = await measureWall(withCpu(fn0), o);

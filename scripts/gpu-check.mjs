@@ -31,7 +31,7 @@ const out = resolve(arg('--out', process.env.OUT ?? '/tmp/gpu-check'));
 mkdirSync(out, { recursive: true });
 const writeJson = (file, v) => writeFileSync(join(out, file), JSON.stringify(v, null, 2));
 const readJson = (file, dflt) => { try { return JSON.parse(readFileSync(join(out, file), 'utf8')); } catch { return dflt; } };
-const backendName = process.env.CONVNETS_GPU_CHECK_BACKEND ?? 'native';
+const backendName = process.env.CONVNETS_GPU_CHECK_BACKEND ?? 'cuda';
 /** Errors after which the CUDA context is unusable: the worker must end (the supervisor restarts it). */
 const STICKY = /cudaErrorIllegalAddress|cudaErrorLaunchFailure|cudaErrorIllegalInstruction|cudaErrorMisalignedAddress|cudaErrorHardwareStackError|cudaErrorAssert|cudaErrorInvalidPc|cudaErrorLaunchTimeout|cudaErrorUnknown|cudaErrorECCUncorrectable/;
 

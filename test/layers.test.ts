@@ -100,7 +100,8 @@ t.test('the backend tables are the only core -> backends arrows, and they are la
     .map((r) => [r.spec, r.kind]).sort();
   t.same(refs('src/ts/core/registry.ts'), [['../backends/meta/index.js', 'static']]);
   t.same(refs('src/ts/core/backend-table.ts'), [
-    ['../backends/js/index.js', 'dynamic'], ['../backends/native/index.js', 'dynamic'], ['../backends/wasm/index.js', 'dynamic'],
+    ['../backends/js/index.js', 'dynamic'], ['../backends/native/cpu.js', 'dynamic'], ['../backends/native/index.js', 'dynamic'],
+    ['../backends/wasm/index.js', 'dynamic'],
   ]);
   t.same(refs('src/ts/core/backend-table.web.ts'), [['../backends/js/index.js', 'dynamic'], ['../backends/wasm/web.js', 'dynamic']]);
 });

@@ -3,6 +3,8 @@
 // Kernels run synchronously on the calling thread and the context's pool.
 #include <napi.h>
 #include <thread>
+#include <vector>
+#include "abi.h"
 #include "lib/napi_errors.h"
 #include "runtime.h"
 
@@ -19,6 +21,7 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
                         InstanceMethod("view", &ContextWrap::View), InstanceMethod("write", &ContextWrap::Write),
                         InstanceMethod("read", &ContextWrap::Read), InstanceMethod("fill", &ContextWrap::Fill),
                         InstanceMethod("copy", &ContextWrap::Copy), InstanceMethod("run", &ContextWrap::Run),
+                        InstanceMethod("bind", &ContextWrap::Bind), InstanceMethod("exec", &ContextWrap::Exec),
                         InstanceMethod("stats", &ContextWrap::Stats), InstanceMethod("trim", &ContextWrap::Trim),
                         InstanceMethod("dispose", &ContextWrap::Dispose)});
   }
@@ -120,10 +123,45 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
       typed(2, napi_float64_array, "ids (Float64Array)");
       Napi::Int32Array rec = info[1].As<Napi::Int32Array>();
       Napi::Float64Array idf = info[2].As<Napi::Float64Array>();
-      int64_t ids[64];
-      if (idf.ElementLength() > 64) throw argError(op, "more than 64 buffer arguments");
-      for (size_t i = 0; i < idf.ElementLength(); i++) ids[i] = (int64_t)idf[i];
-      ctx_->run(op, rec.Data(), rec.ElementLength(), ids, idf.ElementLength());
+      std::vector<int64_t> ids(idf.ElementLength());
+      for (size_t i = 0; i < ids.size(); i++) ids[i] = (int64_t)idf[i];
+      ctx_->run(op, rec.Data(), rec.ElementLength(), ids.data(), ids.size());
+      return info.Env().Undefined();
+    });
+  }
+  // bind(Int32Array slots, Float64Array ids): the arrays exec() reads each call's record and ids from
+  // (the TS side encodes into them in place: no typed array is made or unwrapped per kernel).
+  Napi::Value Bind(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      if (info.Length() < 2 || !info[0].IsTypedArray() || !info[1].IsTypedArray() ||
+          info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+          info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+        throw argError("bind", "bind(Int32Array, Float64Array) expected");
+      slotsRef_ = Napi::Persistent(info[0].As<Napi::Int32Array>());
+      idsRef_ = Napi::Persistent(info[1].As<Napi::Float64Array>());
+      return info.Env().Undefined();
+    });
+  }
+  // exec(kernelIndex, nslots, nids): one kernel, its record and ids in the bound arrays.
+  Napi::Value Exec(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      if (slotsRef_.IsEmpty()) throw argError("exec", "no arrays bound (bind() first)");
+      if (info.Length() < 3) throw argError("exec", "exec(kernel, nslots, nids) expected");
+      int index = info[0].As<Napi::Number>().Int32Value();
+      int64_t ns = info[1].As<Napi::Number>().Int64Value(), ni = info[2].As<Napi::Number>().Int64Value();
+      Napi::Int32Array s = slotsRef_.Value();
+      Napi::Float64Array d = idsRef_.Value();
+      if (ns < 0 || ni < 0 || (size_t)ns > s.ElementLength() || (size_t)ni > d.ElementLength())
+        throw argError("exec", "record or id count out of the bound arrays' range");
+      int64_t small[32];
+      std::vector<int64_t> big;
+      int64_t* ids = small;
+      if (ni > 32) {
+        big.resize((size_t)ni);
+        ids = big.data();
+      }
+      for (int64_t i = 0; i < ni; i++) ids[i] = (int64_t)d[(size_t)i];
+      ctx_->runIndex(index, s.Data(), (size_t)ns, ids, (size_t)ni);
       return info.Env().Undefined();
     });
   }
@@ -141,7 +179,8 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
     o.Set("isaReason", ctx_->isaReason);
     o.Set("vectorBytes", ctx_->isa->vectorBytes);
     Napi::Object calls = Napi::Object::New(env);
-    for (auto& kv : ctx_->calls) calls.Set(kv.first, (double)kv.second);
+    for (size_t i = 0; i < ctx_->calls.size(); i++)
+      if (ctx_->calls[i]) calls.Set(abi::KERNELS[i].name, (double)ctx_->calls[i]);
     o.Set("calls", calls);
     return o;
   }
@@ -155,6 +194,8 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   }
 
   std::unique_ptr<Context> ctx_;
+  Napi::Reference<Napi::Int32Array> slotsRef_;
+  Napi::Reference<Napi::Float64Array> idsRef_;
 };
 
 // info(): the ISA paths compiled in, whether each runs here (and why not), the one chosen by default.

@@ -1,13 +1,56 @@
-// dense on the CPU: placeholder until the family is written.
-#include "kernel.h"
+// dense on the CPU (as src/ts/backends/js/dense.ts): y = x [n, inF] . w [outF, inF]^T + b and both
+// gradients, each one GEMM of the packed-panel driver (gemm.h).
+#include "gemm.h"
 
 namespace cn {
 namespace cpu {
 namespace dense {
 
-void forward(const Call& k) { throw argError(k.op, "not implemented on the cpu backend yet"); }
-void backwardData(const Call& k) { throw argError(k.op, "not implemented on the cpu backend yet"); }
-void backwardFilter(const Call& k) { throw argError(k.op, "not implemented on the cpu backend yet"); }
+struct Dims {
+  int64_t n, inF, outF;
+};
+static Dims dims(const Call& k) {
+  const abi::Dense& r = k.rec<abi::Dense>();
+  return {k.positive(r.n, "n"), k.positive(r.inF, "inF"), k.positive(r.outF, "outF")};
+}
+
+void forward(const Call& k) {
+  Dims d = dims(k);
+  const float* x = k.buf(0, "x", d.n * d.inF);
+  const float* w = k.buf(1, "w", d.outF * d.inF);
+  const float* b = k.buf(2, "bias", d.outF, true);
+  float* y = k.buf(3, "y", d.n * d.outF);
+  gemm::Problem g;
+  g.M = d.n, g.N = d.outF, g.K = d.inF;
+  g.a = x, g.lda = d.inF;
+  g.packB = gemm::packBTransposed(k, w, d.inF);
+  g.bt = w, g.ldbt = d.inF;
+  g.c = y, g.ldc = d.outF, g.bias = b;
+  gemm::run(k, g);
+}
+
+void backwardData(const Call& k) {
+  Dims d = dims(k);
+  const float* dy = k.buf(0, "dy", d.n * d.outF);
+  const float* w = k.buf(1, "w", d.outF * d.inF);
+  float* dx = k.buf(2, "dx", d.n * d.inF);
+  gemm::Problem g;  // dx [n, inF] = dy [n, outF] . w [outF, inF]
+  g.M = d.n, g.N = d.inF, g.K = d.outF;
+  g.a = dy, g.lda = d.outF;
+  g.b = w, g.ldb = d.inF;
+  g.c = dx, g.ldc = d.inF;
+  gemm::run(k, g);
+}
+
+void backwardFilter(const Call& k) {
+  Dims d = dims(k);
+  const float* x = k.buf(0, "x", d.n * d.inF);
+  const float* dy = k.buf(1, "dy", d.n * d.outF);
+  float* dw = k.buf(2, "dw", d.outF * d.inF);
+  float* db = k.buf(3, "dbias", d.outF, true);
+  gemm::weightGradient(k, d.n, d.outF, d.inF, dy, d.outF, x, d.inF, dw);
+  if (db) gemm::columnSums(k, dy, d.n, d.outF, d.outF, db);
+}
 
 }  // namespace dense
 }  // namespace cpu

@@ -1,4 +1,5 @@
 #include "isa.h"
+#include <cstdlib>
 #include "lib/error.h"
 
 namespace cn {
@@ -43,12 +44,26 @@ const std::vector<const Isa*>& table() {
 
 std::vector<const Isa*> compiledIsas() { return table(); }
 
+namespace {
+/** Position in the table (0 = widest), or -1. */
+int rank(const std::string& name) {
+  for (size_t i = 0; i < table().size(); i++)
+    if (name == table()[i]->name) return (int)i;
+  return -1;
+}
+}  // namespace
+
 bool isaRuns(const std::string& name, std::string* why) {
-  auto no = [&](const char* w) {
+  auto no = [&](const std::string& w) {
     if (why) *why = w;
     return false;
   };
   if (name == "portable") return true;
+  // CONVNETS_CPU_MAX_ISA=avx2 masks the wider paths off, as if the CPU lacked them (tests, and a way
+  // round a CPU that reports an ISA it runs slowly).
+  const char* cap = std::getenv("CONVNETS_CPU_MAX_ISA");
+  if (cap && *cap && rank(cap) >= 0 && rank(name) >= 0 && rank(name) < rank(cap))
+    return no(std::string("masked off by CONVNETS_CPU_MAX_ISA=") + cap);
 #if defined(__x86_64__) || defined(__i386__)
   // libgcc's CPUID reading also checks that the OS saves the YMM/ZMM state (XGETBV).
   __builtin_cpu_init();
@@ -77,6 +92,10 @@ const Isa& chooseIsa(const std::string& want, std::string& reason) {
     names += (names.empty() ? "" : ", ") + std::string(i->name);
     if (isaRuns(i->name, nullptr)) runnable += (runnable.empty() ? "" : ", ") + std::string(i->name);
   }
+  const char* cap = std::getenv("CONVNETS_CPU_MAX_ISA");
+  if (cap && *cap && rank(cap) < 0)
+    throw argError("init", std::string("CONVNETS_CPU_MAX_ISA='") + cap + "' is not an ISA of this binary (compiled: " +
+                               names + ")");
   if (!want.empty()) {
     for (const Isa* i : table()) {
       if (want != i->name) continue;
@@ -86,7 +105,8 @@ const Isa& chooseIsa(const std::string& want, std::string& reason) {
       reason = "requested";
       return *i;
     }
-    throw argError("init", "isa '" + want + "' is not compiled into this binary (compiled: " + names + ")");
+    throw argError("init", "isa '" + want + "' is not compiled into this binary (compiled: " + names +
+                               "; this CPU can run: " + runnable + ")");
   }
   for (const Isa* i : table()) {
     std::string why;

@@ -1,13 +1,58 @@
-// pwconv2d on the CPU: placeholder until the family is written.
-#include "kernel.h"
+// pwconv2d on the CPU (as src/ts/backends/js/pwconv2d.ts): a 1x1 stride-1 convolution is a GEMM over
+// the n*h*w pixels of NHWC x: y = x [P, inC] . w [outC, inC]^T + bias, activation fused; both
+// gradients are GEMMs too (gemm.h).
+#include "gemm.h"
 
 namespace cn {
 namespace cpu {
 namespace pwconv2d {
 
-void forward(const Call& k) { throw argError(k.op, "not implemented on the cpu backend yet"); }
-void backwardData(const Call& k) { throw argError(k.op, "not implemented on the cpu backend yet"); }
-void backwardFilter(const Call& k) { throw argError(k.op, "not implemented on the cpu backend yet"); }
+static ConvP pointwise(const Call& k) {
+  ConvP p = convRecord(k);
+  k.require(p.kH == 1 && p.kW == 1 && p.strideH == 1 && p.strideW == 1 && !p.padTop && !p.padLeft && p.groups == 1 &&
+                p.outH == p.inH && p.outW == p.inW,
+            "pointwise needs a 1x1 kernel, stride 1, no padding and groups 1");
+  return p;
+}
+
+void forward(const Call& k) {
+  ConvP p = pointwise(k);
+  const float* x = k.buf(0, "x", p.xLen());
+  const float* w = k.buf(1, "w", p.wLen());
+  const float* bias = k.buf(2, "bias", p.outC, true);
+  float* y = k.buf(3, "y", p.yLen());
+  gemm::Problem g;
+  g.M = (int64_t)p.n * p.inH * p.inW, g.N = p.outC, g.K = p.inC;
+  g.a = x, g.lda = p.inC;
+  g.packB = gemm::packBTransposed(k, w, p.inC);
+  g.bt = w, g.ldbt = p.inC;
+  g.c = y, g.ldc = p.outC, g.bias = bias, g.act = p.act;
+  gemm::run(k, g);
+}
+
+void backwardData(const Call& k) {
+  ConvP p = pointwise(k);
+  const float* dy = k.buf(0, "dy", p.yLen());
+  const float* w = k.buf(1, "w", p.wLen());
+  float* dx = k.buf(2, "dx", p.xLen());
+  gemm::Problem g;  // dx [P, inC] = dy [P, outC] . w [outC, inC]
+  g.M = (int64_t)p.n * p.inH * p.inW, g.N = p.inC, g.K = p.outC;
+  g.a = dy, g.lda = p.outC;
+  g.b = w, g.ldb = p.inC;
+  g.c = dx, g.ldc = p.inC;
+  gemm::run(k, g);
+}
+
+void backwardFilter(const Call& k) {
+  ConvP p = pointwise(k);
+  const float* x = k.buf(0, "x", p.xLen());
+  const float* dy = k.buf(1, "dy", p.yLen());
+  float* dw = k.buf(2, "dw", p.wLen());
+  float* dbias = k.buf(3, "dbias", p.outC, true);
+  const int64_t P = (int64_t)p.n * p.inH * p.inW;
+  gemm::weightGradient(k, P, p.outC, p.inC, dy, p.outC, x, p.inC, dw);  // split over P when it is long
+  if (dbias) gemm::columnSums(k, dy, P, p.outC, p.outC, dbias);
+}
 
 }  // namespace pwconv2d
 }  // namespace cpu

@@ -44,6 +44,8 @@ class Context {
 
   /** One kernel of the contract (dispatch.cpp): its record (abi.h slots) and buffer ids in the schema's order. */
   void run(const std::string& op, const int32_t* slots, size_t nslots, const int64_t* ids, size_t nids);
+  /** The same by the kernel's index in abi::KERNELS (the addon's fast path: no name lookup). */
+  void runIndex(int index, const int32_t* slots, size_t nslots, const int64_t* ids, size_t nids);
 
   /** Worker w's workspace of at least `floats` floats (kept and reused; only worker w may use it). */
   float* workspace(int worker, size_t floats);
@@ -59,7 +61,7 @@ class Context {
   HandleTable handles;
   size_t bytesInUse = 0, peakBytes = 0;
   std::atomic<size_t> scratchBytes{0}, scratchPeak{0};
-  std::map<std::string, uint64_t> calls;  // kernels run, by name
+  std::vector<uint64_t> calls;  // kernels run, by index in abi::KERNELS
 
  private:
   void ensureLive(const char* op) const;
@@ -86,6 +88,8 @@ class Scratch {
 
 /** Names of the kernels Context::run dispatches (the contract's KERNEL_NAMES). */
 std::vector<std::string> kernelNames();
+/** A kernel's index in abi::KERNELS, or -1. */
+int kernelIndex(const std::string& op);
 
 }  // namespace cpu
 }  // namespace cn

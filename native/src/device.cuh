@@ -5,6 +5,7 @@
 #include <cmath>
 #include "common.h"
 #include "activation.cuh"
+#include "lib/numbers.h"  // hash32, shared with the CPU addon
 
 
 namespace cn {
@@ -15,17 +16,6 @@ inline unsigned blocksFor(int64_t work, int threads = THREADS, int64_t cap = 655
   int64_t b = (work + threads - 1) / threads;
   if (b < 1) b = 1;
   return (unsigned)(b > cap ? cap : b);
-}
-
-/** core/random.ts hash32: murmur3 finaliser over a Weyl combination, in uint32 arithmetic. */
-CN_HD inline uint32_t hash32(uint32_t seed, uint32_t index) {
-  uint32_t h = index * 0x9e3779b1u + seed * 0x85ebca77u;
-  h ^= h >> 16;
-  h *= 0x85ebca6bu;
-  h ^= h >> 13;
-  h *= 0xc2b2ae35u;
-  h ^= h >> 16;
-  return h;
 }
 
 /** Divisor of one average-pool window, as torch: the window clipped to the padded extent, then

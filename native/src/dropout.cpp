@@ -1,6 +1,7 @@
 // Dropout masks from core/random.ts's counter-based hash, bit-identical to the js reference (dropout.cu).
 #include <cmath>
 #include "kernel.h"
+#include "lib/numbers.h"
 
 namespace cn {
 namespace dropout {
@@ -13,8 +14,8 @@ void mask(const Call& k) {
   float* m = k.buf(0, "mask", len);
   if (!k.launch() || !len) return;
   // Same integer threshold and float-rounded scale as core/random.ts + a Float32Array store.
-  const uint32_t threshold = (uint32_t)std::floor(rate * 16777216.0);
-  dropoutMaskKernel(len, threshold, (float)(1.0 / (1.0 - rate)), (uint32_t)r.seed, m, k.s());
+  const DropoutDraw d = dropoutDraw(r.rate);
+  dropoutMaskKernel(len, d.threshold, d.keep, (uint32_t)r.seed, m, k.s());
   k.ran(Path::OWN);
 }
 

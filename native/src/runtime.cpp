@@ -1,4 +1,5 @@
 #include "runtime.h"
+#include "lib/numbers.h"
 #include <cstdlib>
 #include <algorithm>
 #include <cmath>
@@ -345,29 +346,6 @@ void Context::recordLabelHost(int kernel, int classes, int64_t sample, float lab
   labelHost.first = ((unsigned long long)sample << 32) | bits;
   labelHost.classes = classes;
   labelHost.kernel = kernel;
-}
-
-/** A number as JavaScript prints it (for messages equal to the js reference's): integers in full,
- *  otherwise the shortest form that reads back to the same double. */
-static std::string jsNumber(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
-  char b[64];
-  if (v == std::floor(v) && std::fabs(v) < 1e21) {
-    std::snprintf(b, sizeof b, "%.0f", v);
-    return b;
-  }
-  for (int p = 1; p <= 17; p++) {
-    std::snprintf(b, sizeof b, "%.*g", p, v);
-    if (std::strtod(b, nullptr) == v) break;
-  }
-  std::string s = b;
-  size_t e = s.find('e');
-  if (e != std::string::npos) {  // C writes e-07, JavaScript e-7
-    size_t d = e + 2;
-    while (d + 1 < s.size() && s[d] == '0') s.erase(d, 1);
-  }
-  return s;
 }
 
 void Context::reportLabel(const LabelStatus& st) {

@@ -106,7 +106,8 @@ t.test('a missing peer package is "not installed", any other load failure says w
 t.test('convnets bench without the peer packages: one "not installed" line per peer, ours still timed', async (t) => {
   const { execFile } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
-  const env: NodeJS.ProcessEnv = { ...process.env, CONVNETS_TEST_UNRESOLVABLE: '^(@tensorflow/|onnxruntime-|benchmark$)' };
+  // No python either: the torch peer is "not installed" too.
+  const env: NodeJS.ProcessEnv = { ...process.env, CONVNETS_TEST_UNRESOLVABLE: '^(@tensorflow/|onnxruntime-|benchmark$)', BENCH_TORCH_PYTHON: '/nonexistent/python3' };
   const hook = fileURLToPath(new URL('../helpers/unresolvable.mjs', import.meta.url));
   const cli = fileURLToPath(new URL('../helpers/cli.ts', import.meta.url));
   const out = await new Promise<string>((resolve, reject) => {
@@ -115,9 +116,10 @@ t.test('convnets bench without the peer packages: one "not installed" line per p
   });
   const j = JSON.parse(out.trim().split('\n').at(-1)!) as { median_ms: number; peers: { runtime: string; median_ms: number | null; error: string | null }[] };
   t.ok(j.median_ms > 0, 'ours is timed (plain loop: benchmark.js is missing too)');
-  t.same(j.peers.map((p) => p.runtime), ['tfjs-wasm', 'tfjs-cpu', 'ort-node-1t', 'ort-web-1t']);
+  t.same(j.peers.map((p) => p.runtime), ['tfjs-wasm', 'tfjs-cpu', 'ort-node-1t', 'ort-web-1t', 'torch-1t']);
   for (const p of j.peers) {
     t.equal(p.median_ms, null, `${p.runtime} not timed`);
-    t.match(p.error, /(@tensorflow\/tfjs-core|onnxruntime-node|onnxruntime-web) is not installed \(an optional peer of convnets\/bench: npm install /, p.runtime);
+    if (p.runtime === 'torch-1t') t.match(p.error, /^PyTorch is not installed: \/nonexistent\/python3 not found \(Debian: apt-get install -y python3-torch python3-torchvision libopenblas0-pthread/);
+    else t.match(p.error, /(@tensorflow\/tfjs-core|onnxruntime-node|onnxruntime-web) is not installed \(an optional peer of convnets\/bench: npm install /, p.runtime);
   }
 });

@@ -38,6 +38,9 @@ t.test('words and backends', async (t) => {
   t.equal(layout('auto'), 'auto');
   refuses(t, layout, 'nchw', "--layout must be one of auto, torchvision, got 'nchw'");
   t.equal(backendName()('wasm'), 'wasm');
-  refuses(t, backendName(), 'cuda', "--backend must be one of native, wasm, js, got 'cuda'");
-  refuses(t, backendName('-b'), '', "-b must be one of native, wasm, js, got ''");
+  t.equal(backendName()('cpu'), 'cpu');
+  t.equal(backendName()('cuda'), 'cuda');
+  t.equal(backendName()('native'), 'native', "the old name of cuda: the registry resolves it");
+  refuses(t, backendName(), 'gpu', "--backend must be one of cuda, cpu, wasm, js, got 'gpu'");
+  refuses(t, backendName('-b'), '', "-b must be one of cuda, cpu, wasm, js, got ''");
 });

@@ -15,14 +15,18 @@ import { JsBackend } from '../../src/ts/backends/js/index.js';
 
 const run = promisify(execFile);
 
-t.test('the table: native > wasm > js, loaded on demand, names checked', async (t) => {
-  t.same(BACKEND_PRIORITY, ['native', 'wasm', 'js']);
+t.test('the table: cuda > cpu > wasm > js, loaded on demand, names checked', async (t) => {
+  t.same(BACKEND_PRIORITY, ['cuda', 'cpu', 'wasm', 'js']);
   t.equal(await backendAvailability('js'), null, 'js is always available');
-  t.match(await backendAvailability('tpu'), /backend 'tpu' is not registered \(known: native, wasm, js\)/);
+  t.match(await backendAvailability('tpu'), /backend 'tpu' is not registered \(known: cuda, cpu, wasm, js\)/);
   await t.rejects(createBackend('tpu'), /unknown backend 'tpu'/);
   const js = await createBackend('js', { dtype: 'float64' });
   t.ok(js instanceof JsBackend);
   t.equal(js.dtype, 'float64', 'options reach the factory');
+  // 'native' is the CUDA backend's older name: it selects cuda (same availability, same errors).
+  t.equal(await backendAvailability('native'), await backendAvailability('cuda'), "'native' is an alias of 'cuda'");
+  t.throws(() => registerBackend('native', { unavailableReason: async () => null, create: async () => new JsBackend() }),
+    /'native' is a built-in backend/, 'an alias cannot be registered over');
 });
 
 t.test('CONVNETS_BACKEND overrides the priority order; a name wins over it', async (t) => {
@@ -41,7 +45,7 @@ t.test('third-party backends register by name, after the built-ins', async (t) =
     unavailableReason: async () => 'no plugin hardware here',
     create: async () => { made.push('x'); return new JsBackend(); },
   });
-  t.same(registeredBackends().slice(0, 3), ['native', 'wasm', 'js']);
+  t.same(registeredBackends().slice(0, 4), ['cuda', 'cpu', 'wasm', 'js']);
   t.equal(registeredBackends().at(-1), 'plugin-test');
   t.equal(await backendAvailability('plugin-test'), 'no plugin hardware here');
   await t.rejects(createBackend('plugin-test'), /backend 'plugin-test' is unavailable: no plugin hardware here/);
@@ -84,11 +88,11 @@ t.test('a backend module that fails to import reads as unavailable; the rest sti
     report: { backends: { name: string; available: boolean; reason: string | null }[]; native: { loadError: string | null } };
     text: string; picked: string;
   };
-  const native = out.report.backends.find((b) => b.name === 'native')!;
+  const native = out.report.backends.find((b) => b.name === 'cuda')!;
   t.equal(native.available, false);
   t.match(native.reason, /its module failed to load: Cannot find package '\.\.\/backends\/native\/index\.js' .*\(simulated\)/);
-  t.match(out.text, /native  unavailable: its module failed to load: .*\(simulated\)/);
+  t.match(out.text, /cuda +unavailable: its module failed to load: .*\(simulated\)/);
   t.match(out.report.native.loadError, /simulated/);
   t.ok(out.report.backends.some((b) => b.name === 'js' && b.available), 'js still available');
-  t.not(out.picked, 'native', `initBackend() falls back to ${out.picked}`);
+  t.not(out.picked, 'cuda', `initBackend() falls back to ${out.picked}`);
 });

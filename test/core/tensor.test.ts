@@ -9,7 +9,7 @@ import { throwsNaming } from '../helpers/assert.js';
 t.test('registry: no current backend until init; unknown names', async (tt) => {
   tt.equal(hasBackend(), false, 'nothing current at start');
   throwsNaming(tt, () => getBackend(), [/no current backend/, /initBackend/], 'getBackend before init');
-  tt.same(registeredBackends(), ['native', 'wasm', 'js'], 'the built-in table, in priority order, before any import');
+  tt.same(registeredBackends(), ['cuda', 'cpu', 'wasm', 'js'], 'the built-in table, in priority order, before any import');
   await tt.rejects(createBackend('nope'), /unknown backend 'nope'/, 'unknown backend name');
   const b = await initBackend('js', { dtype: 'float64' });
   tt.equal(getBackend(), b, 'initBackend makes it current');

@@ -31,6 +31,7 @@ const BACKEND_IMPORTERS: readonly Layer[] = ['cli', 'index'];
  */
 export const SANCTIONED: readonly { from: string; to: string; kind: 'dynamic' | 'static' }[] = [
   { from: 'src/ts/core/backend-table.ts', to: 'src/ts/backends/native/index.ts', kind: 'dynamic' },
+  { from: 'src/ts/core/backend-table.ts', to: 'src/ts/backends/native/cpu.ts', kind: 'dynamic' },
   { from: 'src/ts/core/backend-table.ts', to: 'src/ts/backends/wasm/index.ts', kind: 'dynamic' },
   { from: 'src/ts/core/backend-table.ts', to: 'src/ts/backends/js/index.ts', kind: 'dynamic' },
   { from: 'src/ts/core/backend-table.web.ts', to: 'src/ts/backends/wasm/web.ts', kind: 'dynamic' },

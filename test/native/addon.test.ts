@@ -36,7 +36,7 @@ if (!l.addon) {
       t.comment(`no GPU here: ${why}`);
       tt.equal(info.devices.length, 0);
       tt.match(why, /no CUDA GPU|CUDA cannot use a GPU/, 'no device reads as "no GPU", not as a failure');
-      tt.equal(await backendAvailability('native'), why, 'the registry reports the same reason');
+      tt.equal(await backendAvailability('cuda'), why, 'the registry reports the same reason');
       const e = caught(() => new NativeBackend(addon));
       tt.ok(e instanceof NativeBackendError, 'creating a device context without a GPU is a NativeBackendError');
       const ne = e as NativeBackendError;

@@ -74,9 +74,9 @@ if (!addon) {
     tt.match(uaf?.message, /sgdUpdate: argument 'grad': buffer \d+ was already freed/, 'a kernel names the freed argument');
     // Buffers of another backend, or of another native instance, are refused before reaching the addon.
     const js = new JsBackend();
-    tt.match(caught(() => b.fill(js.alloc(4), 0))?.message, /fill: argument 'buffer' is not a native buffer/);
+    tt.match(caught(() => b.fill(js.alloc(4), 0))?.message, /fill: argument 'buffer' is not a cuda buffer/);
     const other = host();
-    tt.match(caught(() => b.copy(y, other.alloc(8)))?.message, /copy: argument 'dst' belongs to another native backend instance/);
+    tt.match(caught(() => b.copy(y, other.alloc(8)))?.message, /copy: argument 'dst' belongs to another cuda backend instance/);
     other.dispose();
     b.free(y);
     tt.equal(b.allocated(), 0);

@@ -49,9 +49,10 @@ function rel(a: Float64Array, b: Float64Array): number {
 
 const ref = run(await createBackend('js', { dtype: 'float64' }));
 
-for (const name of ['wasm', 'native']) {
+const MODULES: Record<string, string> = { wasm: 'wasm/index.js', cpu: 'native/cpu.js', cuda: 'native/index.js' };
+for (const name of ['wasm', 'cpu', 'cuda']) {
   t.test(`${name} backend`, async (t) => {
-    try { await import(`../../src/ts/backends/${name}/index.js`); } catch (e) {
+    try { await import(`../../src/ts/backends/${MODULES[name]}`); } catch (e) {
       t.skip(`${name}: backend module does not load (${(e as Error).message.split("\n")[0]})`, () => {});
       return;
     }

@@ -91,7 +91,7 @@ export function register(program: Command): void {
     .option('--batch <n>', 'batch size', posInt('--batch'), 16)
     .option('--size <n>', 'input crop of the 28x28 digits', posInt('--size'), 28)
     .option('--width <n>', 'channels of the plain/residual nets (dense: stem)', posInt('--width'), 16)
-    .option('--backend <name>', 'js | wasm | native', backendName())
+    .option('--backend <name>', 'js | wasm | cpu | cuda', backendName())
     .option('--threads <n>', 'wasm threads', threadCount())
     .option('--out <dir>', 'directory for the SVG plots and JSON', 'convnets-gradflow')
     .option('--json', 'print the results as JSON')
@@ -158,7 +158,7 @@ export function register(program: Command): void {
       'with their published ImageNet top-1; print the table and plot latency against top-1')
     .option('--max-params <n>', 'parameter budget (e.g. 10M, 5e6)')
     .option('--max-latency <ms>', 'latency budget in ms (batch 1, measured here)', posNumber('--max-latency'))
-    .option('--backend <name>', 'js | wasm | native', backendName())
+    .option('--backend <name>', 'js | wasm | cpu | cuda', backendName())
     .option('--threads <n>', 'wasm threads', threadCount())
     .option('--input <n>', 'input resolution for every candidate (default: each model\'s own)', posInt('--input'))
     .option('--candidates <list>', 'comma-separated model names', DEFAULT_CANDIDATES.join(','))
@@ -181,7 +181,7 @@ export function register(program: Command): void {
           return t.timing.median;
         } finally { built.dispose(); }
       });
-      const label = b.name === 'wasm' ? `wasm ${(b as { threads?: number }).threads ?? o.threads ?? 1}t` : b.name;
+      const label = b.name === 'wasm' || b.name === 'cpu' ? `${b.name} ${(b as { threads?: number }).threads ?? o.threads ?? 1}t` : b.name;
       mkdirSync(o.out, { recursive: true });
       const file = join(o.out, 'select.svg');
       writeFileSync(file, selectSvg(rows, label));
@@ -194,7 +194,7 @@ export function register(program: Command): void {
     .description('apply EfficientNet compound scaling at phi: print the depth/width/resolution multipliers, parameters and MACs, ' +
       'and latency measured here, next to torchvision\'s B0-B7; plot MACs vs published top-1 and MACs vs latency')
     .requiredOption('--phi <p>', 'compound coefficient (0 = B0)', finiteNumber('--phi'))
-    .option('--backend <name>', 'js | wasm | native', backendName())
+    .option('--backend <name>', 'js | wasm | cpu | cuda', backendName())
     .option('--threads <n>', 'wasm threads', threadCount())
     .option('--no-measure', 'skip the latency measurement')
     .option('--out <dir>', 'directory for the SVG plots', 'convnets-scale')

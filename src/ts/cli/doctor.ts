@@ -1,20 +1,42 @@
 // `convnets doctor [--json]`: which backends can run here and, for each that cannot, why; for the
-// native backend also whether the addon is built, the CUDA runtime/driver, the GPUs, and whether
-// cuDNN/cuBLAS were found (and their versions). A report, so it exits 0 whatever it finds.
+// cpu backend the CPU addon (where it was loaded from, or why not), every ISA path compiled into it
+// (runs here, or why not), the one chosen and why, and the hardware threads; for the cuda backend
+// (report key `native`, its old name) whether the addon is built, the CUDA runtime/driver, the GPUs,
+// and whether cuDNN/cuBLAS were found (and their versions). A report: it exits 0 whatever it finds.
 import type { Command } from 'commander';
 import { arch, platform } from 'node:os';
 import { backendAvailability, registeredBackends } from '../core/registry.js';
+import { ALIASES as NODE_ALIASES } from '../core/backend-table.js';
 import type { NativeDeviceInfo, NativeLibraryInfo, NativePathCounts } from '../backends/native/index.js';
+import type { CpuIsaInfo } from '../backends/native/cpu.js';
 
 export interface DoctorReport {
   node: string;
   platform: string;
   backends: { name: string; available: boolean; reason: string | null }[];
+  /** Older names that still select a backend ('native' -> 'cuda'). */
+  aliases: Record<string, string>;
   /** What initBackend() picks without CONVNETS_BACKEND: the first available in priority order. */
   defaultBackend: string | null;
   envBackend: string | null;
   /** The wasm build this process would run (relaxed SIMD = fused multiply-add), or null when not built. */
   wasm: { build: string; relaxedSimd: boolean } | null;
+  /** The CPU addon (the cpu backend). */
+  cpu: {
+    addonPath: string | null;
+    /** Why it is not loaded (not built, or failed to load), or null. */
+    loadError: string | null;
+    searched: string[];
+    /** Every ISA path compiled in, widest first: whether it runs on this CPU and, if not, why. */
+    isas: CpuIsaInfo[];
+    chosen: string | null;
+    reason: string | null;
+    hardwareThreads: number | null;
+    /** CONVNETS_CPU_ISA (the path a backend takes) and CONVNETS_CPU_MAX_ISA (masks wider paths off). */
+    envIsa: string | null;
+    envMaxIsa: string | null;
+  };
+  /** The CUDA addon (the cuda backend, formerly 'native'). */
   native: {
     addonBuilt: boolean;
     addonPath: string | null;
@@ -53,6 +75,7 @@ export async function doctorReport(): Promise<DoctorReport> {
     const w = (await import('../backends/wasm/index.js')).wasmBuild();
     wasm = w ? { build: w.path, relaxedSimd: w.relaxed } : null;
   } catch { /* reported under backends */ }
+  const cpu = await cpuSection();
   const native: DoctorReport['native'] = {
     addonBuilt: false, addonPath: null, loadError: null, searched: [],
     cudaRuntime: null, cudaDriver: null, deviceStatus: null, devices: [], cudnn: null, cublas: null,
@@ -91,9 +114,43 @@ export async function doctorReport(): Promise<DoctorReport> {
     backends,
     defaultBackend: backends.find((b) => b.available)?.name ?? null,
     envBackend: process.env.CONVNETS_BACKEND ?? null,
+    aliases: { ...NODE_ALIASES },
     wasm,
+    cpu,
     native,
   };
+}
+
+async function cpuSection(): Promise<DoctorReport['cpu']> {
+  const c: DoctorReport['cpu'] = {
+    addonPath: null, loadError: null, searched: [], isas: [], chosen: null, reason: null, hardwareThreads: null,
+    envIsa: process.env.CONVNETS_CPU_ISA || null, envMaxIsa: process.env.CONVNETS_CPU_MAX_ISA || null,
+  };
+  try {
+    const l = (await import('../backends/native/cpu.js')).loadCpuAddon();
+    Object.assign(c, { addonPath: l.path, loadError: l.error, searched: l.searched });
+    if (l.addon) {
+      const i = l.addon.info();
+      Object.assign(c, { isas: i.isas, chosen: i.chosen, reason: i.reason, hardwareThreads: i.hardwareThreads });
+    }
+  } catch (e) {
+    c.loadError = c.addonPath ? `the CPU addon loaded but its ISA query failed: ${(e as Error).message}` : failure(e);
+  }
+  return c;
+}
+
+function cpuLines(c: DoctorReport['cpu']): string[] {
+  const out = ['cpu (native CPU kernels):'];
+  out.push(`  addon: ${c.loadError ? `not loaded - ${c.loadError}` : `loaded (${c.addonPath})`}`);
+  for (const i of c.isas) {
+    out.push(`  isa ${i.name.padEnd(8)} ${i.runs ? 'runs' : `cannot run: ${i.why}`} (${8 * i.vectorBytes}-bit vectors, ${i.gemmTile} GEMM tile)`);
+  }
+  if (c.chosen) out.push(`  chosen: ${c.chosen} (${c.reason})${c.envIsa ? `; CONVNETS_CPU_ISA=${c.envIsa} overrides it for new backends` : ''}`);
+  if (c.envMaxIsa && c.isas.length && !c.isas.some((i) => i.name === c.envMaxIsa)) {
+    out.push(`  CONVNETS_CPU_MAX_ISA=${c.envMaxIsa} is not an ISA of this addon: creating a cpu backend will fail`);
+  }
+  if (c.hardwareThreads !== null) out.push(`  hardware threads: ${c.hardwareThreads}`);
+  return out;
 }
 
 function lib(name: string, l: NativeLibraryInfo | null): string {
@@ -104,10 +161,12 @@ function lib(name: string, l: NativeLibraryInfo | null): string {
 export function formatDoctor(r: DoctorReport): string {
   const out: string[] = [`convnets doctor: node ${r.node} on ${r.platform}`, 'backends:'];
   for (const b of r.backends) out.push(`  ${b.name.padEnd(7)} ${b.available ? 'available' : `unavailable: ${b.reason}`}`);
+  for (const [alias, to] of Object.entries(r.aliases)) out.push(`  ('${alias}' is an alias of ${to})`);
   out.push(`default backend: ${r.defaultBackend ?? 'none'}${r.envBackend ? ` (CONVNETS_BACKEND=${r.envBackend} overrides)` : ''}`);
   out.push(`wasm: ${r.wasm ? `${r.wasm.relaxedSimd ? 'relaxed SIMD (fused multiply-add)' : 'SIMD128'} (${r.wasm.build})` : 'not built'}`);
+  out.push(...cpuLines(r.cpu));
   const n = r.native;
-  out.push('native (CUDA):');
+  out.push('cuda (GPU; the CUDA addon):');
   out.push(`  addon: ${n.addonBuilt ? `built (${n.addonPath})` : 'not built'}${n.loadError ? ` - ${n.loadError}` : ''}`);
   if (n.addonBuilt && !n.loadError) {
     out.push(`  CUDA runtime: ${n.cudaRuntime ?? 'unknown'}, driver: ${n.cudaDriver ?? 'none (no NVIDIA driver)'}`);
@@ -129,7 +188,7 @@ export function formatDoctor(r: DoctorReport): string {
 export function register(program: Command): void {
   program
     .command('doctor')
-    .description('report which backends can run here and why not (addon, CUDA driver, GPU, cuDNN/cuBLAS)')
+    .description('report which backends can run here and why not (CPU addon and its ISA paths, CUDA addon, driver, GPU, cuDNN/cuBLAS)')
     .option('--json', 'print the report as JSON')
     .action(async (o: { json?: boolean }) => {
       const r = await doctorReport();

@@ -3,7 +3,7 @@
 // list: one parser per kind.
 import { UsageError } from '../core/backend.js';
 import { safeText } from '../core/text.js';
-import { registeredBackends } from '../core/registry.js';
+import { registeredBackends, resolveBackendName } from '../core/registry.js';
 import { closeMatches, isModel } from '../../architectures/index.js';
 
 const INT = /^\s*-?\d+\s*$/;
@@ -82,7 +82,8 @@ export function oneOf<T extends string>(flag: string, choices: readonly T[]): (v
 
 /** --backend: a backend name core knows (whether it can run here is initBackend's to say). */
 export function backendName(flag = '--backend'): (v: string) => string {
-  return (v: string): string => oneOf(flag, registeredBackends())(v);
+  // An older name ('native' for cuda) is accepted as the registry resolves it.
+  return (v: string): string => (resolveBackendName(v) !== v ? v : oneOf(flag, registeredBackends())(v));
 }
 
 /** --threads: worker threads (wasm, the onnxruntime peers). */

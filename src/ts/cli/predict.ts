@@ -55,7 +55,7 @@ export function register(program: Command): void {
     .option('--layout <layout>', 'weights layout: auto, torchvision or convnets', layoutOption, 'auto')
     .option('--no-strict', 'tolerate missing / unexpected keys in the weights (loading none is still an error)')
     .option('--offline', 'never download weights (CONVNETS_OFFLINE=1 does the same)')
-    .option('-b, --backend <name>', 'js, wasm or native (default: best available)', backendName())
+    .option('-b, --backend <name>', 'js, wasm, cpu or cuda (default: best available)', backendName())
     .option('--json', 'print JSON instead of a table')
     .action(async (images: string[], o: ModelOpts & { model: string; top: number; resize?: number; interpolation?: 'bilinear' | 'bicubic';
       batch: number; maxMemory?: number; backend?: string; json?: boolean }) => {
@@ -104,7 +104,7 @@ export function register(program: Command): void {
     .option('--layout <layout>', 'weights layout: auto, torchvision or convnets', layoutOption, 'auto')
     .option('--no-strict', 'tolerate missing / unexpected keys in the weights (loading none is still an error)')
     .option('--offline', 'never download weights (CONVNETS_OFFLINE=1 does the same)')
-    .option('-b, --backend <name>', 'js, wasm or native (default: best available)', backendName())
+    .option('-b, --backend <name>', 'js, wasm, cpu or cuda (default: best available)', backendName())
     .option('--json', 'print the result as JSON')
     .action(async (name: string, o: ModelOpts & { onnx: string; batch?: number; backend?: string; json?: boolean }) => {
       checkModelName(name);

@@ -108,7 +108,7 @@ export function register(program: Command): void {
     .option('--crop-padding <n>', 'random crop from the image zero-padded by n pixels (0: no crop)', intArg('--crop-padding', 0, 64), 2)
     .option('--flip', 'random horizontal flips too (default on for cifar10; good for Fashion-MNIST, not for digits)')
     .option('--clip <x>', 'clip gradients to this global norm (> 0; no clipping without the flag)', clipArg())
-    .option('--backend <name>', 'js, wasm or native (default: best available)', backendName())
+    .option('--backend <name>', 'js, wasm, cpu or cuda (default: best available)', backendName())
     .option('--threads <n>', 'worker threads (wasm; a warning when above the CPU cores)', threadsArg())
     .option('--checkpoint <file>', 'write a safetensors checkpoint after every epoch (atomically; <file>.lock keeps other runs off it)')
     .option('--resume <file>', 'continue from a checkpoint')

@@ -110,7 +110,7 @@ export async function createPretrainedModel(name: string, o: ModelOptions & Pret
 export interface ClassifierOptions extends PretrainedOptions {
   /** Weights name or file (default DEFAULT, the best published); null for random weights (tests). */
   weights?: string | null;
-  /** js, wasm or native (default: the current backend, else the best available). */
+  /** js, wasm, cpu or cuda (default: the current backend, else the best available). */
   backend?: string;
   numClasses?: number;
   /** Overrides of the preprocessing (default: the weights' eval transforms). */

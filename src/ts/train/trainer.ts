@@ -159,7 +159,7 @@ export function checkMemoryFits(model: Module, backend: Backend, inputShape: num
   throw new ConvnetsError(`train: ${modelName} at batch ${inputShape[0]} on ${inputShape[1]}x${inputShape[2]} needs about ${gib(m.total)} ` +
     `(planned: activations+gradients ${gib(m.arena)}, parameters+gradients+optimizer state ${gib(m.params + m.grads + m.optimizerState)}, ` +
     `packed weights ${gib(m.packedWeights)}), more than ${limitBytes === WASM32_LIMIT_BYTES ? "wasm32's 4 GiB" : gib(limitBytes)}; ` +
-    (b > 0 ? `the largest batch that fits is ${b}` : 'not even batch 1 fits') + ' (or use --recompute, or the native backend)');
+    (b > 0 ? `the largest batch that fits is ${b}` : 'not even batch 1 fits') + ' (or use --recompute, or the cpu or cuda backend: no 4 GiB ceiling)');
 }
 
 /**

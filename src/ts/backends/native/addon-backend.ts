@@ -87,25 +87,55 @@ export abstract class AddonBackend implements Backend {
   /** Hook before a kernel crosses: the cpu backend checks the record as js and wasm do (core/params.ts). */
   protected check(_name: KernelName, _values: object): void {}
 
+  // Each kernel's record and buffer ids are encoded in place into these (grown on demand): no typed
+  // array is made per call. The record's f32 slots share the i32 view's bytes.
+  private slotMem = new ArrayBuffer(4 * 256);
+  protected slots = new Int32Array(this.slotMem);
+  private slotsF32 = new Float32Array(this.slotMem);
+  protected ids = new Float64Array(64);
+
+  /** Sends one encoded kernel: its record in slots[0, nslots), its buffer ids in ids[0, nids). */
+  protected abstract dispatch(name: KernelName, nslots: number, nids: number): void;
+  /** After the scratch arrays were replaced by larger ones (the cpu backend binds them once). */
+  protected rebound(): void {}
+
   /** The one path of every kernel: record by the schema, buffer ids in KERNELS[name].buffers order. */
   protected kernel(name: KernelName, values: object, ...args: Arg[]): void {
     this.check(name, values);
-    const record = encodeRecord(name, values);
+    const layout = recordLayout(KERNELS[name].record);
+    const v = values as Readonly<Record<string, unknown>>;
+    const nslots = slotsNeeded(layout, v);
     const spec: readonly string[] = KERNELS[name].buffers;
     if (args.length !== spec.length) throw new ConvnetsError(`${name}: expected ${spec.length} buffer arguments, got ${args.length}`);
-    const ids: number[] = [];
-    spec.forEach((arg, k) => {
-      const a = args[k];
+    let nids = 0;
+    for (let k = 0; k < spec.length; k++) {
+      const arg = spec[k], a = args[k];
       if (arg.endsWith('*')) {
         const list = arg.slice(0, -1);
         if (!Array.isArray(a)) throw new ConvnetsError(`${name}: argument '${list}' must be an array of buffers`);
-        (a as readonly Buf[]).forEach((b, i) => ids.push(this.id(name, `${list}[${i}]`, b)));
+        nids += (a as readonly Buf[]).length;
+      } else nids++;
+    }
+    if (nslots > this.slots.length || nids > this.ids.length) {
+      this.slotMem = new ArrayBuffer(4 * Math.max(nslots, this.slots.length * 2));
+      this.slots = new Int32Array(this.slotMem);
+      this.slotsF32 = new Float32Array(this.slotMem);
+      this.ids = new Float64Array(Math.max(nids, this.ids.length * 2));
+      this.rebound();
+    }
+    encodeFields(name, layout, v, this.slots, this.slotsF32);
+    let at = 0;
+    for (let k = 0; k < spec.length; k++) {
+      const arg = spec[k], a = args[k];
+      if (arg.endsWith('*')) {
+        const list = arg.slice(0, -1);
+        (a as readonly Buf[]).forEach((b, i) => { this.ids[at++] = this.id(name, `${list}[${i}]`, b); });
       } else {
         const optional = arg.endsWith('?');
-        ids.push(this.id(name, optional ? arg.slice(0, -1) : arg, a as Buf | null, optional));
+        this.ids[at++] = this.id(name, optional ? arg.slice(0, -1) : arg, a as Buf | null, optional);
       }
-    });
-    this.call(() => this.ctx.run(name, record, Float64Array.from(ids)));
+    }
+    this.call(() => this.dispatch(name, nslots, nids));
   }
 
   // ---- memory ---------------------------------------------------------------------------------------

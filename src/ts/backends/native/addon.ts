@@ -209,6 +209,10 @@ export interface CpuContext {
   fill(id: number, value: number): void;
   copy(src: number, dst: number): void;
   run(op: string, record: Int32Array, ids: Float64Array): void;
+  /** The arrays exec() reads a kernel's record and buffer ids from. */
+  bind(slots: Int32Array, ids: Float64Array): void;
+  /** One kernel by its index in KERNEL_NAMES (= abi.h KERNELS), record in slots[0, nslots), ids in ids[0, nids). */
+  exec(kernel: number, nslots: number, nids: number): void;
   stats(): CpuStats;
   /** Returns the per-worker workspaces to the heap. */
   trim(): void;

@@ -5,6 +5,7 @@
 // check them (core/params.ts: the same messages), and again by the addon with every buffer's size.
 import { ConvnetsError } from '../../core/backend.js';
 import type { KernelName } from '../../core/backend.js';
+import { KERNEL_NAMES } from '../../core/backend.js';
 import { checkKernelParams } from '../../core/params.js';
 import type { BackendFactory, BackendOptions } from '../../core/registry.js';
 import { loadCpuAddon } from './addon.js';
@@ -13,6 +14,9 @@ import { AddonBackend, translate } from './addon-backend.js';
 
 export { loadCpuAddon } from './addon.js';
 export type { CpuAddonInfo, CpuIsaInfo, CpuStats } from './addon.js';
+
+/** A kernel's index in the schema's table, which the addon's abi::KERNELS has in the same order. */
+const KERNEL_INDEX = Object.fromEntries(KERNEL_NAMES.map((k, i) => [k, i])) as Record<KernelName, number>;
 
 export interface CpuBackendOptions {
   /** Threads of the pool, the calling thread included (default: the cores Node reports available). */
@@ -36,12 +40,15 @@ export class CpuBackend extends AddonBackend {
     if (opts.isa !== undefined && typeof opts.isa !== 'string') throw new ConvnetsError('cpu backend: isa must be a string');
     try {
       this.ctx = new addon.Context({ threads, isa: opts.isa, grain: opts.grain });
+      this.ctx.bind(this.slots, this.ids);
     } catch (e) {
       throw translate(e);
     }
   }
 
   protected override check(name: KernelName, values: object): void { checkKernelParams(name, values); }
+  protected dispatch(name: KernelName, nslots: number, nids: number): void { this.ctx.exec(KERNEL_INDEX[name], nslots, nids); }
+  protected override rebound(): void { this.ctx.bind(this.slots, this.ids); }
 
   get threads(): number { return this.stats().threads; }
   get isa(): string { return this.stats().isa; }

@@ -4,7 +4,7 @@
 // (addon-backend.ts). Available only when the addon is built AND a GPU is present; otherwise
 // unavailableReason() says why (and initBackend() moves on to cpu, then wasm).
 import { ConvnetsError } from '../../core/backend.js';
-import type { Buf } from '../../core/backend.js';
+import type { Buf, KernelName } from '../../core/backend.js';
 import type { BackendFactory } from '../../core/registry.js';
 import type { BackendOptions } from '../../core/registry.js';
 import { loadAddon, noDeviceReason } from './addon.js';
@@ -27,6 +27,10 @@ export class NativeBackend extends AddonBackend {
     } catch (e) {
       throw translate(e);
     }
+  }
+
+  protected dispatch(name: KernelName, nslots: number, nids: number): void {
+    this.ctx.run(name, this.slots.slice(0, nslots), this.ids.slice(0, nids));
   }
 
   /** An asynchronous copy into pinned memory, polled without blocking the event loop on the GPU. */

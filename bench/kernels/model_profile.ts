@@ -1,7 +1,7 @@
 // Model-level check of the wasm kernels: forward time of a registered model (conv-BN-activation fused
 // for inference, as an inference engine runs it) and a per-kernel breakdown by layer shape.
 //
-//   node --import=@tapjs/typescript/import bench/kernels/model_profile.ts [--threads 1] [--grain 16384] [--models mobilenet_v2,resnet50] [--profile] [--tfjs]
+//   node --import=@tapjs/typescript/import bench/kernels/model_profile.ts [--backend wasm|cpu] [--threads 1] [--grain 16384] [--models mobilenet_v2,resnet50] [--profile] [--tfjs]
 //
 // --tfjs replays the same traced (fused) network on tfjs-backend-wasm (1 thread in Node) and times it
 // interleaved with ours.
@@ -26,7 +26,8 @@ const reps = Number(arg('reps', '7'));
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
 const grain = process.argv.includes('--grain') ? Number(arg('grain', '16384')) : undefined;
-const b = await createBackend('wasm', grain === undefined ? { threads } : { threads, grain });
+const backendName = arg('backend', 'wasm');
+const b = await createBackend(backendName, grain === undefined ? { threads } : { threads, grain });
 setBackend(b);
 for (const name of models) {
   const m = createModel(name);
@@ -57,7 +58,7 @@ for (const name of models) {
     timed(() => m.forward(x, { training: false }).toFloat32(), wall, cpu);
     if (peer) timed(peer, pwall, pcpu);
   }
-  console.log(`${name} ${size}x${size} b1, wasm ${threads} thread(s), ${fused} fused convs: wall median ${median(wall).toFixed(1)} ms ` +
+  console.log(`${name} ${size}x${size} b1, ${backendName} ${threads} thread(s), ${fused} fused convs: wall median ${median(wall).toFixed(1)} ms ` +
     `(min ${Math.min(...wall).toFixed(1)}), CPU median ${median(cpu).toFixed(1)} ms`);
   if (peer) {
     console.log(`  tfjs-backend-wasm (1 thread) same network: wall median ${median(pwall).toFixed(1)} ms (min ${Math.min(...pwall).toFixed(1)}), ` +

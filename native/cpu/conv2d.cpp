@@ -311,7 +311,9 @@ void backwardData(const Call& k) {
   const float* w = k.buf(1, "w", p.wLen());
   float* dx = k.buf(2, "dx", p.xLen());
   const Geo G(p);
-  if (p.strideH > 1 || p.strideW > 1 || G.cig < k.isa().gemm->nr) return backwardDataCols(k, G, dy, w, dx);
+  const GemmUk& uk = *k.isa().gemm;
+  const int minNr = uk.narrow ? uk.narrow->nr : uk.nr;  // the gather GEMM needs a channel run of one tile width
+  if (p.strideH > 1 || p.strideW > 1 || G.cig < minNr) return backwardDataCols(k, G, dy, w, dx);
   for (int64_t g = 0; g < p.groups; g++) {
     gemm::Problem q;
     q.M = (int64_t)p.n * p.inH * p.inW, q.N = G.cig, q.K = G.taps * G.cog;

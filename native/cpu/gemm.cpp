@@ -146,11 +146,21 @@ void rowsTimesB(const Call& k, const Problem& p, const GemmUk& uk) {
   });
 }
 
+/** The register tile for an M x N product: the ISA's narrow tile (one vector wide, more rows) when the
+ *  main tile's padding makes it compute over 20% more tile area (few output channels: N = 16 on a
+ *  32-wide tile; or few rows: a 16 x 144 weight gradient on 14-row tiles). A shape-only choice. */
+const GemmUk& tileFor(const GemmUk& main, int64_t M, int64_t N) {
+  const GemmUk* n = main.narrow;
+  if (!n) return main;
+  const int64_t a = roundUp(M, main.mr) * roundUp(N, main.nr), b = roundUp(M, n->mr) * roundUp(N, n->nr);
+  return b * 6 < a * 5 ? *n : main;
+}
+
 }  // namespace
 
 void run(const Call& k, const Problem& p) {
   if (p.M <= 0 || p.N <= 0) return;
-  const GemmUk& uk = *k.isa().gemm;
+  const GemmUk& uk = tileFor(*k.isa().gemm, p.M, p.N);
   ThreadPool& pool = k.pool();
   const int threads = pool.threads();
   Plan pl;
@@ -264,8 +274,9 @@ PackA packATransposed(const Call& k, const float* s, int64_t ld) {
 }
 
 PackB packBTransposed(const Call& k, const float* s, int64_t ld) {
-  const GemmUk* uk = k.isa().gemm;
-  return [s, ld, uk](int64_t k0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst) {
+  const GemmUk* main = k.isa().gemm;
+  return [s, ld, main](int64_t k0, int64_t kc, int64_t j0, int64_t cols, int nr, float* dst) {
+    const GemmUk* uk = nr == main->nr || !main->narrow ? main : main->narrow;  // the panels of the tile run() chose
     for (int64_t q = 0; q * nr < cols; q++)
       uk->packBT(s + (j0 + q * nr) * ld + k0, ld, kc, (int)std::min<int64_t>(nr, cols - q * nr), dst + q * kc * nr);
   };

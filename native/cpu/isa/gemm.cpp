@@ -24,15 +24,25 @@ constexpr int MR = 6, NV = 2;
 constexpr int MR = 6, NV = 2;
 #endif
 constexpr int NR = NV * VL;
+// The narrow tile, for layers with few output columns (N <= VL, e.g. the 16-channel convolutions of
+// small ResNets): one vector per row and more rows, so no half-empty tile columns. AVX-512 24x16
+// (24 of its 32 registers), AVX2 12x8, 128-bit 12x4.
+#if CN_VEC_BYTES == 64
+constexpr int MR_NARROW = 24;
+#else
+constexpr int MR_NARROW = 12;
+#endif
 
 // x - (+0) is x for every x (signed zeros included), so the compiler folds it to a plain broadcast
 // (simd.h's splat adds +0, which it must keep: one extra instruction per row and k here).
 static inline vf bcast(float x) { return x - vf{}; }
 
+template <int MR, int NV>
 static void tile(int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int rows,
                  int cols, int acc) {
+  constexpr int NR = NV * VL;
   vf s[MR][NV];
-#pragma GCC unroll 16
+#pragma GCC unroll 32
   for (int i = 0; i < MR; i++)
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) s[i][v] = vf{};
@@ -40,7 +50,7 @@ static void tile(int64_t kc, const float* a, int64_t lda, const float* b, int64_
     vf bv[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) bv[v] = loadu(b + k * ldb + v * VL);
-#pragma GCC unroll 16
+#pragma GCC unroll 32
     for (int i = 0; i < MR; i++) {
       vf ai = bcast(a[i * lda + k]);
 #pragma GCC unroll 4
@@ -48,7 +58,7 @@ static void tile(int64_t kc, const float* a, int64_t lda, const float* b, int64_
     }
   }
   if (rows == MR && cols == NR) {
-#pragma GCC unroll 16
+#pragma GCC unroll 32
     for (int i = 0; i < MR; i++)
 #pragma GCC unroll 4
       for (int v = 0; v < NV; v++) {
@@ -65,10 +75,12 @@ static void tile(int64_t kc, const float* a, int64_t lda, const float* b, int64_
   }
 }
 
+template <int MR, int NV>
 static void tileRows(int64_t kc, const float* a, int64_t lda, const float* const* brow, float* c, int64_t ldc, int rows,
                      int cols, int acc) {
+  constexpr int NR = NV * VL;
   vf s[MR][NV];
-#pragma GCC unroll 16
+#pragma GCC unroll 32
   for (int i = 0; i < MR; i++)
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) s[i][v] = vf{};
@@ -77,7 +89,7 @@ static void tileRows(int64_t kc, const float* a, int64_t lda, const float* const
     const float* b = brow[k];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) bv[v] = loadu(b + v * VL);
-#pragma GCC unroll 16
+#pragma GCC unroll 32
     for (int i = 0; i < MR; i++) {
       vf ai = bcast(a[i * lda + k]);
 #pragma GCC unroll 4
@@ -85,7 +97,7 @@ static void tileRows(int64_t kc, const float* a, int64_t lda, const float* const
     }
   }
   if (rows == MR && cols == NR) {
-#pragma GCC unroll 16
+#pragma GCC unroll 32
     for (int i = 0; i < MR; i++)
 #pragma GCC unroll 4
       for (int v = 0; v < NV; v++) {
@@ -139,6 +151,7 @@ constexpr int TB = 1;
 static inline void transposeBlock(const float* s, int64_t, float* d, int64_t) { d[0] = s[0]; }
 #endif
 
+template <int NR>
 static void packBT(const float* s, int64_t ld, int64_t kc, int cols, float* dst) {
   int64_t kk = 0;
   if (cols == NR)
@@ -211,7 +224,9 @@ static void rowsB(int64_t m, int64_t n, int64_t K, const float* a, int64_t lda, 
 }
 
 const GemmUk* gemmUk() {
-  static const GemmUk uk{MR, NR, tile, tileRows, packBT, transpose, dots, rowsB};
+  static const GemmUk narrow{MR_NARROW, VL, tile<MR_NARROW, 1>, tileRows<MR_NARROW, 1>, packBT<VL>, transpose, dots,
+                             rowsB, nullptr};
+  static const GemmUk uk{MR, NR, tile<MR, NV>, tileRows<MR, NV>, packBT<NR>, transpose, dots, rowsB, &narrow};
   return &uk;
 }
 

@@ -30,6 +30,8 @@ struct GemmUk {
    *  row-major B read in place, one row at a time (no padding of A to mr rows). */
   void (*rows)(int64_t m, int64_t n, int64_t K, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
                int64_t ldc);
+  /** The same ISA's narrow tile (nr = one vector, more rows) for products with few columns, or null. */
+  const GemmUk* narrow;
 };
 
 }  // namespace cpu

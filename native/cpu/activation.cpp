@@ -10,6 +10,9 @@ namespace activation {
 
 constexpr int64_t GRAIN = 1 << 14;
 
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
 void forwardRange(int act, const float* x, float* y, int64_t n) {
   switch (act) {
     case abi::ACTIVATION_NONE:
@@ -17,14 +20,25 @@ void forwardRange(int act, const float* x, float* y, int64_t n) {
         for (int64_t i = 0; i < n; i++) y[i] = x[i];
       return;
     case abi::ACTIVATION_RELU:
-      for (int64_t i = 0; i < n; i++) y[i] = x[i] > 0.f ? x[i] : 0.f;
-      return;
-    case abi::ACTIVATION_RELU6:
-      for (int64_t i = 0; i < n; i++) {
+    case abi::ACTIVATION_RELU6: {
+      // Explicit vectors (x may be y): the scalar form is not reliably vectorised in place, and the
+      // fused GEMM epilogues call this on every row they write. max(x, 0) as js: NaN -> 0.
+      const v4f zero = {0.f, 0.f, 0.f, 0.f}, six = {6.f, 6.f, 6.f, 6.f};
+      const bool r6 = act == abi::ACTIVATION_RELU6;
+      int64_t i = 0;
+      for (; i + 4 <= n; i += 4) {
+        v4f v;
+        __builtin_memcpy(&v, x + i, 16);
+        v = v > zero ? v : zero;
+        if (r6) v = v < six ? v : six;
+        __builtin_memcpy(y + i, &v, 16);
+      }
+      for (; i < n; i++) {
         float v = x[i] > 0.f ? x[i] : 0.f;
-        y[i] = v < 6.f ? v : 6.f;
+        y[i] = r6 && !(v < 6.f) ? 6.f : v;
       }
       return;
+    }
     default:
       for (int64_t i = 0; i < n; i++) y[i] = actForward(act, x[i]);
   }
@@ -54,8 +68,6 @@ void forward(const Call& k) {
 // scalar select the compiler keeps a branch (it may not if-convert a multiply under the default
 // -ftrapping-math), and a branch per element mispredicts on real data (random signs: ~4 ns an element,
 // 7x the vector loop). The product by a 0/1 mask keeps js's arithmetic: NaN dy stays NaN.
-typedef float v4f __attribute__((vector_size(16)));
-typedef int32_t v4i __attribute__((vector_size(16)));
 
 void maskedRange(int act, const float* x, const float* dy, float* dx, int64_t n) {
   const v4f zero = {0.f, 0.f, 0.f, 0.f}, six = {6.f, 6.f, 6.f, 6.f}, one = {1.f, 1.f, 1.f, 1.f};

@@ -39,6 +39,9 @@ struct Plan {
   int64_t nPad = 0;
 };
 
+/** The tile's fused clamp for an activation (1 ReLU, 2 ReLU6), or 0: applied after the tile. */
+int clampCode(int act) { return act == abi::ACTIVATION_RELU ? 1 : act == abi::ACTIVATION_RELU6 ? 2 : 0; }
+
 void epilogue(float* c, int64_t ldc, int64_t rows, int64_t cols, const float* bias, int act) {
   for (int64_t r = 0; r < rows; r++) {
     float* row = c + r * ldc;
@@ -120,9 +123,13 @@ void block(const Problem& p, const Plan& pl, const GemmUk& uk, int64_t mb, int64
           la = kc;
         }
         float* cp = cbase + (i0 + ir) * ldc + j0 + q * nr;
-        if (brows) uk.tileRows(kc, ap, la, brows + q * kc, cp, ldc, rows, cols, acc);
-        else uk.tile(kc, ap, la, bp, ldb, cp, ldc, rows, cols, acc);
-        if (last && epi && (p.bias || p.act)) epilogue(cp, ldc, rows, cols, p.bias ? p.bias + j0 + q * nr : nullptr, p.act);
+        // Bias and ReLU/ReLU6 go into the tile's store; other activations run on the tile after it.
+        const bool fuse = last && epi;
+        const float* tb = fuse && p.bias ? p.bias + j0 + q * nr : nullptr;
+        const int clamp = fuse ? clampCode(p.act) : 0;
+        if (brows) uk.tileRows(kc, ap, la, brows + q * kc, cp, ldc, rows, cols, acc, tb, clamp);
+        else uk.tile(kc, ap, la, bp, ldb, cp, ldc, rows, cols, acc, tb, clamp);
+        if (fuse && p.act && !clamp) epilogue(cp, ldc, rows, cols, nullptr, p.act);
       }
     }
     }

@@ -37,9 +37,51 @@ constexpr int MR_NARROW = 12;
 // (simd.h's splat adds +0, which it must keep: one extra instruction per row and k here).
 static inline vf bcast(float x) { return x - vf{}; }
 
+// The tile's store: C (+)= the accumulators, then (the last K step of a fused layer) + bias and the
+// ReLU/ReLU6 clamp while the values are in registers (clamp 1: max(v, 0); 2: min(max(v, 0), 6); NaN -> 0
+// as js's x > 0 ? x : 0). Other activations run after the tile (gemm.cpp's epilogue).
+template <int MR, int NV>
+static inline void store(vf (&s)[MR][NV], float* c, int64_t ldc, int rows, int cols, int acc, const float* bias, int clamp) {
+  constexpr int NR = NV * VL;
+  const vf zero = vf{}, six = bcast(6.f);
+  if (rows == MR && cols == NR) {
+    vf bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) bv[v] = bias ? loadu(bias + v * VL) : vf{};
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) {
+        float* p = c + i * ldc + v * VL;
+        vf r = acc ? loadu(p) + s[i][v] : s[i][v];
+        if (bias) r += bv[v];
+        if (clamp) {
+          r = r > zero ? r : zero;
+          if (clamp == 2) r = r < six ? r : six;
+        }
+        storeu(p, r);
+      }
+    return;
+  }
+  for (int i = 0; i < rows; i++) {
+    float t[NR];
+    for (int v = 0; v < NV; v++) storeu(t + v * VL, s[i][v]);
+    float* p = c + i * ldc;
+    for (int j = 0; j < cols; j++) {
+      float r = acc ? p[j] + t[j] : t[j];
+      if (bias) r += bias[j];
+      if (clamp) {
+        r = r > 0.f ? r : 0.f;
+        if (clamp == 2) r = r < 6.f ? r : 6.f;
+      }
+      p[j] = r;
+    }
+  }
+}
+
 template <int MR, int NV>
 static void tile(int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int rows,
-                 int cols, int acc) {
+                 int cols, int acc, const float* bias, int clamp) {
   constexpr int NR = NV * VL;
   vf s[MR][NV];
 #pragma GCC unroll 32
@@ -57,27 +99,12 @@ static void tile(int64_t kc, const float* a, int64_t lda, const float* b, int64_
       for (int v = 0; v < NV; v++) s[i][v] += ai * bv[v];
     }
   }
-  if (rows == MR && cols == NR) {
-#pragma GCC unroll 32
-    for (int i = 0; i < MR; i++)
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) {
-        float* p = c + i * ldc + v * VL;
-        storeu(p, acc ? loadu(p) + s[i][v] : s[i][v]);
-      }
-    return;
-  }
-  for (int i = 0; i < rows; i++) {
-    float t[NR];
-    for (int v = 0; v < NV; v++) storeu(t + v * VL, s[i][v]);
-    float* p = c + i * ldc;
-    for (int j = 0; j < cols; j++) p[j] = acc ? p[j] + t[j] : t[j];
-  }
+  store<MR, NV>(s, c, ldc, rows, cols, acc, bias, clamp);
 }
 
 template <int MR, int NV>
 static void tileRows(int64_t kc, const float* a, int64_t lda, const float* const* brow, float* c, int64_t ldc, int rows,
-                     int cols, int acc) {
+                     int cols, int acc, const float* bias, int clamp) {
   constexpr int NR = NV * VL;
   vf s[MR][NV];
 #pragma GCC unroll 32
@@ -96,22 +123,7 @@ static void tileRows(int64_t kc, const float* a, int64_t lda, const float* const
       for (int v = 0; v < NV; v++) s[i][v] += ai * bv[v];
     }
   }
-  if (rows == MR && cols == NR) {
-#pragma GCC unroll 32
-    for (int i = 0; i < MR; i++)
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) {
-        float* p = c + i * ldc + v * VL;
-        storeu(p, acc ? loadu(p) + s[i][v] : s[i][v]);
-      }
-    return;
-  }
-  for (int i = 0; i < rows; i++) {
-    float t[NR];
-    for (int v = 0; v < NV; v++) storeu(t + v * VL, s[i][v]);
-    float* p = c + i * ldc;
-    for (int j = 0; j < cols; j++) p[j] = acc ? p[j] + t[j] : t[j];
-  }
+  store<MR, NV>(s, c, ldc, rows, cols, acc, bias, clamp);
 }
 
 #if defined(__AVX__)

@@ -19,12 +19,9 @@ struct Call : CallBase {
 
   /** Buffer argument i (schema order), checked live and at least `need` elements long (null if optional and absent). */
   float* buf(size_t i, const char* name, int64_t need, bool optional = false) const {
-    int64_t id = idAt(i, name, optional);
-    if (id < 0) return nullptr;
-    const Block& b = c.buf(id, op.c_str(), name);
-    fits(name, b.length, need);
-    return static_cast<float*>(b.ptr);
+    return bufferArg(c, i, name, need, optional);
   }
+
   ThreadPool& pool() const { return c.pool(); }
   const Isa& isa() const { return *c.isa; }
 };

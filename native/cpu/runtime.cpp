@@ -77,19 +77,12 @@ void Context::freeBuffer(int64_t id) {
 
 int64_t Context::viewBuffer(int64_t id, int64_t offset, int64_t length) {
   ensureLive("view");
-  const Block& b = handles.get(id, "view", "buffer");
-  if (offset < 0 || length < 0 || offset + length > b.length)
-    throw argError("view", "[" + std::to_string(offset) + ", " + std::to_string(offset + length) +
-                               ") does not lie in a buffer of " + std::to_string(b.length));
-  return handles.add({static_cast<float*>(b.ptr) + offset, 0, length, b.parent ? b.parent : id});
+  return handles.addView(id, offset, length, "view");
 }
 
 void Context::write(int64_t id, const float* src, int64_t count, int64_t offset) {
   ensureLive("write");
-  const Block& b = handles.get(id, "write", "buffer");
-  if (offset < 0 || count < 0 || offset + count > b.length)
-    throw argError("write", std::to_string(count) + " values at offset " + std::to_string(offset) +
-                                " do not fit a buffer of " + std::to_string(b.length));
+  const Block& b = handles.range(id, offset, count, "write");
   if (count) std::memcpy(static_cast<float*>(b.ptr) + offset, src, (size_t)count * sizeof(float));
 }
 

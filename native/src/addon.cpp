@@ -2,7 +2,7 @@
 // Every NativeError becomes a JS Error with .op, .lib, .code and .codeName so the TS side can turn it
 // into a ConvnetsError; no error ever aborts the process.
 #include <napi.h>
-#include "lib/napi_errors.h"
+#include "lib/napi_context.h"
 #include "conv2d.h"
 #include "device.cuh"
 #include "lib/plan.h"
@@ -56,24 +56,21 @@ Napi::Object librariesJs(Napi::Env env) {
   return o;
 }
 
-class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
+class ContextWrap : public ContextMethods<ContextWrap, Context> {
  public:
   static Napi::Function Init(Napi::Env env) {
-    return DefineClass(env, "Context",
-                       {InstanceMethod("alloc", &ContextWrap::Alloc), InstanceMethod("free", &ContextWrap::Free),
-                        InstanceMethod("view", &ContextWrap::View),
-                        InstanceMethod("write", &ContextWrap::Write), InstanceMethod("read", &ContextWrap::Read),
-                        InstanceMethod("fill", &ContextWrap::Fill), InstanceMethod("copy", &ContextWrap::Copy),
-                        InstanceMethod("run", &ContextWrap::Run), InstanceMethod("stats", &ContextWrap::Stats),
-                        InstanceMethod("beginRead", &ContextWrap::BeginRead),
-                        InstanceMethod("pollRead", &ContextWrap::PollRead),
-                        InstanceMethod("hostCalls", &ContextWrap::HostCalls),
-                        InstanceMethod("emptyCache", &ContextWrap::EmptyCache),
-                        InstanceMethod("synchronize", &ContextWrap::Synchronize),
-                        InstanceMethod("dispose", &ContextWrap::Dispose)});
+    auto methods = bufferMethods();
+    methods.insert(methods.end(), {InstanceMethod("stats", &ContextWrap::Stats),
+                                   InstanceMethod("beginRead", &ContextWrap::BeginRead),
+                                   InstanceMethod("pollRead", &ContextWrap::PollRead),
+                                   InstanceMethod("hostCalls", &ContextWrap::HostCalls),
+                                   InstanceMethod("emptyCache", &ContextWrap::EmptyCache),
+                                   InstanceMethod("synchronize", &ContextWrap::Synchronize),
+                                   InstanceMethod("dispose", &ContextWrap::Dispose)});
+    return DefineClass(env, "Context", methods);
   }
 
-  ContextWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ContextWrap>(info) {
+  ContextWrap(const Napi::CallbackInfo& info) : ContextMethods<ContextWrap, Context>(info) {
     guarded(info.Env(), [&] {
       ContextOptions o;
       if (info.Length() > 0 && info[0].IsObject()) {
@@ -108,80 +105,6 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   }
 
  private:
-  Napi::Value Alloc(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      if (info.Length() < 1 || !info[0].IsNumber()) throw argError("alloc", "length expected");
-      return Napi::Number::New(info.Env(), (double)ctx_->allocBuffer(info[0].As<Napi::Number>().Int64Value()));
-    });
-  }
-  Napi::Value Free(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      ctx_->freeBuffer(idArg(info, 0, "free"));
-      return info.Env().Undefined();
-    });
-  }
-  Napi::Value View(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      int64_t id = idArg(info, 0, "view");
-      if (info.Length() < 3 || !info[1].IsNumber() || !info[2].IsNumber()) throw argError("view", "view(id, offset, length) expected");
-      return Napi::Number::New(info.Env(), (double)ctx_->viewBuffer(id, info[1].As<Napi::Number>().Int64Value(),
-                                                                     info[2].As<Napi::Number>().Int64Value()));
-    });
-  }
-  Napi::Value Write(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      int64_t id = idArg(info, 0, "write");
-      if (info.Length() < 2 || !info[1].IsTypedArray() ||
-          info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-        throw argError("write", "data must be a Float32Array");
-      Napi::Float32Array a = info[1].As<Napi::Float32Array>();
-      int64_t offset = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int64Value() : 0;
-      ctx_->write(id, a.Data(), (int64_t)a.ElementLength(), offset);
-      return info.Env().Undefined();
-    });
-  }
-  Napi::Value Read(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      int64_t id = idArg(info, 0, "read");
-      int64_t len = ctx_->buf(id, "read", "buffer").length;
-      Napi::Float32Array out = Napi::Float32Array::New(info.Env(), (size_t)len);
-      ctx_->read(id, out.Data());
-      return out;
-    });
-  }
-  Napi::Value Fill(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      int64_t id = idArg(info, 0, "fill");
-      if (info.Length() < 2 || !info[1].IsNumber()) throw argError("fill", "value expected");
-      ctx_->fill(id, info[1].As<Napi::Number>().FloatValue());
-      return info.Env().Undefined();
-    });
-  }
-  Napi::Value Copy(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      ctx_->copy(idArg(info, 0, "copy"), idArg(info, 1, "copy"));
-      return info.Env().Undefined();
-    });
-  }
-  // run(op, Int32Array record, Float64Array ids): the record as abi.h slots, ids in the schema's order.
-  Napi::Value Run(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      if (info.Length() < 3 || !info[0].IsString()) throw argError("run", "run(op, record, ids) expected");
-      std::string op = info[0].As<Napi::String>();
-      auto typed = [&](size_t i, napi_typedarray_type t, const char* what) {
-        if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != t)
-          throw argError(op, std::string(what) + " must be a typed array of the right kind");
-      };
-      typed(1, napi_int32_array, "record (Int32Array)");
-      typed(2, napi_float64_array, "ids (Float64Array)");
-      Napi::Int32Array rec = info[1].As<Napi::Int32Array>();
-      Napi::Float64Array idf = info[2].As<Napi::Float64Array>();
-      std::vector<int64_t> ids(idf.ElementLength());
-      for (size_t i = 0; i < ids.size(); i++) ids[i] = (int64_t)idf[i];
-      ctx_->run(op, rec.Data(), rec.ElementLength(), ids.data(), ids.size());
-      return info.Env().Undefined();
-    });
-  }
   // beginRead(id) -> ticket; pollRead(ticket) -> Float32Array once the copy is complete, else null
   Napi::Value BeginRead(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
@@ -264,8 +187,6 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
       return info.Env().Undefined();
     });
   }
-
-  std::unique_ptr<Context> ctx_;
 };
 
 // ---- host-logic probes for tests (no device needed) ---------------------------------------------------------

@@ -18,12 +18,9 @@ struct Call : CallBase {
 
   /** Buffer argument i (schema order), checked live and at least `need` elements long. */
   float* buf(size_t i, const char* name, int64_t need, bool optional = false) const {
-    int64_t id = idAt(i, name, optional);
-    if (id < 0) return nullptr;
-    const Block& b = c.buf(id, op.c_str(), name);
-    fits(name, b.length, need);
-    return static_cast<float*>(b.ptr);
+    return bufferArg(c, i, name, need, optional);
   }
+
   /** Own kernels launch only on a device context. */
   bool launch() const { return !c.opts.hostOnly; }
   cudaStream_t s() const { return c.stream; }

@@ -45,6 +45,16 @@ struct CallBase {
     if (ids[i] < 0 && !optional) throw argError(op, std::string("argument '") + name + "' is required");
     return ids[i];
   }
+  /** Buffer argument i (schema order) of context c, checked live and at least `need` elements long;
+   *  null when optional and absent. */
+  template <class Ctx>
+  float* bufferArg(const Ctx& c, size_t i, const char* name, int64_t need, bool optional) const {
+    int64_t id = idAt(i, name, optional);
+    if (id < 0) return nullptr;
+    const auto& b = c.buf(id, op.c_str(), name);
+    fits(name, b.length, need);
+    return static_cast<float*>(b.ptr);
+  }
   /** A buffer of `length` elements that must hold `need`. */
   void fits(const char* name, int64_t length, int64_t need) const {
     if (length < need)

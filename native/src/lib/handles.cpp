@@ -34,6 +34,22 @@ Block HandleTable::remove(int64_t id, const char* op) {
   return b;
 }
 
+int64_t HandleTable::addView(int64_t id, int64_t offset, int64_t length, const char* op) {
+  const Block& b = get(id, op, "buffer");
+  if (offset < 0 || length < 0 || offset + length > b.length)
+    throw argError(op, "[" + std::to_string(offset) + ", " + std::to_string(offset + length) +
+                           ") does not lie in a buffer of " + std::to_string(b.length));
+  return add({static_cast<float*>(b.ptr) + offset, 0, length, b.parent ? b.parent : id});
+}
+
+const Block& HandleTable::range(int64_t id, int64_t offset, int64_t count, const char* op) const {
+  const Block& b = get(id, op, "buffer");
+  if (offset < 0 || count < 0 || offset + count > b.length)
+    throw argError(op, std::to_string(count) + " values at offset " + std::to_string(offset) +
+                           " do not fit a buffer of " + std::to_string(b.length));
+  return b;
+}
+
 void HandleTable::removeViews(int64_t id) {
   for (auto it = live_.begin(); it != live_.end();) {
     if (it->second.parent == id) it = live_.erase(it);

@@ -23,6 +23,10 @@ class HandleTable {
     auto it = live_.find(id);
     return it != live_.end() && it->second.parent != 0;
   }
+  /** A view of elements [offset, offset + length) of buffer `id` (of a view: into the same owner). */
+  int64_t addView(int64_t id, int64_t offset, int64_t length, const char* op);
+  /** Buffer `id`, checked to hold `count` elements at `offset` (write's bounds). */
+  const Block& range(int64_t id, int64_t offset, int64_t count, const char* op) const;
   /** Drops every view of buffer `id` (they die with their parent). */
   void removeViews(int64_t id);
   size_t size() const { return live_.size(); }

@@ -19,13 +19,7 @@ namespace {
 constexpr int64_t WORK_GRAIN = 1 << 15;  // multiply-adds per parallel chunk, at least
 constexpr int64_t MAX_FILTER_CHUNKS = 64;
 
-ConvP depthwise(const Call& k) {
-  ConvP p = convRecord(k);
-  k.require(p.groups == p.inC && p.outC % p.inC == 0,
-            "depthwise needs groups == inC and outC a multiple of inC (groups " + std::to_string(p.groups) + ", inC " +
-                std::to_string(p.inC) + ", outC " + std::to_string(p.outC) + ")");
-  return p;
-}
+ConvP depthwise(const Call& k) { return requireDepthwise(k.op, convRecord(k)); }
 
 DwShape shape(const ConvP& p) {
   return DwShape{p.inH, p.inW, p.outC, p.outH, p.outW, p.kH, p.kW, p.strideH, p.strideW, p.padTop, p.padLeft,

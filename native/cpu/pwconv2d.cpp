@@ -7,13 +7,7 @@ namespace cn {
 namespace cpu {
 namespace pwconv2d {
 
-static ConvP pointwise(const Call& k) {
-  ConvP p = convRecord(k);
-  k.require(p.kH == 1 && p.kW == 1 && p.strideH == 1 && p.strideW == 1 && !p.padTop && !p.padLeft && p.groups == 1 &&
-                p.outH == p.inH && p.outW == p.inW,
-            "pointwise needs a 1x1 kernel, stride 1, no padding and groups 1");
-  return p;
-}
+static ConvP pointwise(const Call& k) { return requirePointwise(k.op, convRecord(k)); }
 
 void forward(const Call& k) {
   ConvP p = pointwise(k);

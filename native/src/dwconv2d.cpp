@@ -5,13 +5,7 @@
 namespace cn {
 namespace dwconv2d {
 
-ConvP depthwise(const Call& k) {
-  ConvP p = convRecord(k);
-  k.require(p.groups == p.inC && p.outC % p.inC == 0,
-            "depthwise needs groups == inC and outC a multiple of inC (groups " + std::to_string(p.groups) + ", inC " +
-                std::to_string(p.inC) + ", outC " + std::to_string(p.outC) + ")");
-  return p;
-}
+ConvP depthwise(const Call& k) { return requireDepthwise(k.op, convRecord(k)); }
 
 void forward(const Call& k) {
   ConvP p = depthwise(k);

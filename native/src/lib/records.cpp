@@ -40,6 +40,20 @@ ConvP checkConv(const std::string& op, const abi::Conv2d& r, int64_t maxElements
   return p;
 }
 
+const ConvP& requirePointwise(const std::string& op, const ConvP& p) {
+  if (!(p.kH == 1 && p.kW == 1 && p.strideH == 1 && p.strideW == 1 && !p.padTop && !p.padLeft && p.groups == 1 &&
+        p.outH == p.inH && p.outW == p.inW))
+    throw argError(op, "pointwise needs a 1x1 kernel, stride 1, no padding and groups 1");
+  return p;
+}
+
+const ConvP& requireDepthwise(const std::string& op, const ConvP& p) {
+  if (!(p.groups == p.inC && p.outC % p.inC == 0))
+    throw argError(op, "depthwise needs groups == inC and outC a multiple of inC (groups " + std::to_string(p.groups) +
+                           ", inC " + std::to_string(p.inC) + ", outC " + std::to_string(p.outC) + ")");
+  return p;
+}
+
 /** The pool2d record with the js reference's checks (a window entirely in padding is an error there too). */
 const PoolP& checkPool(const std::string& op, const PoolP& p) {
   const int* v = reinterpret_cast<const int*>(&p);

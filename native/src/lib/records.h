@@ -25,6 +25,10 @@ using AdaptP = abi::AdaptivePool2d;
 /** The conv2d record checked (sizes positive, pads non-negative, groups divide the channels, windows
  *  start inside the padded input) and converted; errors name op and field. */
 ConvP checkConv(const std::string& op, const abi::Conv2d& r, int64_t maxElements = (int64_t(1) << 31));
+/** A checked conv record that must be pointwise (1x1, stride 1, no padding, groups 1). */
+const ConvP& requirePointwise(const std::string& op, const ConvP& p);
+/** A checked conv record that must be depthwise (groups == inC, outC a multiple of inC). */
+const ConvP& requireDepthwise(const std::string& op, const ConvP& p);
 /** The pool2d record with the js reference's checks (a window entirely in padding is an error there too). */
 const PoolP& checkPool(const std::string& op, const PoolP& p);
 /** The adaptive pool record: every field positive. */

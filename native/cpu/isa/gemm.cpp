@@ -79,10 +79,11 @@ static inline void store(vf (&s)[MR][NV], float* c, int64_t ldc, int rows, int c
   }
 }
 
-template <int MR, int NV>
-static void tile(int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int rows,
-                 int cols, int acc, const float* bias, int clamp) {
-  constexpr int NR = NV * VL;
+// The register tile over B rows from an accessor (row k of the nr-wide panel): a packed panel or a
+// matrix in place (row k at b + k*ldb), or row pointers (an implicit im2col read straight from x).
+template <int MR, int NV, class Rows>
+static inline void tileOver(int64_t kc, const float* a, int64_t lda, Rows brow, float* c, int64_t ldc, int rows,
+                            int cols, int acc, const float* bias, int clamp) {
   vf s[MR][NV];
 #pragma GCC unroll 32
   for (int i = 0; i < MR; i++)
@@ -90,8 +91,9 @@ static void tile(int64_t kc, const float* a, int64_t lda, const float* b, int64_
     for (int v = 0; v < NV; v++) s[i][v] = vf{};
   for (int64_t k = 0; k < kc; k++) {
     vf bv[NV];
+    const float* b = brow(k);
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) bv[v] = loadu(b + k * ldb + v * VL);
+    for (int v = 0; v < NV; v++) bv[v] = loadu(b + v * VL);
 #pragma GCC unroll 32
     for (int i = 0; i < MR; i++) {
       vf ai = bcast(a[i * lda + k]);
@@ -103,27 +105,15 @@ static void tile(int64_t kc, const float* a, int64_t lda, const float* b, int64_
 }
 
 template <int MR, int NV>
+static void tile(int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int rows,
+                 int cols, int acc, const float* bias, int clamp) {
+  tileOver<MR, NV>(kc, a, lda, [b, ldb](int64_t k) { return b + k * ldb; }, c, ldc, rows, cols, acc, bias, clamp);
+}
+
+template <int MR, int NV>
 static void tileRows(int64_t kc, const float* a, int64_t lda, const float* const* brow, float* c, int64_t ldc, int rows,
                      int cols, int acc, const float* bias, int clamp) {
-  constexpr int NR = NV * VL;
-  vf s[MR][NV];
-#pragma GCC unroll 32
-  for (int i = 0; i < MR; i++)
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) s[i][v] = vf{};
-  for (int64_t k = 0; k < kc; k++) {
-    vf bv[NV];
-    const float* b = brow[k];
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) bv[v] = loadu(b + v * VL);
-#pragma GCC unroll 32
-    for (int i = 0; i < MR; i++) {
-      vf ai = bcast(a[i * lda + k]);
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) s[i][v] += ai * bv[v];
-    }
-  }
-  store<MR, NV>(s, c, ldc, rows, cols, acc, bias, clamp);
+  tileOver<MR, NV>(kc, a, lda, [brow](int64_t k) { return brow[k]; }, c, ldc, rows, cols, acc, bias, clamp);
 }
 
 #if defined(__AVX__)

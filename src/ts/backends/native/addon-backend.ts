@@ -9,7 +9,7 @@ import type {
   Conv2dParams, DenseParams, GlobalPoolParams, KernelName, Pool2dParams, SgdParams, SoftmaxXentParams,
 } from '../../core/backend.js';
 import { KERNELS, encodeFields, recordLayout, slotsNeeded } from '../../core/abi.js';
-import type { NativeErrorFields } from './addon.js';
+import type { AddonContext, NativeErrorFields } from './addon.js';
 
 /** An error reported by the addon: a CUDA/cuDNN/cuBLAS status (lib, code, codeName) or bad arguments. */
 export class NativeBackendError extends ConvnetsError {
@@ -33,19 +33,6 @@ export class NativeBuffer {
   constructor(readonly id: number, readonly length: number, readonly owner: AddonBackend) {}
 }
 
-/** The memory and kernel entry points both addons' contexts have. */
-export interface AddonContext {
-  alloc(length: number): number;
-  free(id: number): void;
-  view(id: number, offset: number, length: number): number;
-  write(id: number, data: Float32Array, offset?: number): void;
-  read(id: number): Float32Array;
-  fill(id: number, value: number): void;
-  copy(src: number, dst: number): void;
-  run(op: string, record: Int32Array, ids: Float64Array): void;
-  stats(): { scalars: number };
-  dispose(): void;
-}
 
 type Arg = Buf | null | readonly Buf[];
 

@@ -54,7 +54,8 @@ export interface NativeContextOptions {
   fakeLibs?: NativeFakeLibs;
 }
 
-export interface NativeContext {
+/** The memory and kernel entry points of both addons' Context (native/src/lib/napi_context.h). */
+export interface AddonContext {
   alloc(length: number): number;
   free(id: number): void;
   /** A handle to elements [offset, offset + length) of buffer id: no copy, dies with its parent. */
@@ -65,13 +66,17 @@ export interface NativeContext {
   copy(src: number, dst: number): void;
   /** One kernel: its record (the schema's slots, core/abi.ts) and buffer ids in the schema's order (-1 = null). */
   run(op: string, record: Int32Array, ids: Float64Array): void;
+  stats(): { scalars: number };
+  dispose(): void;
+}
+
+export interface NativeContext extends AddonContext {
   beginRead(id: number): number;
   pollRead(ticket: number): Float32Array | null;
   hostCalls(): NativeHostCall[];
   stats(): NativeStats;
   emptyCache(): void;
   synchronize(): void;
-  dispose(): void;
 }
 
 export interface NativeConvPlan {
@@ -200,15 +205,7 @@ export interface CpuContextOptions {
   grain?: number;
 }
 
-export interface CpuContext {
-  alloc(length: number): number;
-  free(id: number): void;
-  view(id: number, offset: number, length: number): number;
-  write(id: number, data: Float32Array, offset?: number): void;
-  read(id: number): Float32Array;
-  fill(id: number, value: number): void;
-  copy(src: number, dst: number): void;
-  run(op: string, record: Int32Array, ids: Float64Array): void;
+export interface CpuContext extends AddonContext {
   /** The arrays exec() reads a kernel's record and buffer ids from. */
   bind(slots: Int32Array, ids: Float64Array): void;
   /** One kernel by its index in KERNEL_NAMES (= abi.h KERNELS), record in slots[0, nslots), ids in ids[0, nids). */
@@ -216,7 +213,6 @@ export interface CpuContext {
   stats(): CpuStats;
   /** Returns the per-worker workspaces to the heap. */
   trim(): void;
-  dispose(): void;
 }
 
 export interface CpuAddon {

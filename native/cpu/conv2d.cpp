@@ -334,11 +334,7 @@ void backwardFilter(const Call& k) {
   float* dbias = k.buf(3, "dbias", p.outC, true);
   const Geo G(p);
   const int64_t K = G.taps * G.cig, P = (int64_t)p.n * p.outH * p.outW;
-  if (isPointwise(p)) {
-    gemm::weightGradient(k, P, p.outC, p.inC, dy, p.outC, x, p.inC, dw);
-    if (dbias) gemm::columnSums(k, dy, P, p.outC, p.outC, dbias);
-    return;
-  }
+  if (isPointwise(p)) return gemm::layerBackwardFilter(k, P, p.inC, p.outC, x, dy, dw, dbias);
   for (int64_t g = 0; g < p.groups; g++) {
     gemm::Problem q;
     q.M = G.cog, q.N = K, q.K = P;

@@ -20,13 +20,7 @@ void forward(const Call& k) {
   const float* w = k.buf(1, "w", d.outF * d.inF);
   const float* b = k.buf(2, "bias", d.outF, true);
   float* y = k.buf(3, "y", d.n * d.outF);
-  gemm::Problem g;
-  g.M = d.n, g.N = d.outF, g.K = d.inF;
-  g.a = x, g.lda = d.inF;
-  g.packB = gemm::packBTransposed(k, w, d.inF);
-  g.bt = w, g.ldbt = d.inF;
-  g.c = y, g.ldc = d.outF, g.bias = b;
-  gemm::run(k, g);
+  gemm::layerForward(k, d.n, d.inF, d.outF, x, w, b, 0, y);
 }
 
 void backwardData(const Call& k) {
@@ -34,12 +28,7 @@ void backwardData(const Call& k) {
   const float* dy = k.buf(0, "dy", d.n * d.outF);
   const float* w = k.buf(1, "w", d.outF * d.inF);
   float* dx = k.buf(2, "dx", d.n * d.inF);
-  gemm::Problem g;  // dx [n, inF] = dy [n, outF] . w [outF, inF]
-  g.M = d.n, g.N = d.inF, g.K = d.outF;
-  g.a = dy, g.lda = d.outF;
-  g.b = w, g.ldb = d.inF;
-  g.c = dx, g.ldc = d.inF;
-  gemm::run(k, g);
+  gemm::layerBackwardData(k, d.n, d.inF, d.outF, dy, w, dx);
 }
 
 void backwardFilter(const Call& k) {
@@ -48,8 +37,7 @@ void backwardFilter(const Call& k) {
   const float* dy = k.buf(1, "dy", d.n * d.outF);
   float* dw = k.buf(2, "dw", d.outF * d.inF);
   float* db = k.buf(3, "dbias", d.outF, true);
-  gemm::weightGradient(k, d.n, d.outF, d.inF, dy, d.outF, x, d.inF, dw);
-  if (db) gemm::columnSums(k, dy, d.n, d.outF, d.outF, db);
+  gemm::layerBackwardFilter(k, d.n, d.inF, d.outF, x, dy, dw, db);
 }
 
 }  // namespace dense

@@ -8,8 +8,6 @@ namespace elementwise {
 
 constexpr int64_t ELEMS_GRAIN = 1 << 15;
 
-struct Args { int64_t n; float alpha; const float* a; const float* b; float* y; };
-
 const abi::Elementwise& record(const Call& k) {
   const auto& r = k.rec<abi::Elementwise>();
   k.nonNegative(r.length, "length");

@@ -344,6 +344,32 @@ void columnSums(const Call& k, const float* y, int64_t M, int64_t N, int64_t ld,
   });
 }
 
+void layerForward(const Call& k, int64_t rows, int64_t in, int64_t out, const float* x, const float* w,
+                  const float* bias, int act, float* y) {
+  Problem g;
+  g.M = rows, g.N = out, g.K = in;
+  g.a = x, g.lda = in;
+  g.packB = packBTransposed(k, w, in);
+  g.bt = w, g.ldbt = in;  // a few rows: dot products against w's rows
+  g.c = y, g.ldc = out, g.bias = bias, g.act = act;
+  run(k, g);
+}
+
+void layerBackwardData(const Call& k, int64_t rows, int64_t in, int64_t out, const float* dy, const float* w, float* dx) {
+  Problem g;  // dx [rows, in] = dy [rows, out] . w [out, in]
+  g.M = rows, g.N = in, g.K = out;
+  g.a = dy, g.lda = out;
+  g.b = w, g.ldb = in;
+  g.c = dx, g.ldc = in;
+  run(k, g);
+}
+
+void layerBackwardFilter(const Call& k, int64_t rows, int64_t in, int64_t out, const float* x, const float* dy, float* dw,
+                         float* dbias) {
+  weightGradient(k, rows, out, in, dy, out, x, in, dw);  // split over rows when they are many
+  if (dbias) columnSums(k, dy, rows, out, out, dbias);
+}
+
 }  // namespace gemm
 }  // namespace cpu
 }  // namespace cn

@@ -57,6 +57,14 @@ void weightGradient(const Call& k, int64_t P, int64_t outC, int64_t inC, const f
 /** dbias[j] = sum_i y[i*ld + j] over rows i < M (fixed order per column: thread-count independent). */
 void columnSums(const Call& k, const float* y, int64_t M, int64_t N, int64_t ld, float* out);
 
+// A layer over rows: y [rows, out] = x [rows, in] . w [out, in]^T (+ bias, activation), as dense and
+// the pointwise convolution (and a 1x1 conv2d) are; and its two gradients (overwriting dx, dw, dbias).
+void layerForward(const Call& k, int64_t rows, int64_t in, int64_t out, const float* x, const float* w,
+                  const float* bias, int act, float* y);
+void layerBackwardData(const Call& k, int64_t rows, int64_t in, int64_t out, const float* dy, const float* w, float* dx);
+void layerBackwardFilter(const Call& k, int64_t rows, int64_t in, int64_t out, const float* x, const float* dy, float* dw,
+                         float* dbias);
+
 }  // namespace gemm
 }  // namespace cpu
 }  // namespace cn

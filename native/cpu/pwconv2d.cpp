@@ -9,19 +9,15 @@ namespace pwconv2d {
 
 static ConvP pointwise(const Call& k) { return requirePointwise(k.op, convRecord(k)); }
 
+static int64_t pixels(const ConvP& p) { return (int64_t)p.n * p.inH * p.inW; }
+
 void forward(const Call& k) {
   ConvP p = pointwise(k);
   const float* x = k.buf(0, "x", p.xLen());
   const float* w = k.buf(1, "w", p.wLen());
   const float* bias = k.buf(2, "bias", p.outC, true);
   float* y = k.buf(3, "y", p.yLen());
-  gemm::Problem g;
-  g.M = (int64_t)p.n * p.inH * p.inW, g.N = p.outC, g.K = p.inC;
-  g.a = x, g.lda = p.inC;
-  g.packB = gemm::packBTransposed(k, w, p.inC);
-  g.bt = w, g.ldbt = p.inC;
-  g.c = y, g.ldc = p.outC, g.bias = bias, g.act = p.act;
-  gemm::run(k, g);
+  gemm::layerForward(k, pixels(p), p.inC, p.outC, x, w, bias, p.act, y);
 }
 
 void backwardData(const Call& k) {
@@ -29,12 +25,7 @@ void backwardData(const Call& k) {
   const float* dy = k.buf(0, "dy", p.yLen());
   const float* w = k.buf(1, "w", p.wLen());
   float* dx = k.buf(2, "dx", p.xLen());
-  gemm::Problem g;  // dx [P, inC] = dy [P, outC] . w [outC, inC]
-  g.M = (int64_t)p.n * p.inH * p.inW, g.N = p.inC, g.K = p.outC;
-  g.a = dy, g.lda = p.outC;
-  g.b = w, g.ldb = p.inC;
-  g.c = dx, g.ldc = p.inC;
-  gemm::run(k, g);
+  gemm::layerBackwardData(k, pixels(p), p.inC, p.outC, dy, w, dx);
 }
 
 void backwardFilter(const Call& k) {
@@ -43,9 +34,7 @@ void backwardFilter(const Call& k) {
   const float* dy = k.buf(1, "dy", p.yLen());
   float* dw = k.buf(2, "dw", p.wLen());
   float* dbias = k.buf(3, "dbias", p.outC, true);
-  const int64_t P = (int64_t)p.n * p.inH * p.inW;
-  gemm::weightGradient(k, P, p.outC, p.inC, dy, p.outC, x, p.inC, dw);  // split over P when it is long
-  if (dbias) gemm::columnSums(k, dy, P, p.outC, p.outC, dbias);
+  gemm::layerBackwardFilter(k, pixels(p), p.inC, p.outC, x, dy, dw, dbias);
 }
 
 }  // namespace pwconv2d
